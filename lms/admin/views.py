@@ -1,0 +1,99 @@
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from lms.admin import bp
+from lms.admin.forms import SendResetForm, SiteSettingsForm, UserEditForm, UserSearchForm
+from lms.admin.models import AuditEntry
+from lms.admin.services import audit, save_settings, update_user
+from lms.auth.models import User
+from lms.auth.services import make_reset_token, self_registration_open
+from lms.db import db
+from lms.i18n import _
+from lms.mail import send_mail
+from lms.security import role_required
+
+PER_PAGE = 50
+
+
+@bp.route("/")
+@role_required("coordinator")
+def dashboard():
+    counts = dict(db.session.execute(select(User.role, func.count()).group_by(User.role)).all())
+    return render_template("admin/dashboard.html", counts=counts)
+
+
+@bp.route("/users")
+@role_required("coordinator")
+def users():
+    form = UserSearchForm(request.args)
+    query = User.search((form.q.data or "") if form.validate() else "")
+    if form.role.data:
+        query = query.where(User.role == form.role.data)
+    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    return render_template("admin/users.html", form=form, page=page)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@role_required("coordinator")
+def edit_user(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = UserEditForm(obj=user)
+    if form.validate_on_submit():
+        if user.id == current_user.id and (form.role.data != user.role or not form.active.data):
+            form.role.errors.append(_("You cannot change your own role or suspend yourself."))
+        else:
+            changes = {field.name: field.data or None for field in form if field.name in _EDITABLE}
+            changes["name"] = form.name.data.strip()
+            changes["role"] = form.role.data
+            changes["active"] = form.active.data
+            update_user(user, changes)
+            db.session.commit()
+            flash(_("Saved %(name)s.", name=user.name), "success")
+            return redirect(url_for("admin.edit_user", user_id=user.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("admin/user_edit.html", form=form, user=user, reset_form=SendResetForm()), status
+
+
+_EDITABLE = {"organisation", "sector", "org_size", "country", "gender", "locale", "timezone"}
+
+
+@bp.route("/users/<int:user_id>/reset-password", methods=["POST"])
+@role_required("coordinator")
+def send_reset(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if SendResetForm().validate_on_submit():
+        link = url_for("auth.reset_password", token=make_reset_token(user), _external=True)
+        send_mail(
+            user.email,
+            _("Set a new password"),
+            _(
+                "Hello %(name)s,\n\nyour coordinator asked for a password reset. Open this link within an "
+                "hour to set a new password:\n%(link)s",
+                name=user.name,
+                link=link,
+            ),
+        )
+        audit("user.reset_password", user.email)
+        db.session.commit()
+        flash(_("A password reset link was sent to %(email)s.", email=user.email), "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@role_required("coordinator")
+def settings():
+    form = SiteSettingsForm(data={"self_registration": self_registration_open()})
+    if form.validate_on_submit():
+        save_settings({"self_registration": form.self_registration.data})
+        db.session.commit()
+        flash(_("Settings saved."), "success")
+        return redirect(url_for("admin.settings"))
+    return render_template("admin/settings.html", form=form), 400 if form.is_submitted() else 200
+
+
+@bp.route("/audit")
+@role_required("coordinator")
+def audit_log():
+    page = db.paginate(AuditEntry.latest(), per_page=PER_PAGE, error_out=False)
+    return render_template("admin/audit.html", page=page)

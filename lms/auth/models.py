@@ -1,0 +1,80 @@
+"""Accounts: who a person is, what role they have, and how they like the site shown."""
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, String, func, select
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from lms.db import UTCDateTime, db, utcnow
+
+ROLES = ("trainee", "trainer", "coordinator")
+# A role includes every role before it in this order: a coordinator can do all a trainer can.
+ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
+GENDERS = ("female", "male", "other", "undisclosed")
+NAME_MAX = 120
+EMAIL_MAX = 254
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('trainee', 'trainer', 'coordinator')", name="role_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased, so the unique index makes e-mail addresses unique case-insensitively.
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), default="trainee")
+    locale: Mapped[str | None] = mapped_column(String(10))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    organisation: Mapped[str | None] = mapped_column(String(200))
+    sector: Mapped[str | None] = mapped_column(String(32))
+    org_size: Mapped[str | None] = mapped_column(String(16))
+    country: Mapped[str | None] = mapped_column(String(2))
+    gender: Mapped[str | None] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses to log in a suspended account
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def has_role(self, role: str) -> bool:
+        """True when this user's role is `role` or a role that includes it."""
+        return ROLE_RANK[self.role] >= ROLE_RANK[role]
+
+    @property
+    def is_trainer(self) -> bool:
+        return self.has_role("trainer")
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.has_role("coordinator")
+
+    @staticmethod
+    def by_email(email: str):
+        return select(User).where(User.email == normalise_email(email))
+
+    @staticmethod
+    def search(text: str = ""):
+        query = select(User).order_by(func.lower(User.name))
+        if text:
+            pattern = f"%{text.strip().lower()}%"
+            query = query.where(func.lower(User.name).like(pattern) | User.email.like(pattern))
+        return query

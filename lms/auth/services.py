@@ -1,0 +1,76 @@
+"""Account operations. Services flush, never commit: the caller commits once."""
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from lms.admin.models import SiteSetting
+from lms.auth.models import ROLES, User, normalise_email
+from lms.db import db, utcnow
+
+
+class AccountError(ValueError):
+    """A request about an account that cannot be carried out; the message is shown to the user."""
+
+
+def create_user(email: str, name: str, password: str | None = None, role: str = "trainee", **profile) -> User:
+    if role not in ROLES:
+        raise AccountError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
+    email = normalise_email(email)
+    if db.session.scalar(User.by_email(email)) is not None:
+        raise AccountError("duplicate-email")
+    user = User(email=email, name=name.strip(), role=role, **profile)
+    if password:
+        user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None; as slow for an unknown e-mail."""
+    user = db.session.scalar(User.by_email(email))
+    if user is None:
+        User(password_hash=_dummy_hash()).check_password(password)  # spend the time of a real check
+        return None
+    if not user.check_password(password) or not user.active:
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+_DUMMY_HASH: list[str] = []
+
+
+def _dummy_hash() -> str:
+    if not _DUMMY_HASH:
+        user = User()
+        user.set_password("not a real password")
+        _DUMMY_HASH.append(user.password_hash)
+    return _DUMMY_HASH[0]
+
+
+def self_registration_open() -> bool:
+    return bool(SiteSetting.get("self_registration", current_app.config["SELF_REGISTRATION"]))
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def make_reset_token(user: User) -> str:
+    # The token carries a fragment of the current hash, so it stops working once the password changes.
+    return _reset_serializer().dumps({"id": user.id, "h": (user.password_hash or "")[-12:]})
+
+
+def user_for_reset_token(token: str) -> User | None:
+    """The user a reset token was made for, or None if it is forged, expired or already used."""
+    try:
+        data = _reset_serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except (SignatureExpired, BadSignature):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("id"), int):
+        return None
+    user = db.session.get(User, data["id"])
+    if user is None or not user.active or (user.password_hash or "")[-12:] != data.get("h"):
+        return None
+    return user

@@ -1,0 +1,150 @@
+"""The `lms` command line: `lms --help` lists every command."""
+
+import secrets
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from lms.db import db
+
+DEMO_PASSWORD = "demo-password"  # noqa: S105 (documented demo accounts)
+DEMO_USERS = [
+    ("trainee@example.org", "Ελένη Παπαδοπούλου", "trainee", "el", "GR"),
+    ("trainer@example.org", "Марија Стојановска", "trainer", "mk", "MK"),
+    ("coordinator@example.org", "Georgi Dimitrov", "coordinator", "en", "BG"),
+]
+
+
+def _create_app(*_args):
+    """The CLI makes sure a secret key exists first, so `lms init` works on a fresh machine."""
+    import os
+
+    from lms import create_app, instance_path_for
+
+    if not os.environ.get("LMS_SECRET_KEY"):
+        ensure_instance_secret(instance_path_for())
+    return create_app()
+
+
+def ensure_instance_secret(instance_path: Path) -> bool:
+    """Write a random SECRET_KEY to instance/config.py unless one is there; True if written."""
+    config_path = instance_path / "config.py"
+    if config_path.exists() and "SECRET_KEY" in config_path.read_text(encoding="utf-8"):
+        return False
+    config_path.parent.mkdir(parents=True, exist_ok=True)
+    with config_path.open("a", encoding="utf-8") as config:
+        config.write(
+            f"# Written by `lms init`. Keep it secret; changing it logs everyone out.\n"
+            f"SECRET_KEY = {secrets.token_urlsafe(48)!r}\n"
+        )
+    return True
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
+def main():
+    """E-learning for SME training programmes: courses, quizzes, e-classes, certificates."""
+
+
+def register_commands(app) -> None:
+    app.cli.add_command(init_command)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(serve_command)
+    app.cli.add_command(users_group)
+
+
+def _upgrade_database() -> None:
+    from flask_migrate import upgrade
+
+    upgrade()
+
+
+@click.command("init")
+@with_appcontext
+def init_command():
+    """Create or upgrade the database (a secret key is written to instance/config.py if none is set)."""
+    _upgrade_database()
+    click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
+
+
+@click.command("demo")
+@click.option("--no-serve", is_flag=True, help="Only prepare the database and demo data.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@with_appcontext
+def demo_command(no_serve: bool, host: str, port: int):
+    """Set up the database with demo users and courses, then serve the site (safe to re-run)."""
+    from lms.demo import load_demo
+
+    _upgrade_database()
+    load_demo(DEMO_USERS, DEMO_PASSWORD)
+    db.session.commit()
+    click.echo(f"Demo accounts (password: {DEMO_PASSWORD}):")
+    for email, name, role, *_ in DEMO_USERS:
+        click.echo(f"  {role:<12} {email:<26} {name}")
+    if not no_serve:
+        _serve(host, port, debug=False)
+
+
+def _serve(host: str, port: int, debug: bool) -> None:
+    from werkzeug.serving import run_simple
+
+    app = current_app._get_current_object()
+    app.debug = debug
+    click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
+    run_simple(host, port, app, use_reloader=debug, use_debugger=debug, threaded=True)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option(
+    "--debug", is_flag=True, help="Reload on code changes and show the debugger (never in production)."
+)
+@with_appcontext
+def serve_command(host: str, port: int, debug: bool):
+    """Run the development server. In production use gunicorn: gunicorn 'lms:create_app()'."""
+    _serve(host, port, debug)
+
+
+@click.group("users")
+def users_group():
+    """Manage user accounts."""
+
+
+@users_group.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True, help="Full name, in any script.")
+@click.option(
+    "--role", type=click.Choice(["trainee", "trainer", "coordinator"]), default="trainee", show_default=True
+)
+@click.option(
+    "--password-file",
+    type=click.File("r", encoding="utf-8"),
+    help="Read the password from the first line of this file ('-' for standard input).",
+)
+@click.option("--locale", default=None, help="Preferred language: en, el, mk, bg or sr.")
+@with_appcontext
+def create_user_command(email, name, role, password_file, locale):
+    """Create a user; the password is prompted for unless --password-file is given."""
+    from lms.auth.forms import PASSWORD_MIN
+    from lms.auth.services import AccountError, create_user
+
+    if password_file is not None:
+        password = password_file.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < PASSWORD_MIN:
+        raise click.UsageError(f"the password must have at least {PASSWORD_MIN} characters")
+    if locale is not None and locale not in current_app.config["LANGUAGES"]:
+        raise click.UsageError(
+            f"unknown locale {locale!r}: use one of {', '.join(current_app.config['LANGUAGES'])}"
+        )
+    try:
+        user = create_user(email, name, password, role=role, locale=locale)
+    except AccountError as error:
+        message = "a user with this e-mail already exists" if str(error) == "duplicate-email" else str(error)
+        raise click.ClickException(message) from error
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email} (id {user.id}).")

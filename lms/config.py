@@ -1,0 +1,44 @@
+"""Default settings. Every one can be overridden by instance/config.py, then by an LMS_* variable."""
+
+from datetime import timedelta
+
+DEFAULT_SECRET_KEY = "dev-not-secret"  # noqa: S105 (production refuses to start with it)
+
+SECRET_KEY = DEFAULT_SECRET_KEY
+# None means sqlite:///<instance path>/lms.sqlite, resolved in create_app.
+DATABASE_URL = None
+REDIS_URL = None
+
+# Languages the site is translated into; the first is the default.
+LANGUAGES = ["en", "el", "mk", "bg", "sr"]
+DEFAULT_LOCALE = "en"
+DEFAULT_TIMEZONE = "Europe/Athens"
+
+SITE_NAME = "SME e-Classroom"
+SELF_REGISTRATION = True  # default until a coordinator changes it in Site settings
+
+# Mail: SMTP when MAIL_SERVER is set, otherwise messages are written to instance/outbox/.
+MAIL_SERVER = None
+MAIL_PORT = 587
+MAIL_USE_TLS = True
+MAIL_USERNAME = None
+MAIL_PASSWORD = None
+MAIL_SENDER = "e-classroom@localhost"
+
+PASSWORD_RESET_MAX_AGE = 3600  # seconds
+LOGIN_RATE_LIMIT_IP = "20 per minute;100 per hour"
+LOGIN_RATE_LIMIT_ACCOUNT = "5 per minute;30 per hour"
+
+MAX_CONTENT_LENGTH = 20 * 1024 * 1024  # bytes per request; bigger uploads get a 413 page
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = None  # None: secure outside debug and testing
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_DURATION = timedelta(days=30)
+PERMANENT_SESSION_LIFETIME = timedelta(days=14)
+
+# CSRF tokens are tied to the session, not to a clock: a trainee who spends two hours on a quiz page
+# must not lose the answers on submit (see DESIGN.md, "Long pages and CSRF expiry").
+WTF_CSRF_TIME_LIMIT = None

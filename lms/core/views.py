@@ -1,0 +1,71 @@
+from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from lms.choices import country_name
+from lms.core import bp
+from lms.db import db
+from lms.i18n import LANGUAGE_NAMES, _
+from lms.security import is_safe_next
+
+
+@bp.route("/")
+def home():
+    return render_template("core/home.html")
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    locale = request.form.get("locale", "")
+    if locale not in current_app.config["LANGUAGES"]:
+        abort(400, _("Unknown language: %(code)s.", code=locale[:20]))
+    session["locale"] = locale
+    if current_user.is_authenticated:
+        current_user.locale = locale
+        db.session.commit()
+    target = request.form.get("next")
+    return redirect(target if is_safe_next(target) else url_for("core.home"))
+
+
+ERROR_CODES = (400, 401, 403, 404, 405, 413, 429, 500)
+
+
+def _error_page(error: HTTPException):
+    code = error.code or 500
+    if code == 500:
+        db.session.rollback()
+    return render_template("errors/error.html", code=code, error=error), code
+
+
+def _csrf_error(error: CSRFError):
+    return render_template("errors/error.html", code=400, error=error, csrf=True), 400
+
+
+def _unexpected(error: Exception):
+    current_app.logger.exception("unhandled error")
+    db.session.rollback()
+    return render_template("errors/error.html", code=500, error=None), 500
+
+
+def register_error_pages(app) -> None:
+    app.register_error_handler(CSRFError, _csrf_error)
+    for code in ERROR_CODES:
+        app.register_error_handler(code, _error_page)
+    if not app.debug and not app.testing:
+        app.register_error_handler(Exception, _unexpected)
+
+
+def register_template_helpers(app) -> None:
+    app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["country"] = country_name
+
+    @app.context_processor
+    def _site():
+        return {
+            "site_name": app.config["SITE_NAME"],
+            "language_names": LANGUAGE_NAMES,
+            "current_locale": str(get_locale()),
+        }

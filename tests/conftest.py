@@ -1,0 +1,123 @@
+"""Fixtures: an app per test on SQLite (always) and PostgreSQL (when LMS_TEST_DATABASE_URL is set)."""
+
+import os
+import re
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from lms import create_app
+from lms.db import db
+
+PG_URL = os.environ.get("LMS_TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("LMS_TEST_REDIS_URL")
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def postgres_database():
+    """A database of its own for this test run, dropped at the end."""
+    if not PG_URL:
+        pytest.skip("LMS_TEST_DATABASE_URL is not set: no PostgreSQL server to test against")
+    server = make_url(PG_URL).set(drivername="postgresql+psycopg")
+    name = f"lms_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield server.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.sqlite'}"
+    return request.getfixturevalue("postgres_database")
+
+
+def make_test_app(database_url: str, instance_path, **config):
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "INSTANCE_PATH": str(instance_path),
+            "RATELIMIT_STORAGE_URI": "memory://",
+            **config,
+        }
+    )
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = make_test_app(database_url, tmp_path / "instance")
+    with app.app_context():
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def create_user(app):
+    """Factory: create_user(role="trainer", email=..., name=...) -> User, committed."""
+    from lms.auth.services import create_user as create
+
+    counter = iter(range(1, 10_000))
+
+    def factory(role="trainee", email=None, name=None, password=PASSWORD, **profile):
+        number = next(counter)
+        user = create(
+            email or f"{role}{number}@example.org",
+            name or f"Test {role.title()} {number}",
+            password,
+            role=role,
+            **profile,
+        )
+        db.session.commit()
+        return user
+
+    return factory
+
+
+CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+def csrf_token(client, path="/login") -> str:
+    """The token a real browser would send: read from the page, tied to this client's session."""
+    page = client.get(path).get_data(as_text=True)
+    return CSRF_RE.search(page).group(1)
+
+
+def login(client, email, password=PASSWORD):
+    return client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": csrf_token(client)}
+    )
+
+
+@pytest.fixture
+def login_as(client, create_user):
+    """login_as("trainer") creates a user with that role, logs the client in, returns the user."""
+
+    def do(role="trainee", **kwargs):
+        user = create_user(role, **kwargs)
+        response = login(client, user.email)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return do

@@ -1,0 +1,264 @@
+import email
+import email.policy
+import re
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from lms.auth.models import User
+from lms.auth.services import make_reset_token
+from lms.db import db
+from tests.conftest import PASSWORD, csrf_token, login
+
+
+def _count_users() -> int:
+    return db.session.scalar(select(func.count()).select_from(User))
+
+
+def test_login_and_logout(client, create_user):
+    user = create_user("trainee", name="Ελένη Παπαδοπούλου")
+    response = login(client, user.email.upper())  # e-mail is case-insensitive
+    assert response.status_code == 302
+    assert "Ελένη Παπαδοπούλου" in client.get("/").get_data(as_text=True)
+    assert db.session.get(User, user.id).last_login_at is not None
+    response = client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    assert response.status_code == 302
+    assert "Ελένη" not in client.get("/").get_data(as_text=True)
+
+
+def test_wrong_password_and_unknown_email_get_the_same_message(client, create_user):
+    user = create_user()
+    wrong = login(client, user.email, "not the password")
+    unknown = login(client, "nobody@example.org")
+    assert wrong.status_code == unknown.status_code == 401
+    message = "Wrong e-mail or password"
+    assert message in wrong.get_data(as_text=True) and message in unknown.get_data(as_text=True)
+
+
+def test_suspended_account_cannot_log_in(client, create_user):
+    user = create_user()
+    user.active = False
+    db.session.commit()
+    assert login(client, user.email).status_code == 401
+
+
+def test_logout_is_post_only(client):
+    assert client.get("/logout").status_code == 405
+
+
+def test_form_without_csrf_token_is_refused_and_changes_nothing(client):
+    before = _count_users()
+    response = client.post(
+        "/register",
+        data={
+            "name": "X",
+            "email": "x@example.org",
+            "password": PASSWORD,
+            "confirm": PASSWORD,
+            "locale": "en",
+            "timezone": "UTC",
+        },
+    )
+    assert response.status_code == 400
+    assert "security token" in response.get_data(as_text=True)
+    assert _count_users() == before
+
+
+def test_next_parameter_only_accepts_local_paths(client, create_user):
+    user = create_user()
+    for target, expected in [
+        ("/profile", "/profile"),
+        ("//evil.example/x", "/"),
+        ("https://evil.example/", "/"),
+        ("/\\evil.example", "/"),
+    ]:
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+        response = client.post(
+            f"/login?next={target}",
+            data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_token(client)},
+        )
+        assert response.status_code == 302
+        assert response.headers["Location"] == expected, target
+
+
+def _register(client, **overrides):
+    data = {
+        "name": "Марија Стојановска",
+        "email": "Marija@Example.org",
+        "password": PASSWORD,
+        "confirm": PASSWORD,
+        "locale": "mk",
+        "timezone": "Europe/Skopje",
+        "country": "MK",
+        "sector": "tourism",
+        "org_size": "micro",
+        "organisation": "Охридски бисер ДООЕЛ",
+        "gender": "female",
+        "csrf_token": csrf_token(client, "/register"),
+    }
+    data.update(overrides)
+    return client.post("/register", data=data)
+
+
+def test_self_registration_creates_a_trainee_with_unicode_profile(client):
+    response = _register(client)
+    assert response.status_code == 302
+    user = db.session.scalar(User.by_email("marija@example.org"))
+    assert user.name == "Марија Стојановска" and user.role == "trainee"
+    assert (user.email, user.country, user.locale, user.organisation) == (
+        "marija@example.org",
+        "MK",
+        "mk",
+        "Охридски бисер ДООЕЛ",
+    )
+
+
+def test_duplicate_email_is_refused_case_insensitively(client, create_user):
+    create_user(email="marija@example.org")
+    before = _count_users()
+    response = _register(client, email="MARIJA@example.org")
+    assert response.status_code == 409
+    assert "already exists" in response.get_data(as_text=True)
+    assert _count_users() == before
+
+
+def test_overlong_name_is_refused_and_typed_values_are_kept(client):
+    response = _register(client, name="Ж" * 500, organisation="Keep me")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Field cannot be longer than 120 characters" in page
+    assert 'value="Keep me"' in page
+    assert _count_users() == 0
+
+
+def test_registration_can_be_closed_by_coordinator(client, login_as):
+    login_as("coordinator")
+    response = client.post("/admin/settings", data={"csrf_token": csrf_token(client, "/admin/settings")})
+    assert response.status_code == 302
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    response = _register(client, email="late@example.org")
+    assert response.status_code == 403
+    assert db.session.scalar(User.by_email("late@example.org")) is None
+    assert "Create an account" not in client.get("/login").get_data(as_text=True)
+
+
+def test_change_password_needs_the_current_one(client, login_as):
+    user = login_as("trainee")
+    token = csrf_token(client, "/password")
+    bad = client.post(
+        "/password",
+        data={
+            "current": "wrong",
+            "password": "a new long password",
+            "confirm": "a new long password",
+            "csrf_token": token,
+        },
+    )
+    assert bad.status_code == 400 and db.session.get(User, user.id).check_password(PASSWORD)
+    good = client.post(
+        "/password",
+        data={
+            "current": PASSWORD,
+            "password": "a new long password",
+            "confirm": "a new long password",
+            "csrf_token": token,
+        },
+    )
+    assert good.status_code == 302
+    assert db.session.get(User, user.id).check_password("a new long password")
+
+
+def _outbox(app) -> list[Path]:
+    return sorted((Path(app.instance_path) / "outbox").glob("*.eml"))
+
+
+def test_password_reset_by_mail_link(app, client, create_user):
+    user = create_user()
+    response = client.post(
+        "/password/forgot", data={"email": user.email, "csrf_token": csrf_token(client, "/password/forgot")}
+    )
+    assert response.status_code == 302
+    (mail,) = _outbox(app)
+    body = email.message_from_bytes(mail.read_bytes(), policy=email.policy.default).get_content()
+    link = re.search(r"http://localhost(/password/reset/\S+)", body).group(1)
+    page = client.get(link)
+    assert page.status_code == 200
+    response = client.post(
+        link,
+        data={
+            "password": "brand new password",
+            "confirm": "brand new password",
+            "csrf_token": csrf_token(client, link),
+        },
+    )
+    assert response.status_code == 302
+    assert db.session.get(User, user.id).check_password("brand new password")
+    # The link is single-use: the password it was made for is gone.
+    assert client.get(link).status_code == 400
+
+
+def test_forgot_password_for_unknown_email_says_the_same_and_sends_nothing(app, client):
+    response = client.post(
+        "/password/forgot",
+        data={"email": "nobody@example.org", "csrf_token": csrf_token(client, "/password/forgot")},
+        follow_redirects=True,
+    )
+    assert "If an account exists" in response.get_data(as_text=True)
+    assert _outbox(app) == []
+
+
+def test_forged_and_expired_reset_tokens_are_refused(app, client, create_user):
+    user = create_user()
+    token = make_reset_token(user)
+    forged = token[:-3] + ("AAA" if token[-3:] != "AAA" else "BBB")
+    assert client.get(f"/password/reset/{forged}").status_code == 400
+    app.config["PASSWORD_RESET_MAX_AGE"] = -1
+    response = client.get(f"/password/reset/{token}")
+    assert response.status_code == 400
+    assert "not valid or has expired" in response.get_data(as_text=True)
+    response = client.post(
+        f"/password/reset/{token}",
+        data={
+            "password": "brand new password",
+            "confirm": "brand new password",
+            "csrf_token": csrf_token(client),
+        },
+    )
+    assert response.status_code == 400
+    assert db.session.get(User, user.id).check_password(PASSWORD)
+
+
+def test_login_is_rate_limited_per_account(client, create_user):
+    user = create_user()
+    statuses = [login(client, user.email, "wrong").status_code for _ in range(6)]
+    assert statuses[:5] == [401] * 5 and statuses[5] == 429
+    # Even the right password is refused while the limit holds.
+    assert login(client, user.email).status_code == 429
+
+
+def test_login_rate_limit_per_ip_covers_many_accounts(app, client):
+    app.config["LOGIN_RATE_LIMIT_IP"] = "3 per minute"
+    statuses = [login(client, f"user{n}@example.org", "wrong").status_code for n in range(4)]
+    assert statuses == [401, 401, 401, 429]
+
+
+def test_passwords_are_hashed(create_user):
+    user = create_user()
+    assert PASSWORD not in user.password_hash and user.password_hash.startswith(("scrypt:", "pbkdf2:"))
+
+
+def test_profile_edit_keeps_unicode(client, login_as):
+    user = login_as("trainee")
+    response = client.post(
+        "/profile",
+        data={
+            "name": "Ђорђе Петровић",
+            "locale": "sr",
+            "timezone": "Europe/Belgrade",
+            "country": "RS",
+            "csrf_token": csrf_token(client, "/profile"),
+        },
+    )
+    assert response.status_code == 302
+    user = db.session.get(User, user.id)
+    assert (user.name, user.locale, user.country) == ("Ђорђе Петровић", "sr", "RS")
