@@ -54,9 +54,15 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     """WAL, foreign keys and a busy timeout for SQLite; other backends are left alone."""
     if type(dbapi_connection).__module__ != "sqlite3":
         return
+    # SQLite's lower() folds ASCII only; searches for Greek and Cyrillic names need Unicode folding.
+    dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value

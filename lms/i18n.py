@@ -6,7 +6,7 @@ from flask_login import current_user
 
 _ = gettext
 _l = lazy_gettext
-__all__ = ["_", "_l", "ngettext", "babel", "select_locale", "LANGUAGE_NAMES"]
+__all__ = ["_", "_l", "ngettext", "babel", "select_locale", "site_language", "LANGUAGE_NAMES"]
 
 # Each language named in itself, as the language switcher shows it.
 LANGUAGE_NAMES = {
@@ -17,16 +17,25 @@ LANGUAGE_NAMES = {
     "sr": "Srpski",
 }
 
+# The partners write Serbian in Latin script: the site's "sr" is Babel's sr_Latn (dates, country names).
+BABEL_LOCALES = {"sr": "sr_Latn"}
+
 babel = Babel()
 
 
-def select_locale() -> str:
+def site_language() -> str:
+    """The chosen language as the site names it (en, el, mk, bg, sr)."""
     languages = current_app.config["LANGUAGES"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     if session.get("locale") in languages:
         return session["locale"]
     return request.accept_languages.best_match(languages) or current_app.config["DEFAULT_LOCALE"]
+
+
+def select_locale() -> str:
+    language = site_language()
+    return BABEL_LOCALES.get(language, language)
 
 
 def select_timezone() -> str:

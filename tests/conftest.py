@@ -5,6 +5,7 @@ import re
 import uuid
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -52,9 +53,25 @@ def make_test_app(database_url: str, instance_path, **config):
     )
 
 
+class RequestIsolatingClient(FlaskClient):
+    """Each request runs in its own app context, as in production: its own `g` and database session.
+
+    The test's session is committed before (so the request sees what the test set up) and after
+    (so the test reads what the request committed, not a stale snapshot).
+    """
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.commit()
+        return response
+
+
 @pytest.fixture
 def app(database_url, tmp_path):
     app = make_test_app(database_url, tmp_path / "instance")
+    app.test_client_class = RequestIsolatingClient
     with app.app_context():
         db.create_all()
         yield app

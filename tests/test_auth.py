@@ -1,14 +1,16 @@
 import email
 import email.policy
 import re
+import uuid
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from lms.auth.models import User
 from lms.auth.services import make_reset_token
 from lms.db import db
-from tests.conftest import PASSWORD, csrf_token, login
+from tests.conftest import PASSWORD, REDIS_URL, csrf_token, login, make_test_app
 
 
 def _count_users() -> int:
@@ -262,3 +264,18 @@ def test_profile_edit_keeps_unicode(client, login_as):
     assert response.status_code == 302
     user = db.session.get(User, user.id)
     assert (user.name, user.locale, user.country) == ("Ђорђе Петровић", "sr", "RS")
+
+
+def test_login_rate_limit_is_shared_through_redis(database_url, tmp_path, create_user):
+    """Two app processes (here: two app objects) count attempts together when Redis holds the counters."""
+    if not REDIS_URL:
+        pytest.skip("LMS_TEST_REDIS_URL is not set: no Redis server to test against")
+    user = create_user(email=f"{uuid.uuid4().hex}@example.org")  # counters in Redis outlive the test
+    config = {"RATELIMIT_STORAGE_URI": REDIS_URL, "LOGIN_RATE_LIMIT_IP": "1000 per minute"}
+    workers = [make_test_app(database_url, tmp_path / "instance", **config) for _ in range(2)]
+    clients = [worker.test_client() for worker in workers]
+    statuses = [login(clients[n % 2], user.email, "wrong").status_code for n in range(6)]
+    for worker in workers:
+        with worker.app_context():
+            db.engine.dispose()
+    assert statuses == [401] * 5 + [429]

@@ -20,7 +20,7 @@ from lms.auth.services import (
     user_for_reset_token,
 )
 from lms.db import db
-from lms.i18n import _
+from lms.i18n import _, site_language
 from lms.mail import send_mail
 from lms.security import is_safe_next, limiter, login_required
 
@@ -73,7 +73,7 @@ def register():
         return redirect(url_for("core.home"))
     form = RegisterForm()
     if request.method == "GET":
-        form.locale.data = form.locale.data or _current_locale()
+        form.locale.data = site_language()
         form.timezone.data = current_app.config["DEFAULT_TIMEZONE"]
     status = 200
     if form.validate_on_submit():
@@ -90,12 +90,6 @@ def register():
     elif form.is_submitted():
         status = 400
     return render_template("auth/register.html", form=form), status
-
-
-def _current_locale() -> str:
-    from flask_babel import get_locale
-
-    return str(get_locale())
 
 
 def _profile(form) -> dict:

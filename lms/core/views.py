@@ -7,7 +7,7 @@ from werkzeug.exceptions import HTTPException
 from lms.choices import country_name
 from lms.core import bp
 from lms.db import db
-from lms.i18n import LANGUAGE_NAMES, _
+from lms.i18n import LANGUAGE_NAMES, _, site_language
 from lms.security import is_safe_next
 
 
@@ -67,5 +67,6 @@ def register_template_helpers(app) -> None:
         return {
             "site_name": app.config["SITE_NAME"],
             "language_names": LANGUAGE_NAMES,
-            "current_locale": str(get_locale()),
+            "current_locale": site_language(),
+            "html_lang": str(get_locale()).replace("_", "-"),
         }

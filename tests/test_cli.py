@@ -1,0 +1,84 @@
+from sqlalchemy import select
+
+from lms.auth.models import User
+from lms.cli import DEMO_PASSWORD, DEMO_USERS, main
+from lms.db import db
+
+
+def test_lms_help_lists_every_command():
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for command in ("init", "demo", "serve", "users", "db"):
+        assert f"  {command} " in result.output
+
+
+def test_users_create_with_password_file(runner, tmp_path):
+    secret = tmp_path / "pw.txt"
+    secret.write_text("a long enough password\n", encoding="utf-8")
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--role",
+            "trainer",
+            "--email",
+            "Nikola@Example.org",
+            "--name",
+            "Никола Јовановић",
+            "--password-file",
+            str(secret),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(User.by_email("nikola@example.org"))
+    assert user.role == "trainer" and user.name == "Никола Јовановић"
+    assert user.check_password("a long enough password")
+
+
+def test_users_create_prompts_for_password(runner):
+    result = runner.invoke(
+        args=["users", "create", "--email", "p@example.org", "--name", "P"],
+        input="prompted password\nprompted password\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(User.by_email("p@example.org")).check_password("prompted password")
+
+
+def test_users_create_refuses_duplicate_and_short_password(runner, create_user, tmp_path):
+    create_user(email="taken@example.org")
+    secret = tmp_path / "pw.txt"
+    secret.write_text("a long enough password", encoding="utf-8")
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "TAKEN@example.org",
+            "--name",
+            "X",
+            "--password-file",
+            str(secret),
+        ]
+    )
+    assert result.exit_code != 0 and "already exists" in result.output
+    secret.write_text("short", encoding="utf-8")
+    result = runner.invoke(
+        args=["users", "create", "--email", "new@example.org", "--name", "X", "--password-file", str(secret)]
+    )
+    assert result.exit_code != 0 and "at least 10 characters" in result.output
+    assert db.session.scalar(User.by_email("new@example.org")) is None
+
+
+def test_demo_is_safe_to_rerun(runner):
+    db.drop_all()  # `lms demo` builds the schema with the migrations
+    for _ in range(2):
+        result = runner.invoke(args=["demo", "--no-serve"])
+        assert result.exit_code == 0, result.output
+    assert "trainee@example.org" in result.output and DEMO_PASSWORD in result.output
+    emails = db.session.scalars(select(User.email).order_by(User.email)).all()
+    assert emails == sorted(email for email, *_ in DEMO_USERS)
+    for email, _name, role, *_ in DEMO_USERS:
+        user = db.session.scalar(User.by_email(email))
+        assert user.role == role and user.check_password(DEMO_PASSWORD)
