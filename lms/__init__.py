@@ -8,10 +8,11 @@ from flask import Flask
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-def _asset_dir(name: str) -> str:
-    """Top-level templates/ and static/ in a source checkout; inside the package in a wheel."""
+def asset_dir(name: str, packaged_as: str | None = None) -> str:
+    """A top-level folder (templates/, static/, courses/) in a source checkout; inside the package
+    in a wheel, where pyproject.toml's force-include puts it."""
     in_checkout = PACKAGE_DIR.parent / name
-    return str(in_checkout if in_checkout.is_dir() else PACKAGE_DIR / name)
+    return str(in_checkout if in_checkout.is_dir() else PACKAGE_DIR / (packaged_as or name))
 
 
 def _load_config(app: Flask, test_config: dict | None) -> None:
@@ -56,7 +57,7 @@ def instance_path_for(test_config: dict | None = None) -> Path:
 
 
 # Each feature package holds a blueprint; its views module attaches the routes to it.
-FEATURES = ("core", "auth", "admin")
+FEATURES = ("core", "auth", "admin", "courses", "authoring")
 
 
 def register_blueprints(app: Flask) -> None:
@@ -77,8 +78,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         __name__,
         instance_path=str(instance_path_for(test_config)),
         instance_relative_config=True,
-        template_folder=_asset_dir("templates"),
-        static_folder=_asset_dir("static"),
+        template_folder=asset_dir("templates"),
+        static_folder=asset_dir("static"),
     )
     _load_config(app, test_config)
     _refuse_default_secret(app)

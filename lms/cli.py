@@ -52,6 +52,8 @@ def register_commands(app) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(serve_command)
     app.cli.add_command(users_group)
+    app.cli.add_command(import_courses_command)
+    app.cli.add_command(export_course_command)
 
 
 def _upgrade_database() -> None:
@@ -78,7 +80,8 @@ def demo_command(no_serve: bool, host: str, port: int):
     from lms.demo import load_demo
 
     _upgrade_database()
-    load_demo(DEMO_USERS, DEMO_PASSWORD)
+    for problem in load_demo(DEMO_USERS, DEMO_PASSWORD):
+        click.echo(problem, err=True)
     db.session.commit()
     click.echo(f"Demo accounts (password: {DEMO_PASSWORD}):")
     for email, name, role, *_ in DEMO_USERS:
@@ -148,3 +151,78 @@ def create_user_command(email, name, role, password_file, locale):
         raise click.ClickException(message) from error
     db.session.commit()
     click.echo(f"Created {user.role} {user.email} (id {user.id}).")
+
+
+def find_packages(path: Path) -> list[Path]:
+    """A package folder itself, or the package folders directly inside a folder."""
+    if (path / "course.toml").is_file():
+        return [path]
+    return sorted(child for child in path.iterdir() if (child / "course.toml").is_file())
+
+
+def import_packages(paths) -> tuple[list, list[str]]:
+    """Validate every package first; import the valid ones. Returns (courses, problem lines)."""
+    from lms.courses.package import PackageError, parse_package, read_folder
+    from lms.courses.transfer import import_course
+
+    specs, problems = [], []
+    for path in paths:
+        try:
+            specs.append(parse_package(read_folder(path), label=str(path)))
+        except PackageError as error:
+            problems.extend(str(problem) for problem in error.problems)
+    slugs = [spec.slug for spec in specs]
+    for slug in {s for s in slugs if slugs.count(s) > 1}:
+        problems.append(f"two packages share the slug '{slug}': neither was imported")
+        specs = [spec for spec in specs if spec.slug != slug]
+    courses = []
+    for spec in specs:
+        course, warnings = import_course(spec)
+        courses.append(course)
+        problems.extend(f"warning: {warning}" for warning in warnings)
+    return courses, problems
+
+
+@click.command("import-courses")
+@click.argument(
+    "paths", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
+@with_appcontext
+def import_courses_command(paths):
+    """Import course packages (a package folder, or a folder of them); update courses by slug.
+
+    Every package is validated first: one with an error is not imported at all, and each problem is
+    reported with its file and line. Trainees' progress on lessons that still exist is kept.
+    """
+    packages = [package for path in paths for package in find_packages(path)]
+    if not packages:
+        raise click.UsageError("no course.toml found in the given folders")
+    courses, problems = import_packages(packages)
+    db.session.commit()
+    for course in courses:
+        lessons = sum(len(module.activities) for module in course.modules)
+        click.echo(f"imported {course.slug}: {len(course.modules)} modules, {lessons} lessons and quizzes")
+    for problem in problems:
+        click.echo(problem, err=True)
+    if any(not line.startswith("warning:") for line in problems):
+        raise SystemExit(1)
+
+
+@click.command("export-course")
+@click.argument("slug")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def export_course_command(slug: str, directory: Path):
+    """Write the course SLUG as a package into DIRECTORY/SLUG (re-importing it changes nothing)."""
+    from lms.courses.package import package_files, write_folder
+    from lms.courses.transfer import export_course, find_course
+
+    course = find_course(slug)
+    if course is None:
+        raise click.ClickException(f"no course with the slug '{slug}'")
+    target = directory / slug
+    if target.exists() and any(target.iterdir()):
+        raise click.ClickException(f"{target} exists and is not empty: choose another directory")
+    files = package_files(export_course(course))
+    write_folder(files, target)
+    click.echo(f"wrote {len(files)} files to {target}")

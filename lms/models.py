@@ -2,5 +2,6 @@
 
 from lms.admin.models import AuditEntry, SiteSetting
 from lms.auth.models import User
+from lms.courses.models import Activity, Course, CourseFile, Enrolment, Module
 
-__all__ = ["AuditEntry", "SiteSetting", "User"]
+__all__ = ["Activity", "AuditEntry", "Course", "CourseFile", "Enrolment", "Module", "SiteSetting", "User"]

@@ -138,3 +138,53 @@ def login_as(client, create_user):
         return user
 
     return do
+
+
+@pytest.fixture
+def create_course(app):
+    """Factory: create_course(modules=2, lessons=3, trainer=user, published=True) -> Course, committed."""
+    from lms.courses import services
+
+    counter = iter(range(1, 10_000))
+
+    def factory(modules=2, lessons=3, trainer=None, published=True, slug=None, **fields):
+        number = next(counter)
+        author = trainer
+        course = services.create_course(
+            author or _system_user(),
+            slug=slug or f"course-{number}",
+            title=fields.pop("title", f"Course {number}"),
+            summary=fields.pop("summary", "A course about **things**."),
+            hours=fields.pop("hours", 4),
+            published=published,
+            **fields,
+        )
+        if trainer is not None and trainer not in course.trainers:
+            course.trainers.append(trainer)
+        for m in range(1, modules + 1):
+            module = services.add_module(course, f"Module {m}")
+            for lesson in range(1, lessons + 1):
+                services.add_lesson(
+                    module,
+                    f"Lesson {m}.{lesson}",
+                    f"# Lesson {m}.{lesson}\n\nText of lesson {lesson}.",
+                    10,
+                    False,
+                    True,
+                    author or _system_user(),
+                )
+        db.session.commit()
+        return course
+
+    return factory
+
+
+def _system_user():
+    from lms.auth.models import User
+
+    user = db.session.scalar(User.by_email("system@example.org"))
+    if user is None:
+        from lms.auth.services import create_user
+
+        user = create_user("system@example.org", "System", None, role="coordinator")
+    return user

@@ -2,6 +2,7 @@
 
 import pytest
 
+from lms.db import db
 from tests.conftest import login
 
 ROLES = ("anonymous", "trainee", "trainer", "coordinator")
@@ -24,6 +25,34 @@ MATRIX = {
     "admin.send_reset": ("/admin/users/{user_id}/reset-password", 405, 405, 405, 405),
     "admin.settings": ("/admin/settings", LOGIN, 403, 403, 200),
     "admin.audit_log": ("/admin/audit", LOGIN, 403, 403, 200),
+    # The course is taught by another trainer; the trainee is not enrolled.
+    "courses.catalogue": ("/courses/", 200, 200, 200, 200),
+    "courses.detail": ("/courses/{slug}", 200, 200, 200, 200),
+    "courses.enrol": ("/courses/{slug}/enrol", 405, 405, 405, 405),
+    "courses.unenrol": ("/courses/{slug}/unenrol", 405, 405, 405, 405),
+    "courses.activity": ("/courses/{slug}/learn/{module}/{activity}", LOGIN, 403, 403, 200),
+    "courses.file": ("/courses/{slug}/files/images/pic.png", LOGIN, 403, 403, 200),
+    "authoring.index": ("/author/", LOGIN, 403, 200, 200),
+    "authoring.new_course": ("/author/new", LOGIN, 403, 200, 200),
+    "authoring.import_zip": ("/author/import", 405, 405, 405, 405),
+    "authoring.course": ("/author/courses/{slug}", LOGIN, 403, 403, 200),
+    "authoring.export_zip": ("/author/courses/{slug}/export.zip", LOGIN, 403, 403, 200),
+    "authoring.add_module": ("/author/courses/{slug}/modules", 405, 405, 405, 405),
+    "authoring.module": ("/author/courses/{slug}/modules/{module_id}", LOGIN, 403, 403, 200),
+    "authoring.change_module": ("/author/courses/{slug}/modules/{module_id}/move", 405, 405, 405, 405),
+    "authoring.new_lesson": ("/author/courses/{slug}/modules/{module_id}/lessons/new", LOGIN, 403, 403, 200),
+    "authoring.activity": ("/author/courses/{slug}/activities/{activity_id}", LOGIN, 403, 403, 200),
+    "authoring.change_activity": (
+        "/author/courses/{slug}/activities/{activity_id}/delete",
+        405,
+        405,
+        405,
+        405,
+    ),
+    "authoring.preview": ("/author/courses/{slug}/preview", 405, 405, 405, 405),
+    "authoring.upload_file": ("/author/courses/{slug}/files", 405, 405, 405, 405),
+    "authoring.course_participants": ("/author/courses/{slug}/participants", LOGIN, 403, 403, 200),
+    "authoring.unenrol_participant": ("/author/courses/{slug}/participants/1/unenrol", 405, 405, 405, 405),
 }
 
 
@@ -34,13 +63,28 @@ def test_every_route_has_a_row_in_the_matrix(app):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_access_matrix(client, create_user, role):
+def test_access_matrix(client, create_user, create_course, role):
+    from lms.courses.services import put_file
+
     target = create_user("trainee", email="target@example.org")
+    course = create_course(trainer=create_user("trainer"))
+    put_file(course, "images/pic.png", b"\x89PNG\r\n\x1a\nx")
+    db.session.commit()
+    module, activity = course.modules[0], course.modules[0].activities[0]
+    names = {
+        "user_id": target.id,
+        "slug": course.slug,
+        "module": module.slug,
+        "activity": activity.slug,
+        "module_id": module.id,
+        "activity_id": activity.id,
+    }
     if role != "anonymous":
         assert login(client, create_user(role).email).status_code == 302
     failures = []
     for endpoint, (url, *expected) in MATRIX.items():
-        status = client.get(url.format(user_id=target.id)).status_code
+        with client.get(url.format(**names)) as response:
+            status = response.status_code
         if status != expected[ROLES.index(role)]:
             failures.append(f"{endpoint} {url}: got {status}, expected {expected[ROLES.index(role)]}")
     assert failures == []

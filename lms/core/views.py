@@ -1,5 +1,5 @@
 from flask import abort, current_app, redirect, render_template, request, session, url_for
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -7,13 +7,23 @@ from werkzeug.exceptions import HTTPException
 from lms.choices import country_name
 from lms.core import bp
 from lms.db import db
-from lms.i18n import LANGUAGE_NAMES, _, site_language
+from lms.i18n import LANGUAGE_NAMES, _, ngettext, site_language
 from lms.security import is_safe_next
 
 
 @bp.route("/")
 def home():
-    return render_template("core/home.html")
+    if not current_user.is_authenticated:
+        return render_template("core/home.html")
+    from lms.courses.forms import CATEGORY_LABELS
+    from lms.courses.queries import my_enrolments, taught_courses
+
+    return render_template(
+        "core/home.html",
+        enrolments=my_enrolments(current_user),
+        taught=taught_courses(current_user) if current_user.is_trainer else [],
+        categories=CATEGORY_LABELS,
+    )
 
 
 @bp.route("/language", methods=["POST"])
@@ -57,7 +67,19 @@ def register_error_pages(app) -> None:
         app.register_error_handler(Exception, _unexpected)
 
 
+def hours_label(hours) -> str:
+    """'1 hour', '12 hours', '1,5 hours' (decimal separator of the reader's language)."""
+    whole = hours == int(hours)
+    return ngettext(
+        "%(hours)s hour",
+        "%(hours)s hours",
+        int(hours) if whole else 2,
+        hours=format_decimal(int(hours) if whole else hours),
+    )
+
+
 def register_template_helpers(app) -> None:
+    app.jinja_env.filters["hours"] = hours_label
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["country"] = country_name

@@ -9,3 +9,10 @@ for (const form of document.querySelectorAll(".language-form")) {
     select.addEventListener("change", () => form.requestSubmit());
   }
 }
+
+// Forms marked data-confirm ask before they send (deleting, leaving a course).
+for (const form of document.querySelectorAll("form[data-confirm]")) {
+  form.addEventListener("submit", (event) => {
+    if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+  });
+}

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("authoring", __name__, url_prefix="/author")

@@ -1,0 +1,68 @@
+"""Reads that views share, each in a fixed number of queries whatever the size of the course."""
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from lms.courses.models import Course, Enrolment, course_trainers
+from lms.db import db
+
+
+def get_course_outline(slug: str) -> Course | None:
+    return db.session.scalar(Course.with_outline().where(Course.slug == slug))
+
+
+def get_enrolment(course: Course, user) -> Enrolment | None:
+    if not user.is_authenticated:
+        return None
+    return db.session.scalar(Enrolment.find(course.id, user.id))
+
+
+def catalogue(user, text: str = "", category: str = "", language: str = ""):
+    """Published courses (and, for their editors, drafts), filtered, with trainers loaded."""
+    query = select(Course).options(selectinload(Course.trainers)).order_by(Course.title)
+    if not (user.is_authenticated and user.is_coordinator):
+        visible = Course.published
+        if user.is_authenticated and user.is_trainer:
+            taught = select(course_trainers.c.course_id).where(course_trainers.c.user_id == user.id)
+            visible = or_(visible, Course.id.in_(taught))
+        query = query.where(visible)
+    if text:
+        pattern = f"%{text.strip().lower()}%"
+        query = query.where(
+            or_(func.lower(Course.title).like(pattern), func.lower(Course.summary).like(pattern))
+        )
+    if category:
+        query = query.where(Course.category == category)
+    if language:
+        query = query.where(Course.language == language)
+    return query
+
+
+def my_enrolments(user) -> list[Enrolment]:
+    return list(
+        db.session.scalars(
+            select(Enrolment)
+            .where(Enrolment.user_id == user.id, Enrolment.status == "active")
+            .options(selectinload(Enrolment.course).selectinload(Course.trainers))
+            .join(Course)
+            .order_by(Course.title)
+        )
+    )
+
+
+def taught_courses(user) -> list[Course]:
+    query = select(Course).order_by(Course.title)
+    if not user.is_coordinator:
+        query = query.join(course_trainers).where(course_trainers.c.user_id == user.id)
+    return list(db.session.scalars(query))
+
+
+def participants(course: Course) -> list[Enrolment]:
+    return list(
+        db.session.scalars(
+            select(Enrolment)
+            .where(Enrolment.course_id == course.id)
+            .options(selectinload(Enrolment.user))
+            .order_by(Enrolment.status, Enrolment.enrolled_at)
+        )
+    )

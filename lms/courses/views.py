@@ -1,0 +1,131 @@
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from lms.courses import bp
+from lms.courses.forms import CATEGORY_LABELS, CatalogueFilterForm, EnrolForm, UnenrolForm
+from lms.courses.models import CourseFile
+from lms.courses.queries import catalogue as catalogue_query
+from lms.courses.queries import get_course_outline, get_enrolment
+from lms.courses.services import CourseError, blob_path, self_enrol
+from lms.courses.services import unenrol as unenrol_service
+from lms.db import db
+from lms.i18n import _
+from lms.security import login_required, require
+
+
+def _load_course(slug: str):
+    """The course with its outline, or 404; 404 too for a draft the visitor may not see."""
+    course = get_course_outline(slug)
+    if course is None or not course.can_view_summary(current_user):
+        abort(404)
+    return course
+
+
+@bp.route("/")
+def catalogue():
+    form = CatalogueFilterForm(request.args)
+    valid = form.validate()
+    query = catalogue_query(
+        current_user,
+        (form.q.data or "") if valid else "",
+        form.category.data or "" if valid else "",
+        form.language.data or "" if valid else "",
+    )
+    page = db.paginate(query, per_page=24, error_out=False)
+    return render_template("courses/catalogue.html", form=form, page=page, categories=CATEGORY_LABELS)
+
+
+@bp.route("/<slug>")
+def detail(slug: str):
+    course = _load_course(slug)
+    enrolment = get_enrolment(course, current_user)
+    return render_template(
+        "courses/detail.html",
+        course=course,
+        enrolment=enrolment,
+        can_read=course.can_read(current_user, enrolment),
+        enrol_form=EnrolForm(),
+        unenrol_form=UnenrolForm(),
+        categories=CATEGORY_LABELS,
+    )
+
+
+@bp.route("/<slug>/enrol", methods=["POST"])
+@login_required
+def enrol(slug: str):
+    course = _load_course(slug)
+    form = EnrolForm()
+    if form.validate_on_submit():
+        try:
+            self_enrol(course, current_user, form.key.data)
+        except CourseError as error:
+            message = {
+                "wrong-key": _("That enrolment key is not right. Ask your trainer for it."),
+                "closed": _("This course does not take enrolments here. Ask your coordinator to enrol you."),
+            }[str(error)]
+            flash(message, "error")
+            return redirect(url_for("courses.detail", slug=slug))
+        db.session.commit()
+        flash(_("You are enrolled in %(course)s.", course=course.title), "success")
+    return redirect(url_for("courses.detail", slug=slug))
+
+
+@bp.route("/<slug>/unenrol", methods=["POST"])
+@login_required
+def unenrol(slug: str):
+    course = _load_course(slug)
+    enrolment = get_enrolment(course, current_user)
+    if UnenrolForm().validate_on_submit() and enrolment is not None and enrolment.is_active:
+        unenrol_service(enrolment)
+        db.session.commit()
+        flash(
+            _("You have left %(course)s. Your progress is kept if you come back.", course=course.title),
+            "info",
+        )
+    return redirect(url_for("courses.detail", slug=slug))
+
+
+@bp.route("/<slug>/learn/<module_slug>/<activity_slug>")
+@login_required
+def activity(slug: str, module_slug: str, activity_slug: str):
+    course = _load_course(slug)
+    enrolment = get_enrolment(course, current_user)
+    require(course.can_read(current_user, enrolment))
+    editor = course.can_edit(current_user)
+    sequence = [a for a in course.activities() if a.published or editor]
+    current = next((a for a in sequence if a.module.slug == module_slug and a.slug == activity_slug), None)
+    if current is None:
+        abort(404)
+    index = sequence.index(current)
+    return render_template(
+        "courses/activity.html",
+        course=course,
+        activity=current,
+        previous=sequence[index - 1] if index > 0 else None,
+        next=sequence[index + 1] if index + 1 < len(sequence) else None,
+        position=index + 1,
+        total=len(sequence),
+        editor=editor,
+    )
+
+
+@bp.route("/<slug>/files/<path:path>")
+@login_required
+def file(slug: str, path: str):
+    course = _load_course(slug)
+    require(course.can_read(current_user, get_enrolment(course, current_user)))
+    stored = db.first_or_404(
+        db.select(CourseFile).where(CourseFile.course_id == course.id, CourseFile.path == path)
+    )
+    # Images show inline; anything else downloads, so no upload is ever rendered as a page of this site.
+    response = send_file(
+        blob_path(stored.sha256),
+        mimetype=stored.content_type,
+        conditional=True,
+        as_attachment=not stored.content_type.startswith("image/"),
+        download_name=path.rsplit("/", 1)[-1],
+        max_age=3600,
+    )
+    response.cache_control.public = False
+    response.cache_control.private = True
+    return response
