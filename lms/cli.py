@@ -54,6 +54,8 @@ def register_commands(app) -> None:
     app.cli.add_command(users_group)
     app.cli.add_command(import_courses_command)
     app.cli.add_command(export_course_command)
+    app.cli.add_command(import_questions_command)
+    app.cli.add_command(quizzes_group)
 
 
 def _upgrade_database() -> None:
@@ -226,3 +228,47 @@ def export_course_command(slug: str, directory: Path):
     files = package_files(export_course(course))
     write_folder(files, target)
     click.echo(f"wrote {len(files)} files to {target}")
+
+
+@click.command("import-questions")
+@click.argument("course_slug")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--category", default="Imported", show_default=True, help="Category for questions that name none."
+)
+@with_appcontext
+def import_questions_command(course_slug: str, file: Path, category: str):
+    """Import a GIFT or Moodle XML file into the question bank of COURSE_SLUG (all or nothing)."""
+    from lms.courses.transfer import find_course
+    from lms.quizzes.bank_views import parse_questions
+    from lms.quizzes.services import import_questions
+    from lms.quizzes.spec import QuestionFormatError
+
+    course = find_course(course_slug)
+    if course is None:
+        raise click.ClickException(f"no course with the slug '{course_slug}'")
+    try:
+        specs = parse_questions(file.read_bytes())
+    except QuestionFormatError as error:
+        raise click.ClickException(
+            f"{file} line {error.line}: {error.message}; nothing was imported"
+        ) from None
+    import_questions(course, specs, category)
+    db.session.commit()
+    click.echo(f"imported {len(specs)} questions into {course_slug}")
+
+
+@click.group("quizzes")
+def quizzes_group():
+    """Quiz maintenance."""
+
+
+@quizzes_group.command("close-overdue")
+@with_appcontext
+def close_overdue_command():
+    """Close and grade abandoned attempts whose time is up (run it from cron every few minutes)."""
+    from lms.quizzes.services import close_overdue_attempts
+
+    closed = close_overdue_attempts()
+    db.session.commit()
+    click.echo(f"closed {closed} attempts")

@@ -26,8 +26,8 @@ MAIL_PASSWORD = None
 MAIL_SENDER = "e-classroom@localhost"
 
 PASSWORD_RESET_MAX_AGE = 3600  # seconds
-LOGIN_RATE_LIMIT_IP = "20 per minute;100 per hour"
-LOGIN_RATE_LIMIT_ACCOUNT = "5 per minute;30 per hour"
+LOGIN_RATE_LIMIT_IP = "30 per minute;200 per hour"  # failed logins (and reset requests) per address
+LOGIN_RATE_LIMIT_ACCOUNT = "5 per minute;30 per hour"  # failed logins per account
 
 MAX_CONTENT_LENGTH = 20 * 1024 * 1024  # bytes per request; bigger uploads get a 413 page
 

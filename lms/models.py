@@ -3,5 +3,20 @@
 from lms.admin.models import AuditEntry, SiteSetting
 from lms.auth.models import User
 from lms.courses.models import Activity, Course, CourseFile, Enrolment, Module
+from lms.quizzes.models import Attempt, Question, QuestionCategory, QuizSlot, Response
 
-__all__ = ["Activity", "AuditEntry", "Course", "CourseFile", "Enrolment", "Module", "SiteSetting", "User"]
+__all__ = [
+    "Activity",
+    "Attempt",
+    "AuditEntry",
+    "Course",
+    "CourseFile",
+    "Enrolment",
+    "Module",
+    "Question",
+    "QuestionCategory",
+    "QuizSlot",
+    "Response",
+    "SiteSetting",
+    "User",
+]

@@ -53,6 +53,24 @@ MATRIX = {
     "authoring.upload_file": ("/author/courses/{slug}/files", 405, 405, 405, 405),
     "authoring.course_participants": ("/author/courses/{slug}/participants", LOGIN, 403, 403, 200),
     "authoring.unenrol_participant": ("/author/courses/{slug}/participants/1/unenrol", 405, 405, 405, 405),
+    "authoring.new_quiz": ("/author/courses/{slug}/modules/{module_id}/quizzes", 405, 405, 405, 405),
+    # The attempt is the target trainee's: nobody else may see it in progress; the course's editors review it.
+    "quizzes.start": ("/quizzes/{quiz_id}/start", 405, 405, 405, 405),
+    "quizzes.attempt": ("/quizzes/attempts/{attempt_id}", LOGIN, 403, 403, 403),
+    "quizzes.save": ("/quizzes/attempts/{attempt_id}", LOGIN, 403, 403, 403),
+    "quizzes.autosave": ("/quizzes/attempts/{attempt_id}/autosave", 405, 405, 405, 405),
+    "quizzes.summary": ("/quizzes/attempts/{attempt_id}/summary", LOGIN, 403, 403, 403),
+    "quizzes.submit": ("/quizzes/attempts/{attempt_id}/submit", 405, 405, 405, 405),
+    "quizzes.review": ("/quizzes/attempts/{attempt_id}/review", LOGIN, 403, 403, 302),
+    "quizzes.edit": ("/quizzes/{quiz_id}/edit", LOGIN, 403, 403, 200),
+    "quizzes.remove_random": ("/quizzes/{quiz_id}/random/0/remove", 405, 405, 405, 405),
+    "quizzes.results": ("/quizzes/{quiz_id}/results", LOGIN, 403, 403, 200),
+    "quizzes.results_csv": ("/quizzes/{quiz_id}/results.csv", LOGIN, 403, 403, 200),
+    "quizzes.regrade": ("/quizzes/{quiz_id}/regrade", 405, 405, 405, 405),
+    "quizzes.grading": ("/quizzes/{quiz_id}/grading", LOGIN, 403, 403, 200),
+    "quizzes.grade": ("/quizzes/responses/1/grade", 405, 405, 405, 405),
+    "quizzes.bank_page": ("/quizzes/bank/{slug}", LOGIN, 403, 403, 200),
+    "quizzes.question": ("/quizzes/questions/{question_id}", LOGIN, 403, 403, 200),
 }
 
 
@@ -64,7 +82,12 @@ def test_every_route_has_a_row_in_the_matrix(app):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_access_matrix(client, create_user, create_course, role):
-    from lms.courses.services import put_file
+    from lms.courses.models import Enrolment
+    from lms.courses.services import add_quiz, put_file
+    from lms.quizzes.services import start_attempt, sync_quiz
+    from lms.quizzes.spec import AnswerSpec, QuestionSpec
+    from lms.quizzes.services import start_attempt, sync_quiz
+    from lms.quizzes.spec import AnswerSpec, QuestionSpec
 
     target = create_user("trainee", email="target@example.org")
     course = create_course(trainer=create_user("trainer"))
@@ -79,6 +102,13 @@ def test_access_matrix(client, create_user, create_course, role):
         "module_id": module.id,
         "activity_id": activity.id,
     }
+    quiz = add_quiz(module, "Quiz", course.trainers[0])
+    true_or_false = [AnswerSpec("true", 1.0), AnswerSpec("false", 0.0)]
+    sync_quiz(quiz, [QuestionSpec("truefalse", "TF", "Sofia is in Bulgaria.", answers=true_or_false)])
+    db.session.add(Enrolment(course=course, user=target))
+    attempt = start_attempt(quiz, target)
+    db.session.commit()
+    names |= {"quiz_id": quiz.id, "attempt_id": attempt.id, "question_id": attempt.question_ids()[0]}
     if role != "anonymous":
         assert login(client, create_user(role).email).status_code == 302
     failures = []

@@ -238,6 +238,14 @@ def test_login_is_rate_limited_per_account(client, create_user):
     assert login(client, user.email).status_code == 429
 
 
+def test_successful_logins_do_not_count_towards_the_limit(client, create_user):
+    user = create_user()
+    for _ in range(8):  # a classroom behind one address, or one person on many devices
+        assert login(client, user.email).status_code == 302
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    assert login(client, user.email, "wrong").status_code == 401
+
+
 def test_login_rate_limit_per_ip_covers_many_accounts(app, client):
     app.config["LOGIN_RATE_LIMIT_IP"] = "3 per minute"
     statuses = [login(client, f"user{n}@example.org", "wrong").status_code for n in range(4)]

@@ -33,9 +33,16 @@ def _limit(config_key: str):
     return lambda: current_app.config[config_key]
 
 
+def _failed(response) -> bool:
+    """Only failed logins count: a classroom of trainees behind one address must all get in."""
+    return response.status_code != 302
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_limit("LOGIN_RATE_LIMIT_IP"), methods=["POST"])
-@limiter.limit(_limit("LOGIN_RATE_LIMIT_ACCOUNT"), methods=["POST"], key_func=_login_account_key)
+@limiter.limit(_limit("LOGIN_RATE_LIMIT_IP"), methods=["POST"], deduct_when=_failed)
+@limiter.limit(
+    _limit("LOGIN_RATE_LIMIT_ACCOUNT"), methods=["POST"], key_func=_login_account_key, deduct_when=_failed
+)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))

@@ -92,15 +92,6 @@ class LessonForm(FlaskForm):
     submit = SubmitField(_l("Save lesson"))
 
 
-class QuizSourceForm(FlaskForm):
-    title = StringField(_l("Quiz title"), validators=[InputRequired(), Length(max=200)])
-    body = TextAreaField(_l("Questions (GIFT format)"), validators=[Optional(), Length(max=500_000)])
-    optional = BooleanField(_l("Optional (does not count for completion)"))
-    published = BooleanField(_l("Published (trainees can take it)"), default=True)
-    version = HiddenField()
-    submit = SubmitField(_l("Save quiz"))
-
-
 class MoveForm(FlaskForm):
     direction = SelectField(choices=options([("up", _l("Move up")), ("down", _l("Move down"))]))
 

@@ -16,7 +16,6 @@ from lms.authoring.forms import (
     LessonForm,
     ModuleForm,
     MoveForm,
-    QuizSourceForm,
     UploadFileForm,
 )
 from lms.courses import services
@@ -268,18 +267,33 @@ def new_lesson(slug: str, module_id: int):
     ), status
 
 
+@bp.route("/courses/<slug>/modules/<int:module_id>/quizzes", methods=["POST"])
+@role_required("trainer")
+def new_quiz(slug: str, module_id: int):
+    course = _editable_course(slug)
+    module = _module_of(course, module_id)
+    form = ModuleForm()  # a title is all a new quiz needs
+    if not form.validate_on_submit():
+        flash(_("A quiz needs a title."), "error")
+        return redirect(url_for("authoring.course", slug=slug) + "#outline")
+    activity = services.add_quiz(module, form.title.data.strip(), current_user)
+    db.session.commit()
+    return redirect(url_for("quizzes.edit", activity_id=activity.id))
+
+
 @bp.route("/courses/<slug>/activities/<int:activity_id>", methods=["GET", "POST"])
 @role_required("trainer")
 def activity(slug: str, activity_id: int):
     course = _editable_course(slug)
     activity = _activity_of(course, activity_id)
-    form_class = LessonForm if activity.kind == "lesson" else QuizSourceForm
-    form = form_class(obj=activity)
+    if activity.kind == "quiz":
+        return redirect(url_for("quizzes.edit", activity_id=activity.id))
+    form = LessonForm(obj=activity)
     if request.method == "GET":
         form.version.data = activity.version
     preview, stale = None, None
     if form.validate_on_submit():
-        if activity.kind == "lesson" and form.preview.data:
+        if form.preview.data:
             preview = services.render_lesson(course.slug, activity.module.slug, form.body.data or "")
         else:
             fields = {

@@ -6,7 +6,7 @@ from werkzeug.exceptions import HTTPException
 
 from lms.choices import country_name
 from lms.core import bp
-from lms.db import db
+from lms.db import db, utcnow
 from lms.i18n import LANGUAGE_NAMES, _, ngettext, site_language
 from lms.security import is_safe_next
 
@@ -90,5 +90,6 @@ def register_template_helpers(app) -> None:
             "site_name": app.config["SITE_NAME"],
             "language_names": LANGUAGE_NAMES,
             "current_locale": site_language(),
+            "now": utcnow,
             "html_lang": str(get_locale()).replace("_", "-"),
         }

@@ -64,6 +64,7 @@ class ActivitySpec:
     optional: bool = False
     published: bool = True
     settings: dict = field(default_factory=dict)
+    questions: list = field(default_factory=list, compare=False)  # a quiz's parsed GIFT
 
 
 @dataclass
@@ -291,15 +292,7 @@ class _Reader:
             if suffix == ".md":
                 activity = self.lesson(path, text, slug, position)
             else:
-                settings = dict(quiz_settings.get(stem, {}))
-                activity = ActivitySpec(
-                    kind="quiz",
-                    slug=slug,
-                    position=position,
-                    title=str(settings.pop("title", slug.replace("-", " ").capitalize())),
-                    body=text,
-                    settings=settings,
-                )
+                activity = self.quiz(path, text, slug, position, dict(quiz_settings.get(stem, {})))
             if activity is not None:
                 module.activities.append(activity)
         self.check_unique([(a.slug, a.position) for a in module.activities], "lesson or quiz", folder)
@@ -354,6 +347,32 @@ class _Reader:
             body=body,
             minutes=minutes,
             **flags,
+        )
+
+    def quiz(self, path: str, text: str, slug: str, position: int, settings: dict) -> ActivitySpec | None:
+        from lms.quizzes.gift import parse_gift
+        from lms.quizzes.settings import QuizSettings
+        from lms.quizzes.spec import QuestionFormatError
+
+        try:
+            questions = parse_gift(text)
+        except QuestionFormatError as error:
+            self.problem(path, error.line, error.message)
+            return None
+        title = str(settings.pop("title", slug.replace("-", " ").capitalize()))
+        unknown = set(settings) - set(QuizSettings.__dataclass_fields__)
+        for key in sorted(unknown):
+            self.problem(
+                posixpath.dirname(path) + "/module.toml", None, f"unknown quiz setting '{key}' for {slug}"
+            )
+        return ActivitySpec(
+            kind="quiz",
+            slug=slug,
+            position=position,
+            title=title,
+            body=text,
+            settings=settings,
+            questions=questions,
         )
 
     def check_unique(self, pairs, what: str, where: str = "course") -> None:

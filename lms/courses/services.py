@@ -158,6 +158,20 @@ def add_lesson(
     return activity
 
 
+def add_quiz(module: Module, title: str, author: User) -> Activity:
+    activity = Activity(
+        kind="quiz",
+        title=title,
+        slug=slugify(title, {a.slug for a in module.activities}, fallback="quiz"),
+        position=len(module.activities) + 1,
+        published=False,  # a new quiz has no questions yet
+        updated_by=author,
+    )
+    module.activities.append(activity)
+    db.session.flush()
+    return activity
+
+
 def save_lesson(activity: Activity, based_on_version: int, author: User, **fields) -> None:
     """Save an edit; refuse it (StaleEdit) when someone saved a newer version since it began."""
     if activity.version != based_on_version:

@@ -8,6 +8,7 @@ from lms.courses.package import ActivitySpec, CourseSpec, ModuleSpec
 from lms.courses.services import put_file, render_lesson
 from lms.db import db
 from lms.markup import render_markdown
+from lms.quizzes.services import sync_quiz
 
 COURSE_FIELDS = (
     "title",
@@ -56,7 +57,7 @@ def import_course(spec: CourseSpec) -> tuple[Course, list[str]]:
     for activity in old_activities.values():
         by_slug.setdefault(activity.slug, []).append(activity)
 
-    modules = []
+    modules, quizzes = [], []
     for module_spec in spec.modules:
         module = old_modules.get(module_spec.slug) or Module(slug=module_spec.slug)
         _assign(module, "title", module_spec.title)
@@ -70,7 +71,9 @@ def import_course(spec: CourseSpec) -> tuple[Course, list[str]]:
                 activity = old_activities.pop((moved.module.slug, moved.slug), None)
             if activity is None:
                 activity = Activity(slug=activity_spec.slug)
-            _apply_activity(activity, activity_spec, spec.slug, module_spec.slug)
+            changed = _apply_activity(activity, activity_spec, spec.slug, module_spec.slug)
+            if activity.kind == "quiz" and (changed or activity.id is None):
+                quizzes.append((activity, activity_spec.questions))
             activities.append(activity)
         module.activities = activities
         modules.append(module)
@@ -80,6 +83,8 @@ def import_course(spec: CourseSpec) -> tuple[Course, list[str]]:
         put_file(course, path, data)
     course.files = [f for f in course.files if f.path in spec.files]
     db.session.flush()
+    for activity, questions in quizzes:
+        sync_quiz(activity, questions)
     return course, warnings
 
 
@@ -89,7 +94,7 @@ def _assign(obj, name, value) -> None:
         setattr(obj, name, value)
 
 
-def _apply_activity(activity: Activity, spec: ActivitySpec, course_slug: str, module_slug: str) -> None:
+def _apply_activity(activity: Activity, spec: ActivitySpec, course_slug: str, module_slug: str) -> bool:
     changed = False
     for name in ACTIVITY_FIELDS:
         if getattr(activity, name) != getattr(spec, name):
@@ -100,6 +105,7 @@ def _apply_activity(activity: Activity, spec: ActivitySpec, course_slug: str, mo
         _assign(activity, "body_html", str(render_lesson(course_slug, module_slug, activity.body)))
     if changed and activity.id is not None:
         activity.version += 1
+    return changed
 
 
 def export_course(course: Course) -> CourseSpec:

@@ -97,6 +97,8 @@ def activity(slug: str, module_slug: str, activity_slug: str):
     if current is None:
         abort(404)
     index = sequence.index(current)
+    from lms.quizzes.views import quiz_intro
+
     return render_template(
         "courses/activity.html",
         course=course,
@@ -106,6 +108,7 @@ def activity(slug: str, module_slug: str, activity_slug: str):
         position=index + 1,
         total=len(sequence),
         editor=editor,
+        quiz=quiz_intro(current) if current.kind == "quiz" else None,
     )
 
 

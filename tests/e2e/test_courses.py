@@ -19,7 +19,9 @@ def test_trainer_writes_a_lesson_and_trainee_reads_it(page, live_server, screens
     page.locator(".module").first.get_by_role("link", name="+ Add a lesson").click()
     page.fill("#title", title)
     page.fill("#minutes", "12")
-    page.fill("#body", "## The 3-2-1 rule\n\nKeep **three** copies.\n\n| copy | where |\n|---|---|\n| 1 | office |")
+    page.fill(
+        "#body", "## The 3-2-1 rule\n\nKeep **three** copies.\n\n| copy | where |\n|---|---|\n| 1 | office |"
+    )
     # The live preview is rendered by the server as the trainer types.
     preview = page.locator(".preview-body")
     preview.locator("table").wait_for()

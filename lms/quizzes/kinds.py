@@ -1,0 +1,288 @@
+"""The registry of question kinds: one class per kind says how to lay out, read and grade a question.
+
+A new kind is one class here, one template in templates/quizzes/kinds/, and its tests.
+
+Form values never name an answer: a choice is sent as its position on the trainee's screen, and the
+attempt's layout maps positions back to answers. So no page, data attribute or autosave response
+carries anything that tells a right answer from a wrong one.
+"""
+
+import math
+import random
+import re
+
+from lms.quizzes.spec import BLANK
+
+KINDS: dict[str, "Kind"] = {}
+
+
+def register(cls):
+    KINDS[cls.name] = cls()
+    return cls
+
+
+def kind_of(question) -> "Kind":
+    return KINDS[question.kind]
+
+
+def _clip(fraction: float) -> float:
+    """A question's grade is never below 0 nor above full marks, whatever the weights add up to."""
+    return max(0.0, min(1.0, fraction))
+
+
+def _position_map(order: list[int], raw: str | None) -> int | None:
+    """The answer index behind a displayed position, or None for a missing or forged value."""
+    if raw is None or not str(raw).isdigit():
+        return None
+    position = int(raw)
+    return order[position] if position < len(order) else None
+
+
+class Kind:
+    name = ""
+    graded_automatically = True
+    has_input = True
+
+    def answer_order(self, question, rng: random.Random, shuffle: bool) -> list[int]:
+        order = list(range(len(question.answers)))
+        if shuffle:
+            rng.shuffle(order)
+        return order
+
+    def read(self, question, form, order: list[int]):
+        """The response from submitted form data (a werkzeug MultiDict); None when left blank."""
+        raise NotImplementedError
+
+    def grade(self, question, value) -> float | None:
+        raise NotImplementedError
+
+    def chosen_feedback(self, question, value) -> list[str]:
+        return []
+
+    def right_answer(self, question) -> str:
+        return ""
+
+    def display(self, question, order: list[int], value) -> dict:
+        """What the template needs to draw the inputs, with the trainee's response filled in."""
+        return {}
+
+
+def field(question) -> str:
+    return f"q{question.id}"
+
+
+@register
+class MultiChoice(Kind):
+    name = "multichoice"
+
+    def read(self, question, form, order):
+        if question.single:
+            chosen = _position_map(order, form.get(field(question)))
+            return None if chosen is None else [chosen]
+        chosen = sorted(
+            {c for raw in form.getlist(field(question)) if (c := _position_map(order, raw)) is not None}
+        )
+        return chosen or None
+
+    def grade(self, question, value):
+        if not value:
+            return 0.0
+        return _clip(sum(question.answers[i]["fraction"] for i in value if i < len(question.answers)))
+
+    def chosen_feedback(self, question, value):
+        return [question.answers[i]["feedback"] for i in value or [] if question.answers[i]["feedback"]]
+
+    def right_answer(self, question):
+        best = [a["text"] for a in question.answers if a["fraction"] > 0]
+        return ", ".join(best)
+
+    def display(self, question, order, value):
+        chosen = set(value or [])
+        options = [
+            {"position": position, "text": question.answers[index]["text"], "checked": index in chosen}
+            for position, index in enumerate(order)
+        ]
+        if BLANK in question.text:
+            before, _, after = question.text_html.partition(BLANK)
+            return {"options": options, "blank": True, "before": before, "after": after}
+        return {"options": options, "blank": False}
+
+
+@register
+class TrueFalse(MultiChoice):
+    name = "truefalse"
+
+    def answer_order(self, question, rng, shuffle):
+        return list(range(len(question.answers)))  # always True, then False
+
+    def display(self, question, order, value):
+        data = super().display(question, order, value)
+        for option in data["options"]:
+            option["label"] = option["text"]  # "true"/"false", translated in the template
+        return data
+
+
+def normalise_text(text: str) -> str:
+    return re.sub(r"\s+", " ", text or "").strip().casefold()
+
+
+@register
+class ShortAnswer(Kind):
+    name = "shortanswer"
+
+    def answer_order(self, question, rng, shuffle):
+        return []
+
+    def read(self, question, form, order):
+        text = (form.get(field(question)) or "").strip()[:500]
+        return text or None
+
+    def _matches(self, question, value):
+        return [a for a in question.answers if normalise_text(a["text"]) == normalise_text(value)]
+
+    def grade(self, question, value):
+        if not value:
+            return 0.0
+        return _clip(max((a["fraction"] for a in self._matches(question, value)), default=0.0))
+
+    def chosen_feedback(self, question, value):
+        return [a["feedback"] for a in self._matches(question, value or "") if a["feedback"]][:1]
+
+    def right_answer(self, question):
+        return ", ".join(a["text"] for a in question.answers if a["fraction"] >= 1.0)
+
+    def display(self, question, order, value):
+        return {"value": value or ""}
+
+
+def parse_number(text: str) -> float | None:
+    """A number as people type it: '3.5', '3,5' (Greek, Balkan keyboards), ' 1 200 '."""
+    cleaned = (text or "").strip().replace(" ", "").replace("\u00a0", "")
+    if cleaned.count(",") == 1 and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    try:
+        number = float(cleaned)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+@register
+class Numerical(ShortAnswer):
+    name = "numerical"
+
+    def read(self, question, form, order):
+        text = (form.get(field(question)) or "").strip()[:50]
+        return text or None
+
+    def _matches(self, question, value):
+        number = parse_number(value)
+        if number is None:
+            return []
+        hits = [
+            a
+            for a in question.answers
+            if a["value"] is not None and abs(number - a["value"]) <= a["tolerance"] + 1e-9
+        ]
+        return sorted(hits, key=lambda a: -a["fraction"])
+
+    def right_answer(self, question):
+        def show(answer):
+            value = f"{answer['value']:g}"
+            return f"{value} ± {answer['tolerance']:g}" if answer["tolerance"] else value
+
+        return ", ".join(show(a) for a in question.answers if a["fraction"] >= 1.0 and a["value"] is not None)
+
+
+@register
+class Matching(Kind):
+    name = "matching"
+
+    def _pairs(self, question):
+        return [(i, a) for i, a in enumerate(question.answers) if a["text"]]
+
+    def answer_order(self, question, rng, shuffle):
+        # The order of the choices in each drop-down; always shuffled, or the pairs would give themselves away.
+        order = list(range(len(question.answers)))
+        rng.shuffle(order)
+        return order
+
+    def read(self, question, form, order):
+        value = {}
+        for i, _answer in self._pairs(question):
+            chosen = _position_map(order, form.get(f"{field(question)}_{i}"))
+            if chosen is not None:
+                value[str(i)] = chosen
+        return value or None
+
+    def grade(self, question, value):
+        pairs = self._pairs(question)
+        if not value or not pairs:
+            return 0.0
+        answers = question.answers
+        right = sum(
+            1
+            for i, answer in pairs
+            if str(i) in value
+            and value[str(i)] < len(answers)
+            and answers[value[str(i)]]["match"] == answer["match"]
+        )
+        return right / len(pairs)
+
+    def right_answer(self, question):
+        return "; ".join(f"{a['text']} → {a['match']}" for _i, a in self._pairs(question))
+
+    def display(self, question, order, value):
+        value = value or {}
+        seen, choices = set(), []
+        for position, index in enumerate(order):
+            match = question.answers[index]["match"]
+            if match not in seen:  # the same right side twice would show twice
+                seen.add(match)
+                choices.append({"position": position, "text": match, "index": index})
+        rows = []
+        for i, answer in self._pairs(question):
+            chosen = value.get(str(i))
+            chosen_match = question.answers[chosen]["match"] if chosen is not None else None
+            rows.append(
+                {
+                    "index": i,
+                    "text": answer["text"],
+                    "choices": [dict(c, selected=c["text"] == chosen_match) for c in choices],
+                }
+            )
+        return {"rows": rows}
+
+
+@register
+class Essay(ShortAnswer):
+    name = "essay"
+    graded_automatically = False
+
+    def read(self, question, form, order):
+        text = (form.get(field(question)) or "").strip()[:50_000]
+        return text or None
+
+    def grade(self, question, value):
+        return None if value else 0.0  # a trainer grades what was written; nothing written gets 0
+
+    def chosen_feedback(self, question, value):
+        return []
+
+    def right_answer(self, question):
+        return ""
+
+
+@register
+class Description(Kind):
+    name = "description"
+    has_input = False
+
+    def answer_order(self, question, rng, shuffle):
+        return []
+
+    def read(self, question, form, order):
+        return None
+
+    def grade(self, question, value):
+        return None

@@ -1,0 +1,80 @@
+"""Reads for quiz pages, in a fixed number of queries whatever the number of questions."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from lms.courses.models import Activity, Course, Module
+from lms.db import db
+from lms.quizzes.models import Attempt, Question, QuestionCategory, Response
+
+
+def get_quiz(activity_id: int) -> Activity | None:
+    return db.session.scalar(
+        select(Activity)
+        .where(Activity.id == activity_id, Activity.kind == "quiz")
+        .options(selectinload(Activity.module).selectinload(Module.course).selectinload(Course.trainers))
+    )
+
+
+def get_attempt(attempt_id: int) -> Attempt | None:
+    return db.session.scalar(
+        select(Attempt)
+        .where(Attempt.id == attempt_id)
+        .options(
+            selectinload(Attempt.responses),
+            selectinload(Attempt.activity)
+            .selectinload(Activity.module)
+            .selectinload(Module.course)
+            .selectinload(Course.trainers),
+        )
+    )
+
+
+def questions_by_id(ids) -> dict[int, Question]:
+    return {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(list(ids))))}
+
+
+def attempts_of(activity_id: int, user_id: int) -> list[Attempt]:
+    return list(db.session.scalars(Attempt.of(activity_id, user_id)))
+
+
+def finished_attempts(activity_id: int) -> list[Attempt]:
+    return list(
+        db.session.scalars(
+            select(Attempt)
+            .where(Attempt.activity_id == activity_id, Attempt.state == "finished")
+            .options(selectinload(Attempt.responses), selectinload(Attempt.user))
+            .order_by(Attempt.user_id, Attempt.number)
+        )
+    )
+
+
+def essays_to_grade(activity_id: int) -> list[Response]:
+    return list(
+        db.session.scalars(
+            select(Response)
+            .join(Attempt)
+            .join(Question)
+            .where(
+                Attempt.activity_id == activity_id,
+                Attempt.state == "finished",
+                Question.kind == "essay",
+                Response.fraction.is_(None),
+            )
+            .options(
+                selectinload(Response.question), selectinload(Response.attempt).selectinload(Attempt.user)
+            )
+            .order_by(Attempt.finished_at)
+        )
+    )
+
+
+def bank(course_id: int) -> list[QuestionCategory]:
+    return list(
+        db.session.scalars(
+            select(QuestionCategory)
+            .where(QuestionCategory.course_id == course_id)
+            .options(selectinload(QuestionCategory.questions))
+            .order_by(QuestionCategory.name)
+        )
+    )

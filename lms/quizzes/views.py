@@ -1,0 +1,524 @@
+"""Quiz pages: trainees take attempts; trainers set quizzes up, grade essays and read results."""
+
+import re
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from lms.courses.queries import get_enrolment
+from lms.db import db, utcnow
+from lms.exports import csv_response
+from lms.i18n import _
+from lms.quizzes import bp
+from lms.quizzes import services as quiz
+from lms.quizzes.forms import (
+    ActionForm,
+    GradeForm,
+    QuizSettingsForm,
+    QuizSourceForm,
+    RandomSlotForm,
+)
+from lms.quizzes.kinds import kind_of
+from lms.quizzes.models import Response
+from lms.quizzes.queries import (
+    attempts_of,
+    bank,
+    essays_to_grade,
+    finished_attempts,
+    get_attempt,
+    get_quiz,
+    questions_by_id,
+)
+from lms.quizzes.settings import QuizSettings
+from lms.quizzes.spec import QuestionFormatError
+from lms.security import login_required, require
+
+QUIZ_ERRORS = {
+    "closed": lambda: _("This quiz is not open now."),
+    "no-attempts-left": lambda: _("You have used all the attempts this quiz allows."),
+    "no-questions": lambda: _("This quiz has no questions yet."),
+}
+
+
+def _quiz_for_trainee(activity_id: int):
+    activity = get_quiz(activity_id)
+    if activity is None:
+        abort(404)
+    course = activity.module.course
+    editor = course.can_edit(current_user)
+    require(course.can_read(current_user, get_enrolment(course, current_user)))
+    if not activity.published and not editor:
+        abort(404)
+    return activity
+
+
+def _quiz_for_editor(activity_id: int):
+    activity = get_quiz(activity_id)
+    if activity is None:
+        abort(404)
+    require(activity.module.course.can_edit(current_user))
+    return activity
+
+
+def _activity_url(activity) -> str:
+    return url_for(
+        "courses.activity",
+        slug=activity.module.course.slug,
+        module_slug=activity.module.slug,
+        activity_slug=activity.slug,
+    )
+
+
+def _own_attempt(attempt_id: int):
+    attempt = get_attempt(attempt_id)
+    if attempt is None:
+        abort(404)
+    require(attempt.is_owned_by(current_user))
+    return attempt
+
+
+# --- trainees ------------------------------------------------------------------------------------
+
+
+@bp.route("/<int:activity_id>/start", methods=["POST"])
+@login_required
+def start(activity_id: int):
+    activity = _quiz_for_trainee(activity_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        attempt = quiz.start_attempt(activity, current_user)
+    except quiz.QuizError as error:
+        db.session.commit()  # an overdue attempt may have been closed on the way
+        flash(QUIZ_ERRORS[str(error)](), "error")
+        return redirect(_activity_url(activity))
+    db.session.commit()
+    return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+
+
+def _page_number(attempt, raw) -> int:
+    try:
+        number = int(raw)
+    except (TypeError, ValueError):
+        number = 0
+    return max(0, min(number, len(attempt.layout) - 1))
+
+
+def _remaining_seconds(attempt, now) -> int | None:
+    if attempt.deadline_at is None:
+        return None
+    return max(0, int((attempt.deadline_at - now).total_seconds()))
+
+
+def _question_views(attempt, slots, questions, responses):
+    """Each question of a page with what its template needs; nothing about which answers are right."""
+    views = []
+    for number, slot in slots:
+        question = questions[slot["q"]]
+        response = responses.get(question.id)
+        views.append(
+            {
+                "number": number,
+                "question": question,
+                "mark": slot["mark"],
+                "kind": question.kind,
+                "data": kind_of(question).display(
+                    question, slot["order"], response.value if response else None
+                ),
+            }
+        )
+    return views
+
+
+@bp.route("/attempts/<int:attempt_id>")
+@login_required
+def attempt(attempt_id: int):
+    attempt = _own_attempt(attempt_id)
+    now = utcnow()
+    if quiz.close_if_overdue(attempt, now):
+        db.session.commit()
+        return redirect(url_for("quizzes.review", attempt_id=attempt.id))
+    page = _page_number(attempt, request.args.get("page"))
+    numbered = list(enumerate(attempt.slots(), start=1))
+    first = sum(len(p) for p in attempt.layout[:page])
+    on_page = numbered[first : first + len(attempt.layout[page])]
+    questions = questions_by_id(slot["q"] for _n, slot in on_page)
+    responses = {r.question_id: r for r in attempt.responses}
+    answered = {r.question_id for r in attempt.responses if r.value not in (None, "", [], {})}
+    return render_template(
+        "quizzes/attempt.html",
+        attempt=attempt,
+        activity=attempt.activity,
+        page=page,
+        questions=_question_views(attempt, on_page, questions, responses),
+        navigation=[
+            {"number": n, "page": i, "answered": slot["q"] in answered}
+            for i, p in enumerate(attempt.layout)
+            for n, slot in numbered
+            if slot in p
+        ],
+        remaining=_remaining_seconds(attempt, now),
+        form=ActionForm(),
+    )
+
+
+FIELD_RE = re.compile(r"^q(\d+)(?:_\d+)?$")
+
+
+def _save_page(attempt) -> bool:
+    """Save the answers on the page the form came from; refuse fields of questions not on it."""
+    page = _page_number(attempt, request.form.get("page"))
+    on_page = [slot["q"] for slot in attempt.layout[page]]
+    sent = {int(m.group(1)) for key in request.form if (m := FIELD_RE.match(key))}
+    if sent - set(on_page):
+        raise quiz.QuizError("not-in-attempt")
+    return quiz.save_responses(attempt, request.form, on_page)
+
+
+@bp.route("/attempts/<int:attempt_id>", methods=["POST"])
+@login_required
+def save(attempt_id: int):
+    attempt = _own_attempt(attempt_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        saved = _save_page(attempt)
+    except quiz.QuizError:
+        abort(400)
+    db.session.commit()
+    if not saved:
+        flash(_("The time for this attempt was up, so the last answers were not counted."), "warning")
+        return redirect(url_for("quizzes.review", attempt_id=attempt.id))
+    go = request.form.get("go", "")
+    if go == "finish":
+        return redirect(url_for("quizzes.summary", attempt_id=attempt.id))
+    target = _page_number(attempt, go) if go.isdigit() else _page_number(attempt, request.form.get("page"))
+    return redirect(url_for("quizzes.attempt", attempt_id=attempt.id, page=target))
+
+
+@bp.route("/attempts/<int:attempt_id>/autosave", methods=["POST"])
+@login_required
+def autosave(attempt_id: int):
+    attempt = _own_attempt(attempt_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        saved = _save_page(attempt)
+    except quiz.QuizError:
+        abort(400)
+    db.session.commit()
+    # Only whether it was saved and the time left: never a mark, a right answer or feedback.
+    return jsonify(saved=saved, remaining=_remaining_seconds(attempt, utcnow()))
+
+
+@bp.route("/attempts/<int:attempt_id>/summary")
+@login_required
+def summary(attempt_id: int):
+    attempt = _own_attempt(attempt_id)
+    if quiz.close_if_overdue(attempt, utcnow()) or not attempt.in_progress:
+        db.session.commit()
+        return redirect(url_for("quizzes.review", attempt_id=attempt.id))
+    answered = {r.question_id for r in attempt.responses if r.value not in (None, "", [], {})}
+    questions = questions_by_id(attempt.question_ids())
+    rows = [
+        {
+            "number": n,
+            "page": i,
+            "answered": slot["q"] in answered,
+            "input": kind_of(questions[slot["q"]]).has_input,
+        }
+        for n, (i, slot) in enumerate(((i, s) for i, p in enumerate(attempt.layout) for s in p), start=1)
+    ]
+    return render_template(
+        "quizzes/summary.html",
+        attempt=attempt,
+        activity=attempt.activity,
+        rows=rows,
+        remaining=_remaining_seconds(attempt, utcnow()),
+        form=ActionForm(),
+    )
+
+
+@bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
+@login_required
+def submit(attempt_id: int):
+    attempt = _own_attempt(attempt_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if attempt.in_progress:
+        quiz.finish_attempt(attempt, by_deadline=quiz.deadline_passed(attempt, utcnow()))
+        db.session.commit()
+    return redirect(url_for("quizzes.review", attempt_id=attempt.id))
+
+
+@bp.route("/attempts/<int:attempt_id>/review")
+@login_required
+def review(attempt_id: int):
+    attempt = get_attempt(attempt_id)
+    if attempt is None:
+        abort(404)
+    course = attempt.activity.module.course
+    editor = course.can_edit(current_user)
+    require(attempt.is_owned_by(current_user) or editor)
+    if attempt.in_progress:
+        if quiz.close_if_overdue(attempt, utcnow()):
+            db.session.commit()
+        else:
+            return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+    settings = QuizSettings.from_dict(attempt.activity.settings)
+    now = utcnow()
+    show = {
+        what: editor or settings.review_allows(what, now)
+        for what in ("answers", "marks", "feedback", "correct")
+    }
+    questions = questions_by_id(attempt.question_ids())
+    responses = {r.question_id: r for r in attempt.responses}
+    items = []
+    for number, slot in enumerate(attempt.slots(), start=1):
+        question = questions[slot["q"]]
+        response = responses.get(question.id)
+        value = response.value if response else None
+        kind = kind_of(question)
+        items.append(
+            {
+                "number": number,
+                "question": question,
+                "kind": question.kind,
+                "mark": slot["mark"],
+                "data": kind.display(question, slot["order"], value) if show["answers"] else None,
+                "response": response,
+                "feedback": kind.chosen_feedback(question, value) if show["feedback"] else [],
+                "right": kind.right_answer(question) if show["correct"] else "",
+            }
+        )
+    return render_template(
+        "quizzes/review.html",
+        attempt=attempt,
+        activity=attempt.activity,
+        items=items,
+        show=show,
+        settings=settings,
+        editor=editor,
+    )
+
+
+def quiz_intro(activity) -> dict:
+    """What the quiz's activity page shows a trainee: settings, their attempts, whether they may start."""
+    settings = QuizSettings.from_dict(activity.settings)
+    attempts = attempts_of(activity.id, current_user.id)
+    now = utcnow()
+    if any(quiz.close_if_overdue(a, now) for a in attempts if a.in_progress):
+        db.session.commit()
+    in_progress = next((a for a in attempts if a.in_progress), None)
+    can_start = in_progress is not None or (
+        settings.is_open(now) and (not settings.attempts or len(attempts) < settings.attempts)
+    )
+    return {
+        "settings": settings,
+        "attempts": attempts,
+        "in_progress": in_progress,
+        "can_start": can_start,
+        "grade": quiz.quiz_grade(activity, attempts),
+        "show_marks": settings.review_allows("marks", now),
+        "form": ActionForm(),
+    }
+
+
+# --- trainers ------------------------------------------------------------------------------------
+
+
+@bp.route("/<int:activity_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(activity_id: int):
+    activity = _quiz_for_editor(activity_id)
+    course = activity.module.course
+    settings = QuizSettings.from_dict(activity.settings)
+    settings_form = QuizSettingsForm(
+        data={
+            **vars(settings),
+            "title": activity.title,
+            "optional": activity.optional,
+            "published": activity.published,
+        }
+        if request.method == "GET"
+        else None
+    )
+    source_form = QuizSourceForm(data={"body": activity.body} if request.method == "GET" else None)
+    random_form = RandomSlotForm()
+    random_form.category.choices = [(c.name, f"{c.name} ({len(c.questions)})") for c in bank(course.id)]
+    problem = None
+    if settings_form.save_settings.data and settings_form.validate_on_submit():
+        for name in vars(settings):
+            if name in settings_form:
+                value = settings_form[name].data
+                setattr(settings, name, (value or "").strip() if name in ("opens", "closes") else value)
+        activity.settings = settings.to_dict()
+        activity.title = settings_form.title.data.strip()
+        activity.optional, activity.published = settings_form.optional.data, settings_form.published.data
+        db.session.commit()
+        flash(_("Quiz settings saved."), "success")
+        return redirect(url_for("quizzes.edit", activity_id=activity.id))
+    if source_form.save_source.data and source_form.validate_on_submit():
+        from lms.quizzes.gift import parse_gift
+
+        try:
+            specs = parse_gift(source_form.body.data or "")
+        except QuestionFormatError as error:
+            problem = error
+        else:
+            activity.body = source_form.body.data or ""
+            activity.version += 1
+            quiz.sync_quiz(activity, specs)
+            regraded = quiz.regrade(activity)
+            db.session.commit()
+            flash(_("Questions saved (%(num)d).", num=len(specs)), "success")
+            if regraded:
+                flash(_("Finished attempts were regraded (%(num)d).", num=regraded), "info")
+            return redirect(url_for("quizzes.edit", activity_id=activity.id))
+    if random_form.add_random.data and random_form.validate_on_submit():
+        settings.random = [
+            *settings.random,
+            {"category": random_form.category.data, "count": random_form.count.data},
+        ]
+        activity.settings = settings.to_dict()
+        quiz.sync_random_slots(activity)
+        db.session.commit()
+        flash(_("Random questions added."), "success")
+        return redirect(url_for("quizzes.edit", activity_id=activity.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "quizzes/edit.html",
+        activity=activity,
+        course=course,
+        settings_form=settings_form,
+        source_form=source_form,
+        random_form=random_form,
+        slots=quiz.quiz_slots(activity.id),
+        problem=problem,
+        settings=settings,
+        remove_form=ActionForm(),
+    ), status
+
+
+@bp.route("/<int:activity_id>/random/<int:index>/remove", methods=["POST"])
+@login_required
+def remove_random(activity_id: int, index: int):
+    activity = _quiz_for_editor(activity_id)
+    settings = QuizSettings.from_dict(activity.settings)
+    if not ActionForm().validate_on_submit() or not 0 <= index < len(settings.random):
+        abort(400)
+    settings.random = [rule for i, rule in enumerate(settings.random) if i != index]
+    activity.settings = settings.to_dict()
+    quiz.sync_random_slots(activity)
+    db.session.commit()
+    return redirect(url_for("quizzes.edit", activity_id=activity.id))
+
+
+def _results(activity):
+    attempts = finished_attempts(activity.id)
+    by_user: dict[int, list] = {}
+    for attempt in attempts:
+        by_user.setdefault(attempt.user_id, []).append(attempt)
+    trainees = [
+        {"user": items[0].user, "attempts": items, "grade": quiz.quiz_grade(activity, items)}
+        for items in by_user.values()
+    ]
+    trainees.sort(key=lambda row: row["user"].name.casefold())
+    totals: dict[int, list[float]] = {}
+    for attempt in attempts:
+        for response in attempt.responses:
+            if response.fraction is not None:
+                totals.setdefault(response.question_id, []).append(response.fraction)
+    questions = questions_by_id(totals)
+    facility = [
+        {"question": questions[qid], "facility": 100 * sum(values) / len(values), "count": len(values)}
+        for qid, values in totals.items()
+    ]
+    facility.sort(key=lambda row: row["facility"])
+    return trainees, facility
+
+
+@bp.route("/<int:activity_id>/results")
+@login_required
+def results(activity_id: int):
+    activity = _quiz_for_editor(activity_id)
+    trainees, facility = _results(activity)
+    settings = QuizSettings.from_dict(activity.settings)
+    return render_template(
+        "quizzes/results.html",
+        activity=activity,
+        trainees=trainees,
+        facility=facility,
+        settings=settings,
+        pending=len(essays_to_grade(activity.id)),
+        form=ActionForm(),
+    )
+
+
+@bp.route("/<int:activity_id>/results.csv")
+@login_required
+def results_csv(activity_id: int):
+    activity = _quiz_for_editor(activity_id)
+    trainees, _facility = _results(activity)
+    pass_mark = QuizSettings.from_dict(activity.settings).pass_mark
+
+    def rows():
+        yield ["name", "email", "organisation", "attempts", "grade", "passed", "last finished (UTC)"]
+        for row in trainees:
+            last = max(a.finished_at for a in row["attempts"])
+            grade = row["grade"]
+            yield [
+                row["user"].name,
+                row["user"].email,
+                row["user"].organisation or "",
+                len(row["attempts"]),
+                "" if grade is None else f"{grade:.2f}",
+                "" if grade is None else ("yes" if grade >= pass_mark else "no"),
+                last.strftime("%Y-%m-%d %H:%M"),
+            ]
+
+    return csv_response(rows(), f"{activity.module.course.slug}-{activity.slug}-results.csv")
+
+
+@bp.route("/<int:activity_id>/regrade", methods=["POST"])
+@login_required
+def regrade(activity_id: int):
+    activity = _quiz_for_editor(activity_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    count = quiz.regrade(activity)
+    db.session.commit()
+    flash(_("Finished attempts were regraded (%(num)d).", num=count), "success")
+    return redirect(url_for("quizzes.results", activity_id=activity.id))
+
+
+@bp.route("/<int:activity_id>/grading")
+@login_required
+def grading(activity_id: int):
+    activity = _quiz_for_editor(activity_id)
+    return render_template(
+        "quizzes/grading.html", activity=activity, responses=essays_to_grade(activity.id), form=GradeForm()
+    )
+
+
+@bp.route("/responses/<int:response_id>/grade", methods=["POST"])
+@login_required
+def grade(response_id: int):
+    response = db.get_or_404(Response, response_id)
+    activity = _quiz_for_editor(response.attempt.activity_id)
+    if response.question.kind != "essay" or response.attempt.in_progress:
+        abort(400)
+    form = GradeForm()
+    if not form.validate_on_submit():
+        flash(_("Give a mark from 0 to 100."), "error")
+    else:
+        quiz.grade_response(response, float(form.mark.data) / 100, form.comment.data or "", current_user)
+        from lms.admin.services import audit
+
+        audit("quiz.grade", f"{activity.title} / {response.attempt.user.email}", mark=float(form.mark.data))
+        db.session.commit()
+        flash(_("Grade saved for %(name)s.", name=response.attempt.user.name), "success")
+    return redirect(url_for("quizzes.grading", activity_id=activity.id))
+
+
+from lms.quizzes import bank_views  # noqa: E402,F401  (the question bank's routes)
