@@ -86,8 +86,6 @@ def test_access_matrix(client, create_user, create_course, role):
     from lms.courses.services import add_quiz, put_file
     from lms.quizzes.services import start_attempt, sync_quiz
     from lms.quizzes.spec import AnswerSpec, QuestionSpec
-    from lms.quizzes.services import start_attempt, sync_quiz
-    from lms.quizzes.spec import AnswerSpec, QuestionSpec
 
     target = create_user("trainee", email="target@example.org")
     course = create_course(trainer=create_user("trainer"))

@@ -202,7 +202,7 @@ class Matching(Kind):
         return [(i, a) for i, a in enumerate(question.answers) if a["text"]]
 
     def answer_order(self, question, rng, shuffle):
-        # The order of the choices in each drop-down; always shuffled, or the pairs would give themselves away.
+        # The choices in each drop-down are always shuffled, or the pairs would give themselves away.
         order = list(range(len(question.answers)))
         rng.shuffle(order)
         return order

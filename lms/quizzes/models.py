@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lms.auth.models import User
 from lms.courses.models import Activity, Course
 from lms.db import UTCDateTime, db, utcnow
-from lms.quizzes.spec import AnswerSpec, QuestionSpec
+from lms.quizzes.spec import KINDS, AnswerSpec, QuestionSpec
 
 
 class QuestionCategory(db.Model):
@@ -29,10 +29,7 @@ class Question(db.Model):
 
     __tablename__ = "questions"
     __table_args__ = (
-        CheckConstraint(
-            "kind IN ('multichoice', 'truefalse', 'shortanswer', 'numerical', 'matching', 'essay', 'description')",
-            name="kind_known",
-        ),
+        CheckConstraint(f"kind IN ({', '.join(repr(kind) for kind in KINDS)})", name="kind_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -185,10 +185,9 @@ def _dump_question(q: QuestionSpec) -> ET.Element:
         if q.kind == "matching":
             _add_text(_add_text(el, "subquestion", a.text, fmt), "answer", a.match)
             continue
+        text = a.text
         if q.kind == "numerical":
             text = "*" if a.value is None else repr(float(a.value))
-        else:
-            text = a.text
         # Exact decimal shift of the shortest repr: parse gets back the very same float.
         percent = format(Decimal(repr(float(a.fraction))).scaleb(2), "f")
         answer = _add_text(el, "answer", text, fmt, fraction=percent)
