@@ -24,7 +24,7 @@ class QuizSettings:
     review_answers: str = "immediately"
     review_marks: str = "immediately"
     review_feedback: str = "immediately"
-    review_correct: str = "after_close"
+    review_correct: str = "immediately"  # as Moodle does; "after_close" stops sharing answers between attempts
     completion: str = "passed"
     random: list = field(default_factory=list)  # [{"category": "name", "count": 3}]
 
