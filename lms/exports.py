@@ -32,3 +32,37 @@ def csv_response(rows: Iterable[Iterable], filename: str) -> Response:
     response = Response(stream_with_context(csv_lines(rows)), mimetype="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def xlsx_response(rows: Iterable[Iterable], filename: str, sheet: str = "Sheet1") -> Response:
+    """An XLSX built in openpyxl's write-only mode (rows go to disk as they come, memory stays flat),
+    then sent from a temporary file. Text cells are written as text, never as formulas."""
+    import tempfile
+
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    workbook = Workbook(write_only=True)
+    worksheet = workbook.create_sheet(title=sheet[:31])
+    for row in rows:
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(worksheet, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # a string starting with "=" stays a string
+            cells.append(cell)
+        worksheet.append(cells)
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the response's generator)
+    workbook.save(handle)
+    handle.seek(0)
+
+    def chunks():
+        with handle:
+            while chunk := handle.read(64 * 1024):
+                yield chunk
+
+    response = Response(
+        chunks(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

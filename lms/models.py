@@ -3,13 +3,17 @@
 from lms.admin.models import AuditEntry, SiteSetting
 from lms.auth.models import User
 from lms.courses.models import Activity, Course, CourseFile, Enrolment, Module
+from lms.progress.models import Completion, CourseCompletion, GradeOverride
 from lms.quizzes.models import Attempt, Question, QuestionCategory, QuizSlot, Response
 
 __all__ = [
     "Activity",
     "Attempt",
     "AuditEntry",
+    "Completion",
     "Course",
+    "CourseCompletion",
+    "GradeOverride",
     "CourseFile",
     "Enrolment",
     "Module",

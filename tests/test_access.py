@@ -71,6 +71,11 @@ MATRIX = {
     "quizzes.grade": ("/quizzes/responses/1/grade", 405, 405, 405, 405),
     "quizzes.bank_page": ("/quizzes/bank/{slug}", LOGIN, 403, 403, 200),
     "quizzes.question": ("/quizzes/questions/{question_id}", LOGIN, 403, 403, 200),
+    "progress.mark_done": ("/progress/activities/{activity_id}/done", 405, 405, 405, 405),
+    "progress.overview": ("/progress/courses/{slug}", LOGIN, 403, 403, 200),
+    "progress.course_matrix": ("/progress/courses/{slug}/matrix", LOGIN, 403, 403, 200),
+    "progress.export": ("/progress/courses/{slug}/matrix.xlsx", LOGIN, 403, 403, 200),
+    "progress.gradebook": ("/progress/courses/{slug}/gradebook", LOGIN, 403, 403, 200),
 }
 
 

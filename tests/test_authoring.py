@@ -23,6 +23,7 @@ COURSE = {
     "completion_activities": "all",
     "completion_min_grade": "0",
     "completion_min_attendance": "0",
+    "completion_lessons": "marked",
 }
 
 

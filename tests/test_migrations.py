@@ -81,3 +81,21 @@ def test_models_and_migrations_agree(empty_app):
 def test_revision_chain_is_linear(app):
     heads = ScriptDirectory.from_config(migrate.get_config()).get_heads()
     assert len(heads) == 1
+
+
+def test_courses_written_before_progress_tracking_survive_the_upgrade(empty_app):
+    upgrade(revision="0004_quizzes")
+    with db.engine.begin() as connection:
+        columns = (
+            "id, slug, title, summary, summary_html, language, category, hours, published, self_enrolment,"
+            " completion_activities, completion_min_grade, completion_min_attendance, created_at, updated_at"
+        )
+        values = (
+            "1, 'old', 'Παλιό μάθημα', '', '', 'el', 'ict', 3, true, true, 'all', 0, 0,"
+            " '2026-01-01 00:00:00', '2026-01-01 00:00:00'"
+        )
+        connection.execute(text(f"INSERT INTO courses ({columns}) VALUES ({values})"))
+    upgrade(revision="head")
+    with db.engine.connect() as connection:
+        row = connection.execute(text("SELECT title, completion_lessons FROM courses WHERE id = 1")).one()
+    assert tuple(row) == ("Παλιό μάθημα", "marked")

@@ -51,6 +51,12 @@ class CourseForm(FlaskForm):
         _l("Completion requires"),
         choices=options([("all", _l("All required lessons and quizzes")), ("none", _l("No activities"))]),
     )
+    completion_lessons = SelectField(
+        _l("A lesson is complete when"),
+        choices=options(
+            [("marked", _l("the trainee marks it done")), ("viewed", _l("the trainee opens it"))]
+        ),
+    )
     completion_min_grade = IntegerField(
         _l("Minimum final grade (%)"), default=0, validators=[InputRequired(), NumberRange(min=0, max=100)]
     )

@@ -40,6 +40,7 @@ COURSE_FIELDS = (
     "self_enrolment",
     "enrolment_key",
     "completion_activities",
+    "completion_lessons",
     "completion_min_grade",
     "completion_min_attendance",
 )

@@ -17,10 +17,13 @@ def home():
         return render_template("core/home.html")
     from lms.courses.forms import CATEGORY_LABELS
     from lms.courses.queries import my_enrolments, taught_courses
+    from lms.progress.queries import my_progress
 
+    enrolments = my_enrolments(current_user)
     return render_template(
         "core/home.html",
-        enrolments=my_enrolments(current_user),
+        enrolments=enrolments,
+        progress=my_progress(current_user, enrolments),
         taught=taught_courses(current_user) if current_user.is_trainer else [],
         categories=CATEGORY_LABELS,
     )

@@ -50,6 +50,9 @@ class Course(db.Model):
     enrolment_key: Mapped[str | None] = mapped_column(String(100))
     # Completion rules (the progress feature evaluates them): required activities, grade, attendance.
     completion_activities: Mapped[str] = mapped_column(String(10), default="all")
+    completion_lessons: Mapped[str] = mapped_column(
+        String(10), default="marked", server_default="marked"
+    )  # or "viewed"
     completion_min_grade: Mapped[int] = mapped_column(default=0)
     completion_min_attendance: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -192,6 +195,7 @@ class Enrolment(db.Model):
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     unenrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     enrolled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    last_access_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     course: Mapped[Course] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -88,6 +88,7 @@ class CourseSpec:
     translation_of: str | None
     published: bool
     completion_activities: str
+    completion_lessons: str
     completion_min_grade: int
     completion_min_attendance: int
     modules: list[ModuleSpec]
@@ -221,6 +222,9 @@ class _Reader:
         activities = completion.get("activities", "all")
         if activities not in ("all", "none"):
             self.problem("course.toml", None, 'completion.activities must be "all" or "none"')
+        lessons = completion.get("lessons", "marked")
+        if lessons not in ("marked", "viewed"):
+            self.problem("course.toml", None, 'completion.lessons must be "marked" or "viewed"')
         percents = {}
         for key in ("min_grade", "min_attendance"):
             value = completion.get(key, 0)
@@ -248,6 +252,7 @@ class _Reader:
             translation_of=data.get("translation_of") or None,
             published=bool(data.get("published", True)),
             completion_activities=activities,
+            completion_lessons=lessons,
             completion_min_grade=percents["min_grade"],
             completion_min_attendance=percents["min_attendance"],
             modules=[],
@@ -463,6 +468,8 @@ def package_files(spec: CourseSpec) -> dict[str, bytes]:
     }
     completion = {
         "activities": spec.completion_activities,
+        # Written only when not the default, so packages that never heard of it stay as they are.
+        "lessons": spec.completion_lessons if spec.completion_lessons != "marked" else None,
         "min_grade": spec.completion_min_grade,
         "min_attendance": spec.completion_min_attendance,
     }

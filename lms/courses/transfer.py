@@ -19,6 +19,7 @@ COURSE_FIELDS = (
     "translation_of",
     "published",
     "completion_activities",
+    "completion_lessons",
     "completion_min_grade",
     "completion_min_attendance",
 )

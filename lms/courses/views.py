@@ -10,6 +10,10 @@ from lms.courses.services import CourseError, blob_path, self_enrol
 from lms.courses.services import unenrol as unenrol_service
 from lms.db import db
 from lms.i18n import _
+from lms.progress.forms import DoneForm
+from lms.progress.queries import course_progress
+from lms.progress.services import complete, touch
+from lms.quizzes.views import quiz_intro
 from lms.security import login_required, require
 
 
@@ -39,8 +43,14 @@ def catalogue():
 def detail(slug: str):
     course = _load_course(slug)
     enrolment = get_enrolment(course, current_user)
+    row = (
+        course_progress(course, [current_user.id])[current_user.id]
+        if enrolment and enrolment.is_active
+        else None
+    )
     return render_template(
         "courses/detail.html",
+        progress=row,
         course=course,
         enrolment=enrolment,
         can_read=course.can_read(current_user, enrolment),
@@ -97,7 +107,13 @@ def activity(slug: str, module_slug: str, activity_slug: str):
     if current is None:
         abort(404)
     index = sequence.index(current)
-    from lms.quizzes.views import quiz_intro
+    trainee = enrolment is not None and enrolment.is_active
+    if trainee:
+        touch(enrolment)
+        if current.kind == "lesson" and course.completion_lessons == "viewed":
+            complete(current, current_user.id, "viewed")
+        db.session.commit()
+    row = course_progress(course, [current_user.id])[current_user.id] if trainee else None
 
     return render_template(
         "courses/activity.html",
@@ -109,6 +125,8 @@ def activity(slug: str, module_slug: str, activity_slug: str):
         total=len(sequence),
         editor=editor,
         quiz=quiz_intro(current) if current.kind == "quiz" else None,
+        progress=row,
+        done_form=DoneForm(),
     )
 
 

@@ -258,7 +258,14 @@ def finish_attempt(attempt: Attempt, now: datetime | None = None, by_deadline: b
     if claimed != 1:
         return False
     grade_attempt(attempt)
+    _report_progress(attempt)
     return True
+
+
+def _report_progress(attempt: Attempt) -> None:
+    from lms.progress.services import quiz_finished
+
+    quiz_finished(attempt.activity, attempt.user_id)
 
 
 def grade_attempt(attempt: Attempt, keep_manual: bool = True) -> None:
@@ -302,6 +309,7 @@ def grade_response(response: Response, fraction: float, comment: str, grader) ->
     response.graded_by_id, response.graded_at = grader.id, utcnow()
     attempt = response.attempt
     attempt.score = compute_score(attempt, {r.question_id: r for r in attempt.responses})
+    _report_progress(attempt)
 
 
 def regrade(activity: Activity) -> int:
@@ -313,8 +321,12 @@ def regrade(activity: Activity) -> int:
             .options(selectinload(Attempt.responses))
         )
     )
+    from lms.progress.services import quiz_finished
+
     for attempt in attempts:
         grade_attempt(attempt)
+    for user_id in {attempt.user_id for attempt in attempts}:
+        quiz_finished(activity, user_id)
     return len(attempts)
 
 

@@ -24,8 +24,11 @@ class QuizSettings:
     review_answers: str = "immediately"
     review_marks: str = "immediately"
     review_feedback: str = "immediately"
-    review_correct: str = "immediately"  # as Moodle does; "after_close" stops sharing answers between attempts
+    review_correct: str = (
+        "immediately"  # as Moodle does; "after_close" stops sharing answers between attempts
+    )
     completion: str = "passed"
+    weight: float = 1.0  # share of the course's final grade, relative to the other quizzes
     random: list = field(default_factory=list)  # [{"category": "name", "count": 3}]
 
     @classmethod

@@ -1,0 +1,54 @@
+"""Who completed what and when: activities, courses, and grades a trainer set by hand."""
+
+from datetime import datetime
+
+from sqlalchemy import Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.auth.models import User
+from lms.db import UTCDateTime, db, utcnow
+
+SOURCES = ("marked", "viewed", "quiz", "override")
+
+
+class Completion(db.Model):
+    """A trainee completed an activity. Kept as long as the activity exists, whatever is re-imported."""
+
+    __tablename__ = "completions"
+    __table_args__ = (UniqueConstraint("user_id", "activity_id", name="uq_completions_user_activity"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), index=True)
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    source: Mapped[str] = mapped_column(String(10), default="marked")
+
+
+class CourseCompletion(db.Model):
+    """A trainee met the course's completion rules; the date is the one the certificate prints."""
+
+    __tablename__ = "course_completions"
+    __table_args__ = (UniqueConstraint("user_id", "course_id", name="uq_course_completions_user_course"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    final_grade: Mapped[float | None] = mapped_column(Float)
+
+    user: Mapped[User] = relationship()
+
+
+class GradeOverride(db.Model):
+    """A grade set by hand, with its reason: for one quiz, or (activity_id NULL) for the whole course."""
+
+    __tablename__ = "grade_overrides"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"))
+    grade: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
