@@ -56,6 +56,7 @@ def register_commands(app) -> None:
     app.cli.add_command(export_course_command)
     app.cli.add_command(import_questions_command)
     app.cli.add_command(quizzes_group)
+    app.cli.add_command(certificates_group)
 
 
 def _upgrade_database() -> None:
@@ -272,3 +273,56 @@ def close_overdue_command():
     closed = close_overdue_attempts()
     db.session.commit()
     click.echo(f"closed {closed} attempts")
+
+
+@click.group("certificates")
+def certificates_group():
+    """Certificates: bulk export."""
+
+
+@certificates_group.command("export")
+@click.option("--course", "course_slug", required=True, help="The course's slug.")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The ZIP file to write (PDFs and a CSV register).",
+)
+@click.option(
+    "--processes", default=2, show_default=True, help="Rendering processes (use the machine's cores)."
+)
+@click.option(
+    "--include-revoked", is_flag=True, help="Also export revoked certificates (marked in the register)."
+)
+@with_appcontext
+def export_certificates_command(course_slug: str, out: Path, processes: int, include_revoked: bool):
+    """Export a course's certificates as PDFs in a ZIP, with a CSV register, showing progress."""
+    from lms.certificates.services import certificates_query, export_zip
+    from lms.courses.transfer import find_course
+
+    course = find_course(course_slug)
+    if course is None:
+        raise click.ClickException(f"no course with the slug '{course_slug}'")
+    certificates = list(
+        db.session.scalars(certificates_query(course_id=course.id, status="" if include_revoked else "valid"))
+    )
+    with click.progressbar(length=len(certificates), label="Rendering certificates") as bar:
+        done = [0]
+
+        def advance(count: int) -> None:
+            bar.update(count - done[0])
+            done[0] = count
+
+        export_zip(certificates, out, processes=processes, progress=advance)
+    click.echo(f"wrote {len(certificates)} certificates to {out}")
+
+
+@certificates_group.command("run-job", hidden=True)
+@click.argument("job_id", type=int)
+@with_appcontext
+def run_job_command(job_id: int):
+    """Run a queued export job (started by the web interface)."""
+    from lms.certificates.jobs import run
+
+    run(job_id)

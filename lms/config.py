@@ -42,3 +42,14 @@ PERMANENT_SESSION_LIFETIME = timedelta(days=14)
 # CSRF tokens are tied to the session, not to a clock: a trainee who spends two hours on a quiz page
 # must not lose the answers on submit (see DESIGN.md, "Long pages and CSRF expiry").
 WTF_CSRF_TIME_LIMIT = None
+
+# The site's public address, for links that leave the site without a request around them (QR codes on
+# certificates made by the CLI, e-mails sent by jobs). Within a request, the request's own address is used.
+BASE_URL = "http://127.0.0.1:5000"
+
+# Certificates: defaults a coordinator can change in Certificates -> Settings.
+CERTIFICATE_ISSUER = "SME e-Classroom training programme"
+CERTIFICATE_FUNDING_LINE = "Co-funded by the European Union"
+CERTIFICATE_SIGNATORIES = [{"name": "", "title": "Programme coordinator"}]
+CERTIFICATE_LOGOS = ["img/logo.svg", "img/eu-flag.svg"]
+VERIFY_RATE_LIMIT = "30 per minute"

@@ -2,6 +2,7 @@
 
 from lms.admin.models import AuditEntry, SiteSetting
 from lms.auth.models import User
+from lms.certificates.models import Certificate, ExportJob
 from lms.courses.models import Activity, Course, CourseFile, Enrolment, Module
 from lms.progress.models import Completion, CourseCompletion, GradeOverride
 from lms.quizzes.models import Attempt, Question, QuestionCategory, QuizSlot, Response
@@ -10,11 +11,13 @@ __all__ = [
     "Activity",
     "Attempt",
     "AuditEntry",
+    "Certificate",
     "Completion",
     "Course",
     "CourseCompletion",
     "GradeOverride",
     "CourseFile",
+    "ExportJob",
     "Enrolment",
     "Module",
     "Question",

@@ -76,6 +76,18 @@ MATRIX = {
     "progress.course_matrix": ("/progress/courses/{slug}/matrix", LOGIN, 403, 403, 200),
     "progress.export": ("/progress/courses/{slug}/matrix.xlsx", LOGIN, 403, 403, 200),
     "progress.gradebook": ("/progress/courses/{slug}/gradebook", LOGIN, 403, 403, 200),
+    # The certificate is the target trainee's.
+    "certificates.verify_form": ("/verify", 200, 200, 200, 200),
+    "certificates.verify": ("/verify/{code}", 200, 200, 200, 200),
+    "certificates.mine": ("/certificates/mine", LOGIN, 200, 200, 200),
+    "certificates.download": ("/certificates/{certificate_id}.pdf", LOGIN, 403, 403, 200),
+    "certificates.register": ("/certificates/", LOGIN, 403, 403, 200),
+    "certificates.issue": ("/certificates/issue", 405, 405, 405, 405),
+    "certificates.revoke": ("/certificates/{certificate_id}/revoke", 405, 405, 405, 405),
+    "certificates.start_export": ("/certificates/exports", 405, 405, 405, 405),
+    "certificates.export_status": ("/certificates/exports/{job_id}", LOGIN, 403, 403, 200),
+    "certificates.export_download": ("/certificates/exports/{job_id}/download", LOGIN, 403, 403, 404),
+    "certificates.settings": ("/certificates/settings", LOGIN, 403, 403, 200),
 }
 
 
@@ -87,6 +99,8 @@ def test_every_route_has_a_row_in_the_matrix(app):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_access_matrix(client, create_user, create_course, role):
+    from lms.certificates.models import ExportJob
+    from lms.certificates.services import issue
     from lms.courses.models import Enrolment
     from lms.courses.services import add_quiz, put_file
     from lms.quizzes.services import start_attempt, sync_quiz
@@ -111,6 +125,11 @@ def test_access_matrix(client, create_user, create_course, role):
     db.session.add(Enrolment(course=course, user=target))
     attempt = start_attempt(quiz, target)
     db.session.commit()
+    certificate = issue(course, target, attempt.started_at.date(), None)
+    job = ExportJob(kind="certificates", params={})
+    db.session.add(job)
+    db.session.commit()
+    names |= {"code": certificate.code, "certificate_id": certificate.id, "job_id": job.id}
     names |= {"quiz_id": quiz.id, "attempt_id": attempt.id, "question_id": attempt.question_ids()[0]}
     if role != "anonymous":
         assert login(client, create_user(role).email).status_code == 302

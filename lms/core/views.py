@@ -19,11 +19,16 @@ def home():
     from lms.courses.queries import my_enrolments, taught_courses
     from lms.progress.queries import my_progress
 
+    from lms.certificates.models import Certificate
+
     enrolments = my_enrolments(current_user)
+    certificates = {c.course_id: c for c in db.session.scalars(
+        db.select(Certificate).where(Certificate.user_id == current_user.id))}
     return render_template(
         "core/home.html",
         enrolments=enrolments,
         progress=my_progress(current_user, enrolments),
+        certificates=certificates,
         taught=taught_courses(current_user) if current_user.is_trainer else [],
         categories=CATEGORY_LABELS,
     )

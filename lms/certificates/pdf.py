@@ -1,0 +1,305 @@
+"""Certificate PDFs: a Jinja template rendered to HTML, then WeasyPrint turns the HTML into a PDF.
+
+Rendering is split in two so that a batch can be spread over processes: `CertificateRenderer.html` needs
+a Flask app context (Jinja environment, locale), `CertificateRenderer.pdf_from_html` needs none.
+
+WeasyPrint resolves every URL in the HTML and CSS through `url_fetcher_for`, which serves only files
+under the static and uploads folders: a name such as `<img src="file:///etc/passwd">` is autoescaped
+text anyway, and even a URL that slipped into the markup could read nothing else and reach no network.
+
+The first PDF in a process is slow (fonts, stylesheet); a renderer keeps its FontConfiguration, the
+parsed stylesheet and an image cache, so later PDFs reuse them.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import multiprocessing
+import re
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from urllib.parse import unquote
+
+import segno
+from babel.dates import format_date
+from babel.numbers import format_decimal, format_percent
+from flask import render_template
+from flask_babel import force_locale
+from markupsafe import Markup
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+# Internal URL schemes: the only URLs the PDF renderer will fetch.
+STATIC_SCHEME = "lms-static"
+UPLOADS_SCHEME = "lms-uploads"
+BASE_URL = f"{STATIC_SCHEME}:/"
+STYLESHEET = "css/pdf/certificate.css"
+
+# The partners write Serbian in Latin script (as lms.i18n does for the site).
+BABEL_LOCALES = {"sr": "sr_Latn"}
+
+# The fixed texts of a certificate, in each language a certificate can be issued in.
+TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "heading": "Certificate of completion",
+        "certify": "This is to certify that",
+        "completed": "has successfully completed the course",
+        "hours": "hours",
+        "completed_on": "Completed on",
+        "grade": "Grade",
+        "verify": "Verify at",
+        "code": "Certificate code",
+    },
+    "el": {
+        "heading": "Βεβαίωση παρακολούθησης",
+        "certify": "Βεβαιώνεται ότι ο/η",
+        "completed": "ολοκλήρωσε με επιτυχία το πρόγραμμα",
+        "hours": "ώρες",
+        "completed_on": "Ολοκληρώθηκε στις",
+        "grade": "Βαθμός",
+        "verify": "Επαλήθευση στο",
+        "code": "Κωδικός βεβαίωσης",
+    },
+    "mk": {
+        "heading": "Потврда за завршена обука",
+        "certify": "Со ова се потврдува дека",
+        "completed": "успешно ја заврши обуката",
+        "hours": "часа",
+        "completed_on": "Завршено на",
+        "grade": "Оценка",
+        "verify": "Проверка на",
+        "code": "Код на потврдата",
+    },
+    "bg": {
+        "heading": "Удостоверение за завършено обучение",
+        "certify": "С настоящото се удостоверява, че",
+        "completed": "успешно завърши обучението",
+        "hours": "часа",
+        "completed_on": "Завършено на",
+        "grade": "Оценка",
+        "verify": "Проверка на",
+        "code": "Код на удостоверението",
+    },
+    "sr": {
+        "heading": "Sertifikat o završenoj obuci",
+        "certify": "Ovim se potvrđuje da je",
+        "completed": "uspešno završio/la obuku",
+        "hours": "časova",
+        "completed_on": "Završeno",
+        "grade": "Ocena",
+        "verify": "Provera na",
+        "code": "Šifra sertifikata",
+    },
+}
+
+_TEMPLATE_NAME = re.compile(r"[a-z0-9_]+")
+
+_MIME_TYPES = {
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+    ".gif": "image/gif",
+    ".ttf": "font/ttf",
+    ".otf": "font/otf",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+    ".css": "text/css",
+}
+
+
+@dataclass
+class CertificateView:
+    """Everything a certificate prints, already resolved: rendering touches no database."""
+
+    code: str
+    name: str
+    course_title: str
+    hours: float
+    completed_on: date
+    grade: float | None
+    issuer: str
+    language: str
+    verify_url: str
+    signatories: list[dict]
+    funding_line: str = ""
+    logos: list[str] = field(default_factory=lambda: ["img/logo.svg", "img/eu-flag.svg"])
+    template: str = "classic"
+
+
+def babel_locale(language: str) -> str:
+    return BABEL_LOCALES.get(language, language if language in TEXTS else "en")
+
+
+def template_name(template: str) -> str:
+    """templates/pdf/certificate.html for "classic", certificate_<name>.html for the others."""
+    if template == "classic":
+        return "pdf/certificate.html"
+    if not _TEMPLATE_NAME.fullmatch(template):
+        raise ValueError(f"Not a certificate template name: {template!r}")
+    return f"pdf/certificate_{template}.html"
+
+
+def asset_url(path: str) -> str:
+    """The internal URL of a static file ("img/logo.svg") or an upload ("uploads/abc.png")."""
+    path = path.strip().lstrip("/")
+    if path.startswith("uploads/"):
+        return f"{UPLOADS_SCHEME}:/{path.removeprefix('uploads/')}"
+    return f"{STATIC_SCHEME}:/{path.removeprefix('static/')}"
+
+
+def name_size(text: str) -> str:
+    """A size class by length, so that a long name still fits on one or two lines of the page."""
+    length = len(text)
+    for limit, size in ((24, "xl"), (32, "l"), (42, "m"), (54, "s"), (70, "xs")):
+        if length <= limit:
+            return size
+    return "xxs"
+
+
+def title_size(text: str) -> str:
+    length = len(text)
+    for limit, size in ((48, "l"), (80, "m"), (130, "s")):
+        if length <= limit:
+            return size
+    return "xs"
+
+
+def qr_svg(url: str) -> Markup:
+    """The QR code of the verify URL as inline SVG markup (segno escapes nothing it does not make)."""
+    svg = segno.make(url, error="m").svg_inline(omitsize=True, border=2, dark="#1c2430", svgclass="qr")
+    return Markup(svg)  # noqa: S704 - generated by segno from a URL it encodes, not interpolated
+
+
+def template_context(view: CertificateView) -> dict:
+    texts = TEXTS.get(view.language, TEXTS["en"])
+    locale = babel_locale(view.language)
+    grade = None
+    if view.grade is not None:
+        grade = format_percent(view.grade / 100, format="#,##0.#%", locale=locale)
+    return {
+        "view": view,
+        "t": texts,
+        "lang": view.language if view.language in TEXTS else "en",
+        "document_title": f"{texts['heading']} — {view.name} — {view.course_title}",
+        "completed_on": format_date(view.completed_on, format="long", locale=locale),
+        "hours": format_decimal(view.hours, format="#,##0.#", locale=locale),
+        "grade": grade,
+        "qr_svg": qr_svg(view.verify_url),
+        "asset_url": asset_url,
+        "name_size": name_size(view.name),
+        "title_size": title_size(view.course_title),
+    }
+
+
+class LocalFilesFetcher(URLFetcher):
+    """A WeasyPrint URL fetcher that serves files under two folders and refuses everything else."""
+
+    def __init__(self, static_dir: Path, uploads_dir: Path):
+        super().__init__(allowed_protocols=(STATIC_SCHEME, UPLOADS_SCHEME), allow_redirects=False)
+        self.roots = {STATIC_SCHEME: Path(static_dir).resolve(), UPLOADS_SCHEME: Path(uploads_dir).resolve()}
+
+    def resolve(self, url: str) -> Path:
+        """The file a URL names; ValueError for any other scheme, a traversal or a missing file."""
+        scheme, colon, rest = url.partition(":")
+        root = self.roots.get(scheme.lower()) if colon else None
+        if root is None:
+            raise ValueError(f"Refusing to fetch {url[:200]!r}: only {STATIC_SCHEME}: and {UPLOADS_SCHEME}: URLs")
+        relative = unquote(rest.split("?", 1)[0].split("#", 1)[0]).lstrip("/")
+        if not relative or "\\" in relative or "\0" in relative:
+            raise ValueError(f"Refusing to fetch {url[:200]!r}: not a file path")
+        path = (root / relative).resolve()
+        if not path.is_relative_to(root):
+            raise ValueError(f"Refusing to fetch {url[:200]!r}: outside {root}")
+        if not path.is_file():
+            raise ValueError(f"Refusing to fetch {url[:200]!r}: no such file")
+        return path
+
+    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        path = self.resolve(url)
+        mime_type = _MIME_TYPES.get(path.suffix.lower()) or (
+            mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        )
+        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime_type})
+
+
+def url_fetcher_for(static_dir: Path, uploads_dir: Path) -> Callable:
+    """A WeasyPrint url_fetcher serving lms-static:/<path> from static_dir, lms-uploads:/<path> from
+    uploads_dir, and raising ValueError for anything else (file:, http:, https:, data:, traversal)."""
+    return LocalFilesFetcher(static_dir, uploads_dir)
+
+
+class CertificateRenderer:
+    """Reuses WeasyPrint's FontConfiguration and the parsed stylesheet across many PDFs."""
+
+    def __init__(self, static_dir: Path, uploads_dir: Path):
+        self.static_dir = Path(static_dir)
+        self.uploads_dir = Path(uploads_dir)
+        self.url_fetcher = url_fetcher_for(self.static_dir, self.uploads_dir)
+        self.font_config = FontConfiguration()
+        # Parsing the stylesheet with the font configuration loads its @font-face fonts, once.
+        self.stylesheet = CSS(
+            string=(self.static_dir / STYLESHEET).read_text(encoding="utf-8"),
+            base_url=f"{STATIC_SCHEME}:/{STYLESHEET}",
+            url_fetcher=self.url_fetcher,
+            font_config=self.font_config,
+        )
+        self.image_cache: dict = {}
+
+    def html(self, view: CertificateView) -> str:
+        """The certificate as HTML; needs an app context (Jinja environment)."""
+        with force_locale(babel_locale(view.language)):
+            return render_template(template_name(view.template), **template_context(view))
+
+    def pdf_from_html(self, html: str) -> bytes:
+        """The PDF of a certificate's HTML; needs no app context."""
+        document = HTML(string=html, base_url=BASE_URL, url_fetcher=self.url_fetcher)
+        return document.write_pdf(
+            stylesheets=[self.stylesheet], font_config=self.font_config, cache=self.image_cache
+        )
+
+    def render(self, view: CertificateView) -> bytes:
+        return self.pdf_from_html(self.html(view))
+
+
+# One renderer per worker process of render_many, built by the pool's initializer.
+_worker: dict[str, CertificateRenderer] = {}
+
+
+def _init_worker(static_dir: str, uploads_dir: str, scratch_dir: str) -> None:
+    # WeasyPrint copies @font-face fonts to a temporary folder; keep it in a folder that the parent
+    # removes, as a pool's workers may be terminated without running any cleanup.
+    tempfile.tempdir = scratch_dir
+    _worker["renderer"] = CertificateRenderer(Path(static_dir), Path(uploads_dir))
+
+
+def _render_in_worker(page: tuple[str, str]) -> tuple[str, bytes]:
+    code, html = page
+    return code, _worker["renderer"].pdf_from_html(html)
+
+
+def render_many(
+    html_pages: Iterable[tuple[str, str]], static_dir: Path, uploads_dir: Path, processes: int = 2
+) -> Iterator[tuple[str, bytes]]:
+    """(code, html) in, (code, pdf) out, in the same order, rendered by `processes` worker processes,
+    each with one renderer for its whole share of the batch; processes=1 renders in this process."""
+    if processes <= 1:
+        renderer = CertificateRenderer(Path(static_dir), Path(uploads_dir))
+        for code, html in html_pages:
+            yield code, renderer.pdf_from_html(html)
+        return
+    with tempfile.TemporaryDirectory(prefix="lms-certificates-") as scratch:
+        pool = multiprocessing.Pool(
+            processes, initializer=_init_worker, initargs=(str(static_dir), str(uploads_dir), scratch)
+        )
+        try:
+            yield from pool.imap(_render_in_worker, html_pages, chunksize=1)
+            pool.close()
+        finally:
+            pool.terminate()
+            pool.join()
