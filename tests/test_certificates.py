@@ -1,4 +1,4 @@
-"""Certificates: issued on completion, verified publicly, revoked, downloaded by their owner, exported in bulk."""
+"""Certificates: issued on completion, verified publicly, revoked, downloaded by the owner, exported."""
 
 import csv
 import io

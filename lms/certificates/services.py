@@ -8,7 +8,7 @@ import zipfile
 from collections.abc import Callable
 from datetime import date
 
-from flask import current_app, has_request_context, request, url_for
+from flask import current_app, has_request_context, url_for
 from sqlalchemy import select
 
 from lms.admin.models import SiteSetting

@@ -9,8 +9,7 @@ from sqlalchemy import select
 from lms.admin.models import SiteSetting
 from lms.admin.services import audit
 from lms.auth.models import User
-from lms.certificates import bp
-from lms.certificates import jobs
+from lms.certificates import bp, jobs
 from lms.certificates import services as certs
 from lms.certificates.badges import open_badge
 from lms.certificates.forms import (

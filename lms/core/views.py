@@ -15,15 +15,16 @@ from lms.security import is_safe_next
 def home():
     if not current_user.is_authenticated:
         return render_template("core/home.html")
+    from lms.certificates.models import Certificate
     from lms.courses.forms import CATEGORY_LABELS
     from lms.courses.queries import my_enrolments, taught_courses
     from lms.progress.queries import my_progress
 
-    from lms.certificates.models import Certificate
-
     enrolments = my_enrolments(current_user)
-    certificates = {c.course_id: c for c in db.session.scalars(
-        db.select(Certificate).where(Certificate.user_id == current_user.id))}
+    certificates = {
+        c.course_id: c
+        for c in db.session.scalars(db.select(Certificate).where(Certificate.user_id == current_user.id))
+    }
     return render_template(
         "core/home.html",
         enrolments=enrolments,

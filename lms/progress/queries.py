@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from lms.courses.models import Activity, Course, Enrolment
 from lms.db import db
@@ -38,30 +38,56 @@ class Progress:
         return round(100 * self.required_done / self.required_total) if self.required_total else 0
 
 
-def summarise(course: Course, user_id: int, completions, attempts, overrides, course_completion) -> Progress:
-    from lms.quizzes.services import quiz_grade
+@dataclass
+class CourseShape:
+    """What every trainee's progress in a course is measured against, worked out once per course."""
 
-    activities = [a for a in course.activities() if a.published]
-    quizzes = [a for a in activities if a.kind == "quiz"]
+    activities: list[Activity]
+    required: list[Activity]
+    quiz_methods: dict[int, str]  # quiz activity id -> grading method
+    quiz_weights: dict[int, float]
+
+    @classmethod
+    def of(cls, course: Course) -> "CourseShape":
+        from lms.quizzes.settings import QuizSettings
+
+        activities = [a for a in course.activities() if a.published]
+        quizzes = {a.id: QuizSettings.from_dict(a.settings) for a in activities if a.kind == "quiz"}
+        return cls(
+            activities=activities,
+            required=[a for a in activities if a.counts_for_completion],
+            quiz_methods={qid: settings.grading for qid, settings in quizzes.items()},
+            quiz_weights={qid: settings.weight for qid, settings in quizzes.items()},
+        )
+
+
+def summarise(
+    shape: CourseShape, user_id: int, completions, attempts, overrides, course_completion
+) -> Progress:
+    """One trainee's progress from their rows (objects or column rows with the same names)."""
+    from lms.quizzes.services import grade_by_method
+
     row = Progress(user_id=user_id, completed={c.activity_id: c.completed_at for c in completions})
     by_quiz = defaultdict(list)
     for attempt in attempts:
         by_quiz[attempt.activity_id].append(attempt)
     manual = {o.activity_id: o.grade for o in overrides}
-    for quiz in quizzes:
-        row.quiz_grades[quiz.id] = (
-            manual[quiz.id] if quiz.id in manual else quiz_grade(quiz, by_quiz[quiz.id])
+    for quiz_id, method in shape.quiz_methods.items():
+        row.quiz_grades[quiz_id] = (
+            manual[quiz_id] if quiz_id in manual else grade_by_method(by_quiz[quiz_id], method)
         )
-    required = [a for a in activities if a.counts_for_completion]
-    row.required_total = len(required)
-    row.required_done = sum(1 for a in required if a.id in row.completed)
-    row.final_grade = manual[None] if None in manual else final_grade(row.quiz_grades, quizzes)
+    row.required_total = len(shape.required)
+    row.required_done = sum(1 for a in shape.required if a.id in row.completed)
+    row.final_grade = manual[None] if None in manual else final_grade(row.quiz_grades, shape.quiz_weights)
     row.completed_at = course_completion.completed_at if course_completion else None
-    row.next_activity = next((a for a in activities if a.id not in row.completed and not a.optional), None)
+    row.next_activity = next(
+        (a for a in shape.activities if a.id not in row.completed and not a.optional), None
+    )
     return row
 
 
 def _course_rows(course: Course, user_ids: list[int]):
+    """Only the columns progress needs: a thousand trainees' rows load as tuples, not ORM objects."""
     from lms.quizzes.models import Attempt
 
     activity_ids = [a.id for a in course.activities()]
@@ -70,19 +96,23 @@ def _course_rows(course: Course, user_ids: list[int]):
         users = lambda column: column.in_(enrolled)  # noqa: E731
     else:
         users = lambda column: column.in_(user_ids)  # noqa: E731
-    completions = db.session.scalars(
-        select(Completion).where(Completion.activity_id.in_(activity_ids), users(Completion.user_id))
+    completions = db.session.execute(
+        select(Completion.user_id, Completion.activity_id, Completion.completed_at).where(
+            Completion.activity_id.in_(activity_ids), users(Completion.user_id)
+        )
     ).all()
-    attempts = db.session.scalars(
-        select(Attempt).where(
+    attempts = db.session.execute(
+        select(Attempt.user_id, Attempt.activity_id, Attempt.number, Attempt.state, Attempt.score).where(
             Attempt.activity_id.in_(activity_ids), Attempt.state == "finished", users(Attempt.user_id)
         )
     ).all()
-    overrides = db.session.scalars(
-        select(GradeOverride).where(GradeOverride.course_id == course.id, users(GradeOverride.user_id))
+    overrides = db.session.execute(
+        select(GradeOverride.user_id, GradeOverride.activity_id, GradeOverride.grade).where(
+            GradeOverride.course_id == course.id, users(GradeOverride.user_id)
+        )
     ).all()
-    done = db.session.scalars(
-        select(CourseCompletion).where(
+    done = db.session.execute(
+        select(CourseCompletion.user_id, CourseCompletion.completed_at).where(
             CourseCompletion.course_id == course.id, users(CourseCompletion.user_id)
         )
     ).all()
@@ -100,10 +130,11 @@ def course_progress(
             grouped[name][row.user_id].append(row)
     finished = {c.user_id: c for c in done}
     last_access = {e.user_id: e.last_access_at for e in enrolments}
+    shape = CourseShape.of(course)
     result = {}
     for user_id in user_ids:
         row = summarise(
-            course,
+            shape,
             user_id,
             grouped["completions"][user_id],
             grouped["attempts"][user_id],
@@ -145,7 +176,7 @@ def my_progress(user, enrolments: list[Enrolment]) -> dict[int, Progress]:
     }
     return {
         course_id: summarise(
-            course,
+            CourseShape.of(course),
             user.id,
             completions[course_id],
             attempts[course_id],
@@ -162,7 +193,7 @@ def matrix(course: Course):
         db.session.scalars(
             select(Enrolment)
             .where(Enrolment.course_id == course.id, Enrolment.status == "active")
-            .options(selectinload(Enrolment.user))
+            .options(joinedload(Enrolment.user))  # one JOIN: selectinload would batch 500 ids a query
         )
     )
     progress = course_progress(course, [e.user_id for e in enrolments], enrolments)

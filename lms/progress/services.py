@@ -81,15 +81,14 @@ def _override(course_id: int, user_id: int, activity_id: int | None) -> float | 
     )
 
 
-def final_grade(quiz_grades: dict[int, float | None], quizzes: list[Activity]) -> float | None:
-    """The course's final grade: the quizzes' grades weighted by their settings; one not taken counts 0."""
-    from lms.quizzes.settings import QuizSettings
-
-    weights = {quiz.id: QuizSettings.from_dict(quiz.settings).weight for quiz in quizzes}
+def final_grade(quiz_grades: dict[int, float | None], weights: dict[int, float]) -> float | None:
+    """The course's final grade: the quizzes' grades by their weights; a quiz not taken counts 0."""
     total = sum(weights.values())
-    if not quizzes or not total or all(quiz_grades.get(q.id) is None for q in quizzes):
+    if not weights or not total or all(quiz_grades.get(quiz_id) is None for quiz_id in weights):
         return None
-    return round(sum(weights[q.id] * (quiz_grades.get(q.id) or 0.0) for q in quizzes) / total, 2)
+    return round(
+        sum(weight * (quiz_grades.get(quiz_id) or 0.0) for quiz_id, weight in weights.items()) / total, 2
+    )
 
 
 def attendance_percent(course: Course, user_id: int) -> float | None:

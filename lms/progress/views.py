@@ -145,6 +145,7 @@ def _export_rows(course: Course, enrolments, rows, with_activities: bool):
     header += [a.title for a in columns]
     header += [_("Progress (%)"), _("Final grade"), _("Completed on"), _("Last access")]
     yield header
+    done = _("done")
     for enrolment in enrolments:
         user, row = enrolment.user, rows[enrolment.user_id]
         cells = [user.name, user.email, user.organisation or "", user.country or ""]
@@ -153,7 +154,7 @@ def _export_rows(course: Course, enrolments, rows, with_activities: bool):
                 grade = row.quiz_grades.get(activity.id)
                 cells.append("" if grade is None else round(grade, 1))
             else:
-                cells.append(_("done") if activity.id in row.completed else "")
+                cells.append(done if activity.id in row.completed else "")
         cells += [
             row.percent,
             "" if row.final_grade is None else round(row.final_grade, 1),

@@ -343,14 +343,20 @@ def close_overdue_attempts(now: datetime | None = None) -> int:
     return sum(1 for attempt in overdue if finish_attempt(attempt, now, by_deadline=True))
 
 
-def quiz_grade(activity: Activity, attempts: list[Attempt]) -> float | None:
+def quiz_grade(activity: Activity, attempts) -> float | None:
     """The trainee's grade for the quiz from their finished attempts, by the quiz's grading method."""
+    return grade_by_method(attempts, QuizSettings.from_dict(activity.settings).grading)
+
+
+def grade_by_method(attempts, method: str) -> float | None:
+    """Attempts (objects or rows with number, state, score) to one grade: highest, average, first or last."""
     scores = [
-        a.score for a in sorted(attempts, key=lambda a: a.number) if not a.in_progress and a.score is not None
+        a.score
+        for a in sorted(attempts, key=lambda a: a.number)
+        if a.state == "finished" and a.score is not None
     ]
     if not scores:
         return None
-    method = QuizSettings.from_dict(activity.settings).grading
     if method == "average":
         return round(sum(scores) / len(scores), 2)
     if method == "first":

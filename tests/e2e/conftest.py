@@ -40,7 +40,15 @@ def live_server(tmp_path_factory):
     env.pop("LMS_DATABASE_URL", None)
     lms = [sys.executable, "-m", "lms"]
     subprocess.run([*lms, "demo", "--no-serve"], env=env, check=True, capture_output=True)
+    # A one-lesson course, so a browser test can complete a course and get its certificate.
+    subprocess.run(
+        [*lms, "import-courses", str(Path(__file__).parent / "data")],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     port = _free_port()
+    env["LMS_BASE_URL"] = f"http://127.0.0.1:{port}"
     log_path = instance / "server.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(

@@ -1,0 +1,298 @@
+"""Certificate PDFs: one landscape page, every script printed in the bundled fonts, a URL fetcher that
+serves only static files and uploads, user text printed as text, a QR code that decodes to the verify URL."""
+
+import logging
+import re
+import shutil
+import subprocess
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from lms import create_app
+from lms.certificates.pdf import (
+    CertificateRenderer,
+    CertificateView,
+    render_many,
+    template_name,
+    url_fetcher_for,
+)
+
+GREEK_NAME = "Αικατερίνη Παπαδοπούλου"
+CYRILLIC_NAME = "Ѓорѓи Ќосевски-Љубеновиќ"
+SERBIAN_NAME = "Đorđe Čačić-Šaržić"
+LONG_NAME = "Αικατερίνη-Παναγιώτα Χατζηγεωργίου-Παπαδοπούλου του Κωνσταντίνου και της Μαρίας Αλεξάνδρου"
+CODE = "K7QM-3XHP-9TRW-4ZDA"
+VERIFY_URL = f"https://lms.example.org/verify/{CODE}"
+# The fonts bundled in static/fonts, as the stylesheet names them; any other font in a PDF would be a
+# fallback for a glyph they lack.
+BUNDLED_FONTS = {"Certificate-Serif", "Certificate-Serif-Bold", "Certificate-Serif-Italic"} | {
+    "Certificate-Sans",
+    "Certificate-Sans-Bold",
+}
+A4_LANDSCAPE_PT = (841.89, 595.28)
+
+
+def needs(tool: str) -> None:
+    if shutil.which(tool) is None:
+        pytest.skip(f"`{tool}` is not installed (apt-get install poppler-utils / zbar-tools)")
+
+
+def run(*command: str) -> str:
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout
+
+
+def make_view(**fields) -> CertificateView:
+    values = {
+        "code": CODE,
+        "name": GREEK_NAME,
+        "course_title": "Ψηφιακό μάρκετινγκ για μικρές επιχειρήσεις",
+        "hours": 24,
+        "completed_on": date(2025, 3, 14),
+        "grade": 92.5,
+        "issuer": "Thessaloniki Innovation Incubator",
+        "language": "el",
+        "verify_url": VERIFY_URL,
+        "signatories": [
+            {"name": "Eleni Papadaki", "title": "Programme Coordinator", "image": "uploads/sig.svg"},
+            {"name": "Марко Стојановски", "title": "Head of Training", "image": None},
+        ],
+        "funding_line": "Co-funded by the European Union — Interreg IPA Greece–North Macedonia",
+    }
+    values.update(fields)
+    return CertificateView(**values)
+
+
+@pytest.fixture
+def uploads_dir(tmp_path) -> Path:
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    (uploads / "sig.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 60"><path d="M10 45 C 30 5, 50 5, 60 40'
+        ' S 90 60, 110 25" fill="none" stroke="#1b2a6b" stroke-width="3"/></svg>'
+    )
+    return uploads
+
+
+@pytest.fixture
+def pdf_app(tmp_path):
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path / "instance")})
+    with app.app_context(), app.test_request_context():
+        yield app
+
+
+@pytest.fixture
+def static_dir(pdf_app) -> Path:
+    return Path(pdf_app.static_folder)
+
+
+@pytest.fixture
+def renderer(static_dir, uploads_dir) -> CertificateRenderer:
+    return CertificateRenderer(static_dir, uploads_dir)
+
+
+@pytest.fixture
+def weasyprint_log(caplog):
+    """WeasyPrint reports a missing image, font or stylesheet through logging, not by raising."""
+    caplog.set_level(logging.WARNING, logger="weasyprint")
+    return caplog
+
+
+def write_pdf(tmp_path: Path, pdf: bytes, name: str = "certificate.pdf") -> Path:
+    path = tmp_path / name
+    path.write_bytes(pdf)
+    return path
+
+
+def pdf_info(path: Path) -> dict[str, str]:
+    needs("pdfinfo")
+    lines = run("pdfinfo", "-enc", "UTF-8", str(path)).splitlines()
+    return {key.strip(): value.strip() for key, _, value in (line.partition(":") for line in lines)}
+
+
+def pdf_text(path: Path) -> str:
+    needs("pdftotext")
+    return run("pdftotext", "-enc", "UTF-8", str(path), "-")
+
+
+def pdf_fonts(path: Path) -> set[str]:
+    needs("pdffonts")
+    rows = run("pdffonts", str(path)).splitlines()[2:]
+    return {row.split()[0].partition("+")[2] for row in rows}
+
+
+def test_one_landscape_a4_page_with_metadata(renderer, tmp_path, weasyprint_log):
+    pdf = renderer.render(make_view())
+
+    assert pdf.startswith(b"%PDF")
+    info = pdf_info(write_pdf(tmp_path, pdf))
+    assert info["Pages"] == "1"
+    width, height = map(float, re.match(r"([\d.]+) x ([\d.]+) pts", info["Page size"]).groups())
+    assert (width, height) == pytest.approx(A4_LANDSCAPE_PT, abs=0.5)
+    heading = "Βεβαίωση παρακολούθησης"
+    assert info["Title"] == f"{heading} — {GREEK_NAME} — Ψηφιακό μάρκετινγκ για μικρές επιχειρήσεις"
+    assert info["Author"] == "Thessaloniki Innovation Incubator"
+    assert not weasyprint_log.records, "WeasyPrint failed to load something"
+
+
+@pytest.mark.parametrize(
+    ("language", "name", "course_title", "printed"),
+    [
+        ("el", GREEK_NAME, "Ψηφιακό μάρκετινγκ", ["Βεβαίωση παρακολούθησης", "14 Μαρτίου 2025", "ώρες"]),
+        ("mk", CYRILLIC_NAME, "Финансиско планирање", ["Потврда за завршена обука", "14 март 2025"]),
+        ("bg", "Цветелина Живкова", "Управление на проекти", ["Удостоверение за завършено обучение"]),
+        ("sr", SERBIAN_NAME, "Osnove preduzetništva", ["Sertifikat o završenoj obuci", "14. mart 2025."]),
+        ("en", "Mary O'Brien", "Export readiness", ["Certificate of completion", "March 14, 2025", "hours"]),
+    ],
+)
+def test_text_layer_in_each_language_uses_only_the_bundled_fonts(
+    renderer, tmp_path, language, name, course_title, printed, weasyprint_log
+):
+    path = write_pdf(
+        tmp_path, renderer.render(make_view(language=language, name=name, course_title=course_title))
+    )
+
+    text = pdf_text(path)
+    for expected in [name, course_title, CODE, VERIFY_URL, *printed]:
+        assert expected in text
+    # A glyph missing from the bundled fonts would be drawn by some system font, or as a box.
+    assert pdf_fonts(path) <= BUNDLED_FONTS
+    assert not weasyprint_log.records
+
+
+def test_grade_is_printed_only_when_given(renderer, tmp_path):
+    graded = pdf_text(write_pdf(tmp_path, renderer.render(make_view(language="en", grade=87.5))))
+    ungraded = pdf_text(write_pdf(tmp_path, renderer.render(make_view(language="en", grade=None))))
+
+    assert "Grade 87.5%" in graded
+    assert "Grade" not in ungraded
+
+
+def test_a_very_long_name_stays_on_the_page(renderer, tmp_path):
+    needs("pdftotext")
+    path = write_pdf(tmp_path, renderer.render(make_view(name=LONG_NAME)))
+
+    assert pdf_info(path)["Pages"] == "1"
+    assert " ".join(pdf_text(path).split()).count(LONG_NAME) == 1
+    words = re.findall(
+        r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"[^>]*>([^<]*)</word>',
+        run("pdftotext", "-bbox", str(path), "-"),
+    )
+    name_words = [(float(x_min), float(x_max)) for x_min, x_max, word in words if word in LONG_NAME.split()]
+    assert name_words
+    frame = 8 / 25.4 * 72  # the frame is 8 mm inside the page's edges
+    assert all(frame < x_min and x_max < A4_LANDSCAPE_PT[0] - frame for x_min, x_max in name_words)
+
+
+def test_name_size_shrinks_with_its_width(renderer):
+    sizes = [
+        re.search(r'class="name name--(\w+)"', renderer.html(make_view(name=name))).group(1)
+        for name in ("Ana Li", GREEK_NAME, "Αικατερίνη-Παναγιώτα Χατζηγεωργίου-Παπαδοπούλου", LONG_NAME)
+    ]
+    order = ["xl", "l", "m", "s", "xs", "xxs"]
+    ranks = [order.index(size) for size in sizes]
+    assert ranks == sorted(ranks)
+    assert sizes[0] == "xl"
+    assert ranks[-1] >= order.index("s")
+
+
+def test_url_fetcher_serves_only_static_files_and_uploads(static_dir, uploads_dir, tmp_path):
+    fetch = url_fetcher_for(static_dir, uploads_dir)
+    (tmp_path / "secret.txt").write_text("secret")
+
+    font = fetch("lms-static:/fonts/NotoSans-Regular.ttf")
+    assert font.read() == (static_dir / "fonts" / "NotoSans-Regular.ttf").read_bytes()
+    font.close()
+    signature = fetch("lms-uploads:/sig.svg")
+    assert signature.content_type == "image/svg+xml"
+    signature.close()
+
+    for url in [
+        "file:///etc/passwd",
+        f"file://{static_dir}/fonts/NotoSans-Regular.ttf",
+        "http://example.org/x",
+        "https://example.org/x.png",
+        "data:image/svg+xml,<svg/>",
+        "lms-static:/../../../../etc/passwd",
+        "lms-static:/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "lms-static:/fonts/../../secret.txt",
+        "lms-uploads:/../secret.txt",
+        "lms-uploads:////etc/passwd",
+        "lms-static:/fonts/",
+        "lms-static:/missing.png",
+        "fonts/NotoSans-Regular.ttf",
+    ]:
+        with pytest.raises(ValueError):
+            fetch(url)
+
+
+def test_a_hostile_name_is_printed_as_text_not_fetched(renderer, tmp_path, weasyprint_log):
+    hostile = '<img src="file:///etc/passwd">'
+    fetched = []
+    fetch = renderer.url_fetcher.fetch
+    renderer.url_fetcher.fetch = lambda url, headers=None: fetched.append(url) or fetch(url, headers)
+    view = make_view(name=hostile, course_title='<link rel="stylesheet" href="http://example.org/x.css">')
+
+    html = renderer.html(view)
+    assert hostile not in html
+    assert "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in html
+    assert "<link" not in html
+    text = pdf_text(write_pdf(tmp_path, renderer.pdf_from_html(html)))
+    assert hostile in text
+    assert fetched
+    assert all(url.startswith(("lms-static:/", "lms-uploads:/")) for url in fetched)
+    assert not weasyprint_log.records
+
+
+def test_qr_code_encodes_the_verify_url(renderer, tmp_path):
+    html = renderer.html(make_view())
+    assert re.search(r'<svg viewBox="[\d ]+" class="qr"><path', html)
+    assert "data:" not in html
+
+    needs("pdftoppm")
+    needs("zbarimg")
+    path = write_pdf(tmp_path, renderer.pdf_from_html(html))
+    run("pdftoppm", "-png", "-r", "150", "-singlefile", str(path), str(tmp_path / "page"))
+    decoded = run("zbarimg", "--quiet", "--raw", str(tmp_path / "page.png")).split()
+    assert decoded == [VERIFY_URL]
+
+
+def test_template_names():
+    assert template_name("classic") == "pdf/certificate.html"
+    assert template_name("modern") == "pdf/certificate_modern.html"
+    with pytest.raises(ValueError):
+        template_name("../base")
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_render_many_keeps_order(renderer, static_dir, uploads_dir, tmp_path, processes):
+    views = [
+        make_view(code=f"CODE-{index:04d}", name=name, language=language)
+        for index, (name, language) in enumerate(
+            [(GREEK_NAME, "el"), (CYRILLIC_NAME, "mk"), (SERBIAN_NAME, "sr"), ("Jane Doe", "en")]
+        )
+    ]
+    pages = [(view.code, renderer.html(view)) for view in views]
+
+    results = list(render_many(iter(pages), static_dir, uploads_dir, processes=processes))
+
+    assert [code for code, _ in results] == [view.code for view in views]
+    for (code, pdf), view in zip(results, views, strict=True):
+        assert pdf.startswith(b"%PDF")
+        text = pdf_text(write_pdf(tmp_path, pdf, f"{code}.pdf"))
+        assert view.name in text
+        assert code in text
+
+
+def test_render_many_of_nothing(static_dir, uploads_dir):
+    assert list(render_many([], static_dir, uploads_dir, processes=2)) == []
+
+
+def test_renderer_reuses_its_fonts_and_stylesheet(renderer):
+    stylesheet, font_config = renderer.stylesheet, renderer.font_config
+    renderer.render(make_view())
+    renderer.render(replace(make_view(), name=CYRILLIC_NAME, language="mk"))
+    assert renderer.stylesheet is stylesheet
+    assert renderer.font_config is font_config
