@@ -55,6 +55,17 @@ def require(allowed: bool) -> None:
         abort(403)
 
 
+def editable_course(slug: str):
+    """The course a URL names (with its outline), if the current user may edit it; 404 or 403 if not."""
+    from lms.courses.queries import get_course_outline
+
+    course = get_course_outline(slug)
+    if course is None:
+        abort(404)
+    require(course.can_edit(current_user))
+    return course
+
+
 def is_safe_next(target: str | None) -> bool:
     """Only paths on this site are accepted as a `next` redirect (no scheme, no host, no //)."""
     if not target:

@@ -26,7 +26,7 @@ from lms.courses.queries import get_course_outline, participants, taught_courses
 from lms.courses.transfer import export_course, import_course
 from lms.db import db
 from lms.i18n import _
-from lms.security import require, role_required
+from lms.security import editable_course, require, role_required
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 COURSE_FIELDS = (
@@ -44,14 +44,6 @@ COURSE_FIELDS = (
     "completion_min_grade",
     "completion_min_attendance",
 )
-
-
-def _editable_course(slug: str):
-    course = get_course_outline(slug)
-    if course is None:
-        abort(404)
-    require(course.can_edit(current_user))
-    return course
 
 
 def _module_of(course, module_id: int) -> Module:
@@ -79,6 +71,24 @@ def _chosen_trainers(form: CourseForm) -> list[User]:
     )
 
 
+def _save_course(form: CourseForm, course=None):
+    """Create (course None) or update a course from its form and commit; None if the slug is taken."""
+    fields = {name: form[name].data for name in COURSE_FIELDS}
+    fields["enrolment_key"] = fields["enrolment_key"] or None
+    try:
+        if course is None:
+            course = services.create_course(current_user, **fields)
+        else:
+            services.update_course(course, **fields)
+    except services.CourseError:
+        form.slug.errors.append(_("Another course already uses this address."))
+        return None
+    if current_user.is_coordinator:
+        course.trainers = _chosen_trainers(form)
+    db.session.commit()
+    return course
+
+
 @bp.route("/")
 @role_required("trainer")
 def index():
@@ -92,19 +102,9 @@ def index():
 def new_course():
     form = CourseForm(data={"self_enrolment": True, "hours": 1, "language": "en", "category": "other"})
     _trainer_choices(form)
-    if form.validate_on_submit():
-        fields = {name: form[name].data for name in COURSE_FIELDS}
-        fields["enrolment_key"] = fields["enrolment_key"] or None
-        try:
-            course = services.create_course(current_user, **fields)
-        except services.CourseError:
-            form.slug.errors.append(_("Another course already uses this address."))
-        else:
-            if current_user.is_coordinator:
-                course.trainers = _chosen_trainers(form)
-            db.session.commit()
-            flash(_("Course created. Add its first module below."), "success")
-            return redirect(url_for("authoring.course", slug=course.slug))
+    if form.validate_on_submit() and (course := _save_course(form)) is not None:
+        flash(_("Course created. Add its first module below."), "success")
+        return redirect(url_for("authoring.course", slug=course.slug))
     return render_template(
         "authoring/course_form.html", form=form, course=None
     ), 400 if form.is_submitted() else 200
@@ -137,24 +137,14 @@ def import_zip():
 @bp.route("/courses/<slug>", methods=["GET", "POST"])
 @role_required("trainer")
 def course(slug: str):
-    course = _editable_course(slug)
+    course = editable_course(slug)
     form = CourseForm(
         obj=course, data={"trainers": [t.id for t in course.trainers]} if request.method == "GET" else None
     )
     _trainer_choices(form)
-    if form.validate_on_submit():
-        fields = {name: form[name].data for name in COURSE_FIELDS}
-        fields["enrolment_key"] = fields["enrolment_key"] or None
-        try:
-            services.update_course(course, **fields)
-        except services.CourseError:
-            form.slug.errors.append(_("Another course already uses this address."))
-        else:
-            if current_user.is_coordinator:
-                course.trainers = _chosen_trainers(form)
-            db.session.commit()
-            flash(_("Course saved."), "success")
-            return redirect(url_for("authoring.course", slug=course.slug))
+    if form.validate_on_submit() and _save_course(form, course) is not None:
+        flash(_("Course saved."), "success")
+        return redirect(url_for("authoring.course", slug=course.slug))
     return render_template(
         "authoring/course.html",
         course=course,
@@ -169,7 +159,7 @@ def course(slug: str):
 @bp.route("/courses/<slug>/export.zip")
 @role_required("trainer")
 def export_zip(slug: str):
-    course = _editable_course(slug)
+    course = editable_course(slug)
     data = write_zip(package_files(export_course(course)), course.slug)
     from io import BytesIO
 
@@ -181,7 +171,7 @@ def export_zip(slug: str):
 @bp.route("/courses/<slug>/modules", methods=["POST"])
 @role_required("trainer")
 def add_module(slug: str):
-    course = _editable_course(slug)
+    course = editable_course(slug)
     form = ModuleForm()
     if form.validate_on_submit():
         services.add_module(course, form.title.data.strip(), (form.summary.data or "").strip())
@@ -195,7 +185,7 @@ def add_module(slug: str):
 @bp.route("/courses/<slug>/modules/<int:module_id>", methods=["GET", "POST"])
 @role_required("trainer")
 def module(slug: str, module_id: int):
-    course = _editable_course(slug)
+    course = editable_course(slug)
     module = _module_of(course, module_id)
     form = ModuleForm(obj=module)
     if form.validate_on_submit():
@@ -223,7 +213,7 @@ def _move_or_delete(items: list, item, action: str) -> None:
 @bp.route("/courses/<slug>/modules/<int:module_id>/<any(move, delete):action>", methods=["POST"])
 @role_required("trainer")
 def change_module(slug: str, module_id: int, action: str):
-    course = _editable_course(slug)
+    course = editable_course(slug)
     _move_or_delete(course.modules, _module_of(course, module_id), action)
     db.session.commit()
     return redirect(url_for("authoring.course", slug=slug) + "#outline")
@@ -232,7 +222,7 @@ def change_module(slug: str, module_id: int, action: str):
 @bp.route("/courses/<slug>/activities/<int:activity_id>/<any(move, delete):action>", methods=["POST"])
 @role_required("trainer")
 def change_activity(slug: str, activity_id: int, action: str):
-    course = _editable_course(slug)
+    course = editable_course(slug)
     activity = _activity_of(course, activity_id)
     _move_or_delete(activity.module.activities, activity, action)
     db.session.commit()
@@ -242,7 +232,7 @@ def change_activity(slug: str, activity_id: int, action: str):
 @bp.route("/courses/<slug>/modules/<int:module_id>/lessons/new", methods=["GET", "POST"])
 @role_required("trainer")
 def new_lesson(slug: str, module_id: int):
-    course = _editable_course(slug)
+    course = editable_course(slug)
     module = _module_of(course, module_id)
     form = LessonForm()
     preview = None
@@ -271,7 +261,7 @@ def new_lesson(slug: str, module_id: int):
 @bp.route("/courses/<slug>/modules/<int:module_id>/quizzes", methods=["POST"])
 @role_required("trainer")
 def new_quiz(slug: str, module_id: int):
-    course = _editable_course(slug)
+    course = editable_course(slug)
     module = _module_of(course, module_id)
     form = ModuleForm()  # a title is all a new quiz needs
     if not form.validate_on_submit():
@@ -285,7 +275,7 @@ def new_quiz(slug: str, module_id: int):
 @bp.route("/courses/<slug>/activities/<int:activity_id>", methods=["GET", "POST"])
 @role_required("trainer")
 def activity(slug: str, activity_id: int):
-    course = _editable_course(slug)
+    course = editable_course(slug)
     activity = _activity_of(course, activity_id)
     if activity.kind == "quiz":
         return redirect(url_for("quizzes.edit", activity_id=activity.id))
@@ -343,7 +333,7 @@ def _int(value) -> int:
 @role_required("trainer")
 def preview(slug: str):
     """The live preview: the same server function that renders a saved lesson."""
-    course = _editable_course(slug)
+    course = editable_course(slug)
     module = _module_of(course, _int(request.form.get("module_id")))
     text = request.form.get("body", "")
     if len(text) > 200_000:
@@ -354,7 +344,7 @@ def preview(slug: str):
 @bp.route("/courses/<slug>/files", methods=["POST"])
 @role_required("trainer")
 def upload_file(slug: str):
-    course = _editable_course(slug)
+    course = editable_course(slug)
     form = UploadFileForm()
     if form.validate_on_submit():
         upload = form.file.data
@@ -403,7 +393,7 @@ def _looks_like(data: bytes, name: str) -> bool:
 @bp.route("/courses/<slug>/participants", methods=["GET", "POST"])
 @role_required("trainer")
 def course_participants(slug: str):
-    course = _editable_course(slug)
+    course = editable_course(slug)
     form = EnrolUserForm()
     if form.validate_on_submit():
         user = db.session.scalar(User.by_email(form.email.data))
@@ -426,7 +416,7 @@ def course_participants(slug: str):
 @bp.route("/courses/<slug>/participants/<int:enrolment_id>/unenrol", methods=["POST"])
 @role_required("trainer")
 def unenrol_participant(slug: str, enrolment_id: int):
-    course = _editable_course(slug)
+    course = editable_course(slug)
     enrolment = next((e for e in participants(course) if e.id == enrolment_id), None)
     if enrolment is None:
         abort(404)

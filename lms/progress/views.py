@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from lms.charts import bar_chart, funnel_chart
 from lms.courses.models import Activity, Course, Module
-from lms.courses.queries import get_course_outline, get_enrolment
+from lms.courses.queries import get_enrolment
 from lms.db import db, utcnow
 from lms.exports import csv_response, xlsx_response
 from lms.i18n import _
@@ -18,7 +18,7 @@ from lms.progress import bp
 from lms.progress import services as progress
 from lms.progress.forms import DoneForm, MatrixFilterForm, OverrideForm
 from lms.progress.queries import matrix
-from lms.security import login_required, require
+from lms.security import editable_course, login_required, require
 
 
 @bp.route("/activities/<int:activity_id>/done", methods=["POST"])
@@ -53,18 +53,10 @@ def mark_done(activity_id: int):
     )
 
 
-def _course_for_trainer(slug: str) -> Course:
-    course = get_course_outline(slug)
-    if course is None:
-        abort(404)
-    require(course.can_edit(current_user))
-    return course
-
-
 @bp.route("/courses/<slug>")
 @login_required
 def overview(slug: str):
-    course = _course_for_trainer(slug)
+    course = editable_course(slug)
     enrolments, rows = matrix(course)
     count = len(enrolments)
     started = sum(1 for r in rows.values() if r.completed)
@@ -119,7 +111,7 @@ def _matrix_rows(course: Course, form: MatrixFilterForm):
 @bp.route("/courses/<slug>/matrix")
 @login_required
 def course_matrix(slug: str):
-    course = _course_for_trainer(slug)
+    course = editable_course(slug)
     form = MatrixFilterForm(request.args)
     if not form.validate():
         form = MatrixFilterForm(formdata=None)
@@ -167,7 +159,7 @@ def _export_rows(course: Course, enrolments, rows, with_activities: bool):
 @bp.route("/courses/<slug>/<any(matrix, gradebook):kind>.<any(csv, xlsx):fmt>")
 @login_required
 def export(slug: str, kind: str, fmt: str):
-    course = _course_for_trainer(slug)
+    course = editable_course(slug)
     enrolments, rows = _matrix_rows(course, MatrixFilterForm(formdata=None))
     data = _export_rows(course, enrolments, rows, with_activities=kind == "matrix")
     filename = f"{course.slug}-{kind}-{utcnow():%Y%m%d}.{fmt}"
@@ -179,7 +171,7 @@ def export(slug: str, kind: str, fmt: str):
 @bp.route("/courses/<slug>/gradebook", methods=["GET", "POST"])
 @login_required
 def gradebook(slug: str):
-    course = _course_for_trainer(slug)
+    course = editable_course(slug)
     form = OverrideForm()
     if form.validate_on_submit():
         enrolled = {e.user_id for e in matrix(course)[0]}

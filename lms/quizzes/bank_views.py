@@ -1,9 +1,7 @@
 """A course's question bank: browse it, import GIFT or Moodle XML with a preview, correct a question."""
 
-from flask import abort, flash, redirect, render_template, url_for
-from flask_login import current_user
+from flask import flash, redirect, render_template, url_for
 
-from lms.courses.queries import get_course_outline
 from lms.db import db
 from lms.i18n import _
 from lms.quizzes import bp
@@ -12,7 +10,7 @@ from lms.quizzes.forms import ImportQuestionsForm, QuestionForm
 from lms.quizzes.models import Question, QuizSlot
 from lms.quizzes.queries import bank
 from lms.quizzes.spec import QuestionFormatError
-from lms.security import login_required, require
+from lms.security import editable_course, login_required
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
@@ -35,18 +33,10 @@ def parse_questions(data: bytes | str) -> list:
     return parse_gift(data)
 
 
-def _editable(slug: str):
-    course = get_course_outline(slug)
-    if course is None:
-        abort(404)
-    require(course.can_edit(current_user))
-    return course
-
-
 @bp.route("/bank/<slug>", methods=["GET", "POST"])
 @login_required
 def bank_page(slug: str):
-    course = _editable(slug)
+    course = editable_course(slug)
     form = ImportQuestionsForm()
     preview, problem = None, None
     if form.validate_on_submit():
@@ -85,7 +75,7 @@ def question(question_id: int):
     from lms.quizzes.gift import dump_gift
 
     question = db.get_or_404(Question, question_id)
-    course = _editable(question.category.course.slug)
+    course = editable_course(question.category.course.slug)
     form = QuestionForm(
         data={"source": dump_gift([question.to_spec()])} if not QuestionForm().is_submitted() else None
     )

@@ -166,27 +166,30 @@ FIELD_RE = re.compile(r"^q(\d+)(?:_\d+)?$")
 
 
 def _save_page(attempt) -> bool:
-    """Save the answers on the page the form came from; refuse fields of questions not on it."""
+    """Save the answers on the page the form came from, and commit; False once the time is up.
+
+    400 for a form without its token, or with fields of questions that are not on that page.
+    """
+    if not ActionForm().validate_on_submit():
+        abort(400)
     page = _page_number(attempt, request.form.get("page"))
     on_page = [slot["q"] for slot in attempt.layout[page]]
     sent = {int(m.group(1)) for key in request.form if (m := FIELD_RE.match(key))}
-    if sent - set(on_page):
-        raise quiz.QuizError("not-in-attempt")
-    return quiz.save_responses(attempt, request.form, on_page)
+    try:
+        if sent - set(on_page):
+            raise quiz.QuizError("not-in-attempt")
+        saved = quiz.save_responses(attempt, request.form, on_page)
+    except quiz.QuizError:
+        abort(400)
+    db.session.commit()
+    return saved
 
 
 @bp.route("/attempts/<int:attempt_id>", methods=["POST"])
 @login_required
 def save(attempt_id: int):
     attempt = _own_attempt(attempt_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        saved = _save_page(attempt)
-    except quiz.QuizError:
-        abort(400)
-    db.session.commit()
-    if not saved:
+    if not _save_page(attempt):
         flash(_("The time for this attempt was up, so the last answers were not counted."), "warning")
         return redirect(url_for("quizzes.review", attempt_id=attempt.id))
     go = request.form.get("go", "")
@@ -200,13 +203,7 @@ def save(attempt_id: int):
 @login_required
 def autosave(attempt_id: int):
     attempt = _own_attempt(attempt_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        saved = _save_page(attempt)
-    except quiz.QuizError:
-        abort(400)
-    db.session.commit()
+    saved = _save_page(attempt)
     # Only whether it was saved and the time left: never a mark, a right answer or feedback.
     return jsonify(saved=saved, remaining=_remaining_seconds(attempt, utcnow()))
 
