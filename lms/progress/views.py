@@ -64,7 +64,7 @@ def overview(slug: str):
     completed = sum(1 for r in rows.values() if r.completed_at)
     funnel = funnel_chart(
         [
-            (_("Enrolled"), count),
+            (_("Enrolled trainees"), count),
             (_("Started"), started),
             (_("Half done"), half),
             (_("Completed"), completed),
