@@ -57,7 +57,17 @@ def instance_path_for(test_config: dict | None = None) -> Path:
 
 
 # Each feature package holds a blueprint; its views module attaches the routes to it.
-FEATURES = ("core", "auth", "admin", "courses", "authoring", "quizzes", "progress", "certificates")
+FEATURES = (
+    "core",
+    "auth",
+    "admin",
+    "courses",
+    "authoring",
+    "quizzes",
+    "progress",
+    "certificates",
+    "classroom",
+)
 
 
 def register_blueprints(app: Flask) -> None:

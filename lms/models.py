@@ -3,12 +3,18 @@
 from lms.admin.models import AuditEntry, SiteSetting
 from lms.auth.models import User
 from lms.certificates.models import Certificate, ExportJob
+from lms.classroom.models import AttendanceRecord, ClassSession, Cohort, CohortMember, Programme
 from lms.courses.models import Activity, Course, CourseFile, Enrolment, Module
 from lms.progress.models import Completion, CourseCompletion, GradeOverride
 from lms.quizzes.models import Attempt, Question, QuestionCategory, QuizSlot, Response
 
 __all__ = [
     "Activity",
+    "AttendanceRecord",
+    "ClassSession",
+    "Cohort",
+    "CohortMember",
+    "Programme",
     "Attempt",
     "AuditEntry",
     "Certificate",

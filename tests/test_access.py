@@ -88,6 +88,16 @@ MATRIX = {
     "certificates.export_status": ("/certificates/exports/{job_id}", LOGIN, 403, 403, 200),
     "certificates.export_download": ("/certificates/exports/{job_id}/download", LOGIN, 403, 403, 404),
     "certificates.settings": ("/certificates/settings", LOGIN, 403, 403, 200),
+    # The cohort is taught by another trainer; the trainee is not in it.
+    "classroom.index": ("/classroom/", LOGIN, 200, 200, 200),
+    "classroom.create_programme": ("/classroom/programmes", 405, 405, 405, 405),
+    "classroom.programme": ("/classroom/programmes/{programme_id}", LOGIN, 403, 403, 200),
+    "classroom.cohort": ("/classroom/cohorts/{cohort_id}", LOGIN, 403, 403, 200),
+    "classroom.remove_member": ("/classroom/cohorts/{cohort_id}/members/1/remove", 405, 405, 405, 405),
+    "classroom.attendance": ("/classroom/sessions/{session_id}/attendance", LOGIN, 403, 403, 200),
+    "classroom.screen": ("/classroom/sessions/{session_id}/screen", LOGIN, 403, 403, 200),
+    "classroom.check_in": ("/classroom/check-in", LOGIN, 200, 200, 200),
+    "classroom.calendar": ("/classroom/calendar/not-a-token.ics", 404, 404, 404, 404),
 }
 
 
@@ -100,6 +110,7 @@ def test_every_route_has_a_row_in_the_matrix(app):
 @pytest.mark.parametrize("role", ROLES)
 def test_access_matrix(client, create_user, create_course, role):
     from lms.certificates.models import ExportJob
+    from lms.classroom.models import ClassSession, Cohort, Programme
     from lms.certificates.services import issue
     from lms.courses.models import Enrolment
     from lms.courses.services import add_quiz, put_file
@@ -129,6 +140,11 @@ def test_access_matrix(client, create_user, create_course, role):
     job = ExportJob(kind="certificates", params={})
     db.session.add(job)
     db.session.commit()
+    cohort = Cohort(programme=Programme(title="P", courses=[course]), name="C", trainers=[course.trainers[0]])
+    session = ClassSession(cohort=cohort, starts_at=attempt.started_at, minutes=60)
+    db.session.add(session)
+    db.session.commit()
+    names |= {"programme_id": cohort.programme_id, "cohort_id": cohort.id, "session_id": session.id}
     names |= {"code": certificate.code, "certificate_id": certificate.id, "job_id": job.id}
     names |= {"quiz_id": quiz.id, "attempt_id": attempt.id, "question_id": attempt.question_ids()[0]}
     if role != "anonymous":

@@ -123,8 +123,9 @@ def pdf_fonts(path: Path) -> set[str]:
     return {row.split()[0].partition("+")[2] for row in rows}
 
 
-def test_one_landscape_a4_page_with_metadata(renderer, tmp_path, weasyprint_log):
-    pdf = renderer.render(make_view())
+@pytest.mark.parametrize("template", ["classic", "modern"])
+def test_one_landscape_a4_page_with_metadata(renderer, tmp_path, weasyprint_log, template):
+    pdf = renderer.render(make_view(template=template))
 
     assert pdf.startswith(b"%PDF")
     info = pdf_info(write_pdf(tmp_path, pdf))
@@ -135,6 +136,8 @@ def test_one_landscape_a4_page_with_metadata(renderer, tmp_path, weasyprint_log)
     assert info["Title"] == f"{heading} — {GREEK_NAME} — Ψηφιακό μάρκετινγκ για μικρές επιχειρήσεις"
     assert info["Author"] == "Thessaloniki Innovation Incubator"
     assert not weasyprint_log.records, "WeasyPrint failed to load something"
+    assert pdf_fonts(write_pdf(tmp_path, pdf)) <= BUNDLED_FONTS
+    assert CODE in pdf_text(write_pdf(tmp_path, pdf))
 
 
 @pytest.mark.parametrize(
@@ -170,9 +173,10 @@ def test_grade_is_printed_only_when_given(renderer, tmp_path):
     assert "Grade" not in ungraded
 
 
-def test_a_very_long_name_stays_on_the_page(renderer, tmp_path):
+@pytest.mark.parametrize("template", ["classic", "modern"])
+def test_a_very_long_name_stays_on_the_page(renderer, tmp_path, template):
     needs("pdftotext")
-    path = write_pdf(tmp_path, renderer.render(make_view(name=LONG_NAME)))
+    path = write_pdf(tmp_path, renderer.render(make_view(name=LONG_NAME, template=template)))
 
     assert pdf_info(path)["Pages"] == "1"
     assert " ".join(pdf_text(path).split()).count(LONG_NAME) == 1
@@ -244,6 +248,24 @@ def test_a_hostile_name_is_printed_as_text_not_fetched(renderer, tmp_path, weasy
     assert fetched
     assert all(url.startswith(("lms-static:/", "lms-uploads:/")) for url in fetched)
     assert not weasyprint_log.records
+
+
+def test_a_replaced_upload_is_not_served_from_the_image_cache(renderer, uploads_dir):
+    from PIL import Image
+
+    fetched = []
+    fetch = renderer.url_fetcher.fetch
+    renderer.url_fetcher.fetch = lambda url, headers=None: fetched.append(url) or fetch(url, headers)
+    view = make_view(signatories=[{"name": "Eleni Papadaki", "title": "", "image": "uploads/late.png"}])
+
+    renderer.render(view)  # not uploaded yet: WeasyPrint logs it and leaves the space empty
+    Image.new("RGB", (40, 10), "navy").save(uploads_dir / "late.png")
+    renderer.render(view)
+    Image.new("RGB", (80, 20), "navy").save(uploads_dir / "late.png")
+    renderer.render(view)
+
+    versions = [url for url in fetched if url.startswith("lms-uploads:/late.png?v=")]
+    assert len(versions) == len(set(versions)) == 2
 
 
 def test_qr_code_encodes_the_verify_url(renderer, tmp_path):

@@ -1,0 +1,78 @@
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional
+
+from lms.choices import TIMEZONES, options
+from lms.i18n import _l
+
+
+class ProgrammeForm(FlaskForm):
+    title = StringField(
+        _l("Programme title"),
+        validators=[InputRequired(), Length(max=200)],
+        description=_l("For example: SME Digital Skills 2027 - Serres"),
+    )
+    summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=2000)])
+    funding_line = StringField(
+        _l("Co-funding line"),
+        validators=[Optional(), Length(max=300)],
+        description=_l("Printed on sign-in sheets and reports."),
+    )
+    courses = SelectMultipleField(_l("Courses of the programme"), coerce=int, validators=[Optional()])
+    submit = SubmitField(_l("Save programme"))
+
+
+class CohortForm(FlaskForm):
+    name = StringField(
+        _l("Cohort name"),
+        validators=[InputRequired(), Length(max=200)],
+        description=_l("For example: Serres spring group"),
+    )
+    partner = StringField(_l("Partner organisation"), validators=[Optional(), Length(max=200)])
+    timezone = SelectField(_l("Time zone"), choices=options((tz, tz) for tz in TIMEZONES))
+    starts_on = DateField(_l("Starts on"), validators=[Optional()])
+    ends_on = DateField(_l("Ends on"), validators=[Optional()])
+    submit = SubmitField(_l("Save cohort"))
+
+
+class MemberForm(FlaskForm):
+    email = StringField(_l("Trainee's e-mail"), validators=[InputRequired(), Length(max=254)])
+    add_member = SubmitField(_l("Add to the cohort"))
+
+
+class TrainersForm(FlaskForm):
+    trainers = SelectMultipleField(_l("Trainers"), coerce=int, validators=[Optional()])
+    save_trainers = SubmitField(_l("Save trainers"))
+
+
+class ScheduleForm(FlaskForm):
+    first = DateTimeLocalField(
+        _l("First session (local date and time)"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()]
+    )
+    minutes = IntegerField(
+        _l("Duration (minutes)"), default=90, validators=[InputRequired(), NumberRange(min=15, max=600)]
+    )
+    weeks = IntegerField(
+        _l("Weekly, for how many weeks"), default=1, validators=[InputRequired(), NumberRange(min=1, max=52)]
+    )
+    topic = StringField(_l("Topic"), validators=[Optional(), Length(max=200)])
+    place = StringField(_l("Place (room)"), validators=[Optional(), Length(max=200)])
+    online_url = URLField(_l("Online link"), validators=[Optional(), URL(), Length(max=500)])
+    trainer = SelectField(_l("Trainer"), coerce=str, validators=[Optional()])
+    schedule = SubmitField(_l("Schedule"))
+
+
+class CheckInForm(FlaskForm):
+    session = SelectField(_l("Session"), coerce=str, validators=[InputRequired()])
+    code = StringField(_l("Code on the classroom screen"), validators=[InputRequired(), Length(max=12)])
+    submit = SubmitField(_l("Check in"))

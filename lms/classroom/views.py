@@ -1,0 +1,312 @@
+"""E-classroom pages: coordinators run programmes and cohorts, trainers take attendance, trainees check in."""
+
+from datetime import timedelta
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from lms.auth.models import User
+from lms.certificates.pdf import qr_svg
+from lms.classroom import bp
+from lms.classroom import services as classroom
+from lms.classroom.forms import CheckInForm, CohortForm, MemberForm, ProgrammeForm, ScheduleForm, TrainersForm
+from lms.classroom.models import ClassSession, Cohort, CohortMember, Programme
+from lms.courses.models import Course
+from lms.db import db, utcnow
+from lms.forms import ActionForm
+from lms.i18n import _
+from lms.progress.services import ATTENDANCE_PROVIDERS
+from lms.security import login_required, require, role_required
+
+# Course completion rules can require attendance: this feature is where it comes from.
+if classroom.attendance_percent not in ATTENDANCE_PROVIDERS:
+    ATTENDANCE_PROVIDERS.append(classroom.attendance_percent)
+
+CHECK_IN_ERRORS = {
+    "not-member": lambda: _("This session belongs to a cohort you are not in."),
+    "closed": lambda: _("Check-in is open from 15 minutes before the session until its end."),
+    "wrong-code": lambda: _("That code is wrong or has expired. Type the code shown on the screen now."),
+    "already": lambda: _("You have already checked in to this session."),
+}
+
+
+@bp.route("/")
+@login_required
+def index():
+    programmes = (
+        db.session.scalars(select(Programme).order_by(Programme.title)).all()
+        if current_user.is_coordinator
+        else []
+    )
+    taught = (
+        db.session.scalars(
+            select(Cohort).where(Cohort.trainers.any(User.id == current_user.id)).order_by(Cohort.name)
+        ).all()
+        if current_user.is_trainer
+        else []
+    )
+    upcoming = classroom.sessions_for(current_user, since=utcnow() - timedelta(hours=3), limit=20)
+    return render_template(
+        "classroom/index.html",
+        programmes=programmes,
+        taught=taught,
+        upcoming=upcoming,
+        form=ProgrammeForm(),
+        calendar_token=classroom.calendar_token(current_user),
+    )
+
+
+def _course_choices(form):
+    form.courses.choices = [
+        (c.id, c.title) for c in db.session.scalars(select(Course).order_by(Course.title))
+    ]
+
+
+@bp.route("/programmes", methods=["POST"])
+@role_required("coordinator")
+def create_programme():
+    form = ProgrammeForm()
+    _course_choices(form)
+    if not form.validate_on_submit():
+        flash(_("A programme needs a title."), "error")
+        return redirect(url_for("classroom.index"))
+    programme = Programme(
+        title=form.title.data.strip(),
+        summary=form.summary.data or "",
+        funding_line=form.funding_line.data or "",
+    )
+    db.session.add(programme)
+    db.session.commit()
+    return redirect(url_for("classroom.programme", programme_id=programme.id))
+
+
+@bp.route("/programmes/<int:programme_id>", methods=["GET", "POST"])
+@role_required("coordinator")
+def programme(programme_id: int):
+    programme = db.get_or_404(Programme, programme_id)
+    form = ProgrammeForm(
+        obj=programme,
+        data={"courses": [c.id for c in programme.courses]} if request.method == "GET" else None,
+    )
+    _course_choices(form)
+    cohort_form = CohortForm(prefix="cohort")
+    if form.submit.data and form.validate_on_submit():
+        programme.title, programme.summary = form.title.data.strip(), form.summary.data or ""
+        programme.funding_line = form.funding_line.data or ""
+        programme.courses = list(
+            db.session.scalars(select(Course).where(Course.id.in_(form.courses.data or [])))
+        )
+        db.session.commit()
+        flash(_("Programme saved."), "success")
+        return redirect(url_for("classroom.programme", programme_id=programme.id))
+    if cohort_form.submit.data and cohort_form.validate_on_submit():
+        cohort = Cohort(
+            programme=programme,
+            name=cohort_form.name.data.strip(),
+            partner=cohort_form.partner.data or "",
+            timezone=cohort_form.timezone.data,
+            starts_on=cohort_form.starts_on.data,
+            ends_on=cohort_form.ends_on.data,
+        )
+        db.session.add(cohort)
+        db.session.commit()
+        return redirect(url_for("classroom.cohort", cohort_id=cohort.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "classroom/programme.html", programme=programme, form=form, cohort_form=cohort_form
+    ), status
+
+
+def _cohort(cohort_id: int) -> Cohort:
+    cohort = db.session.scalar(
+        select(Cohort)
+        .where(Cohort.id == cohort_id)
+        .options(
+            selectinload(Cohort.members).selectinload(CohortMember.user),
+            selectinload(Cohort.trainers),
+            selectinload(Cohort.sessions).selectinload(ClassSession.records),
+        )
+    )
+    if cohort is None:
+        abort(404)
+    require(cohort.can_manage(current_user))
+    return cohort
+
+
+def _people(role: str) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role != "trainee" if role == "trainer" else User.role == role, User.active)
+            .order_by(User.name)
+        )
+    )
+
+
+@bp.route("/cohorts/<int:cohort_id>", methods=["GET", "POST"])
+@login_required
+def cohort(cohort_id: int):
+    cohort = _cohort(cohort_id)
+    member_form, trainers_form = MemberForm(prefix="member"), TrainersForm(prefix="trainers")
+    schedule_form = ScheduleForm(prefix="schedule")
+    trainers_form.trainers.choices = [(u.id, u.name) for u in _people("trainer")]
+    schedule_form.trainer.choices = [("", "—")] + [(str(u.id), u.name) for u in _people("trainer")]
+    if request.method == "GET":
+        trainers_form.trainers.data = [t.id for t in cohort.trainers]
+    if request.method == "POST":
+        require(current_user.is_coordinator)  # trainers see the cohort; coordinators change it
+    if member_form.add_member.data and member_form.validate_on_submit():
+        user = db.session.scalar(User.by_email(member_form.email.data))
+        if user is None:
+            member_form.email.errors.append(_("No account has this e-mail."))
+        else:
+            classroom.add_member(cohort, user, by=current_user)
+            db.session.commit()
+            flash(_("%(name)s is in the cohort and enrolled in its courses.", name=user.name), "success")
+            return redirect(url_for("classroom.cohort", cohort_id=cohort.id))
+    if trainers_form.save_trainers.data and trainers_form.validate_on_submit():
+        cohort.trainers = list(
+            db.session.scalars(
+                select(User).where(User.id.in_(trainers_form.trainers.data or []), User.role != "trainee")
+            )
+        )
+        db.session.commit()
+        flash(_("Trainers saved."), "success")
+        return redirect(url_for("classroom.cohort", cohort_id=cohort.id))
+    if schedule_form.schedule.data and schedule_form.validate_on_submit():
+        trainer = (
+            db.session.get(User, int(schedule_form.trainer.data)) if schedule_form.trainer.data else None
+        )
+        sessions = classroom.schedule(
+            cohort,
+            schedule_form.first.data,
+            schedule_form.minutes.data,
+            schedule_form.weeks.data,
+            trainer=trainer,
+            place=schedule_form.place.data or "",
+            online_url=schedule_form.online_url.data or "",
+            topic=schedule_form.topic.data or "",
+        )
+        db.session.commit()
+        flash(_("%(num)d sessions scheduled.", num=len(sessions)), "success")
+        return redirect(url_for("classroom.cohort", cohort_id=cohort.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "classroom/cohort.html",
+        cohort=cohort,
+        member_form=member_form,
+        trainers_form=trainers_form,
+        schedule_form=schedule_form,
+        attendance=classroom.cohort_attendance(cohort),
+    ), status
+
+
+@bp.route("/cohorts/<int:cohort_id>/members/<int:user_id>/remove", methods=["POST"])
+@role_required("coordinator")
+def remove_member(cohort_id: int, user_id: int):
+    cohort = _cohort(cohort_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    classroom.remove_member(cohort, user_id)
+    db.session.commit()
+    return redirect(url_for("classroom.cohort", cohort_id=cohort.id))
+
+
+def _session(session_id: int) -> ClassSession:
+    session = db.session.get(ClassSession, session_id)
+    if session is None:
+        abort(404)
+    require(session.cohort.can_manage(current_user))
+    return session
+
+
+@bp.route("/sessions/<int:session_id>/attendance", methods=["GET", "POST"])
+@login_required
+def attendance(session_id: int):
+    session = _session(session_id)
+    programme = session.cohort.programme
+    members = sorted(session.cohort.members, key=lambda m: m.user.name.casefold())
+    if request.method == "POST":
+        if not ActionForm().validate_on_submit():
+            abort(400)
+        statuses = {}
+        for member in members:
+            key = request.form.get(f"status-{member.user_id}")
+            if key:
+                statuses[member.user_id] = key
+        try:
+            classroom.take_attendance(session, statuses, current_user)
+        except classroom.ClassroomError:
+            abort(400)
+        db.session.commit()
+        flash(_("Attendance saved."), "success")
+        return redirect(url_for("classroom.attendance", session_id=session.id))
+    records = {r.user_id: r for r in session.records}
+    return render_template(
+        "classroom/attendance.html",
+        session=session,
+        members=members,
+        records=records,
+        statuses=programme.statuses,
+        form=ActionForm(),
+    )
+
+
+@bp.route("/sessions/<int:session_id>/screen")
+@login_required
+def screen(session_id: int):
+    """For the classroom's screen: the current check-in code and its QR code, refreshed every 20 s."""
+    session = _session(session_id)
+    code = classroom.check_in_code(session)
+    link = url_for("classroom.check_in", session=session.id, code=code, _external=True)
+    return render_template("classroom/screen.html", session=session, code=code, qr=qr_svg(link), link=link)
+
+
+@bp.route("/check-in", methods=["GET", "POST"])
+@login_required
+def check_in():
+    now = utcnow()
+    open_sessions = [
+        s
+        for s in classroom.sessions_for(current_user, since=now - timedelta(hours=12))
+        if s.check_in_open(now) and any(m.user_id == current_user.id for m in s.cohort.members)
+    ]
+    form = CheckInForm(
+        data={"session": request.args.get("session", ""), "code": request.args.get("code", "")}
+        if request.method == "GET"
+        else None
+    )
+    form.session.choices = [(str(s.id), f"{s.topic or s.cohort.name}") for s in open_sessions] or [("", "—")]
+    if form.validate_on_submit():
+        session = (
+            db.session.get(ClassSession, int(form.session.data)) if form.session.data.isdigit() else None
+        )
+        if session is None:
+            abort(404)
+        try:
+            classroom.check_in(session, current_user, form.code.data, now)
+        except classroom.ClassroomError as error:
+            flash(CHECK_IN_ERRORS[str(error)](), "error")
+            return render_template("classroom/check_in.html", form=form, sessions=open_sessions), 400
+        db.session.commit()
+        flash(_("You are checked in. Welcome!"), "success")
+        return redirect(url_for("classroom.index"))
+    return render_template(
+        "classroom/check_in.html", form=form, sessions=open_sessions
+    ), 400 if request.method == "POST" else 200
+
+
+@bp.route("/calendar/<token>.ics")
+def calendar(token: str):
+    """A personal iCalendar feed: the secret token in the URL stands for the login a calendar app lacks."""
+    user = classroom.user_for_calendar_token(token)
+    if user is None:
+        abort(404)
+    body = classroom.calendar(
+        user,
+        classroom.sessions_for(user, since=utcnow() - timedelta(days=30)),
+        current_app.config["SITE_NAME"],
+    )
+    return Response(body, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"})

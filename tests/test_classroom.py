@@ -1,0 +1,206 @@
+"""Programmes, cohorts, schedules across summer time, attendance, check-in codes and the calendar feed."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from lms.classroom import services as classroom
+from lms.classroom.models import AttendanceRecord, ClassSession, Cohort, Programme
+from lms.courses.models import Enrolment
+from lms.db import db, utcnow
+from lms.progress import services as progress
+from lms.progress.models import CourseCompletion
+from tests.conftest import csrf_token, login
+
+
+@pytest.fixture
+def cohort(create_course, create_user):
+    course = create_course(modules=1, lessons=1, completion_min_attendance=75)
+    programme = Programme(title="SME Digital Skills 2027 - Serres", courses=[course])
+    cohort = Cohort(programme=programme, name="Serres spring group", timezone="Europe/Athens")
+    cohort.trainers.append(create_user("trainer"))
+    db.session.add(cohort)
+    db.session.commit()
+    return cohort
+
+
+def _now_session(cohort, minutes_from_start=5):
+    session = ClassSession(
+        cohort=cohort,
+        starts_at=utcnow() - timedelta(minutes=minutes_from_start),
+        minutes=90,
+        topic="Local SEO",
+    )
+    db.session.add(session)
+    db.session.commit()
+    return session
+
+
+def test_coordinator_builds_a_programme_cohort_and_schedule(client, login_as, create_course, create_user):
+    course = create_course()
+    trainee = create_user(name="Σοφία Κ.")
+    login_as("coordinator")
+    response = client.post(
+        "/classroom/programmes",
+        data={"title": "SME Digital Skills 2027", "csrf_token": csrf_token(client, "/classroom/")},
+    )
+    programme = db.session.scalar(select(Programme))
+    url = f"/classroom/programmes/{programme.id}"
+    assert response.headers["Location"].endswith(url)
+    client.post(
+        url,
+        data={
+            "title": "SME Digital Skills 2027",
+            "courses": [str(course.id)],
+            "submit": "1",
+            "csrf_token": csrf_token(client, url),
+        },
+    )
+    response = client.post(
+        url,
+        data={
+            "cohort-name": "Strumica online group",
+            "cohort-timezone": "Europe/Skopje",
+            "cohort-submit": "1",
+            "cohort-csrf_token": csrf_token(client, url),
+        },
+    )
+    cohort = db.session.scalar(select(Cohort))
+    assert (
+        db.session.get(Programme, programme.id).courses[0].id == course.id
+        and cohort.timezone == "Europe/Skopje"
+    )
+    curl = f"/classroom/cohorts/{cohort.id}"
+    client.post(
+        curl,
+        data={
+            "member-email": trainee.email,
+            "member-add_member": "1",
+            "member-csrf_token": csrf_token(client, curl),
+        },
+    )
+    assert db.session.scalar(select(Enrolment.method).where(Enrolment.user_id == trainee.id)) == "cohort"
+    client.post(
+        curl,
+        data={
+            "schedule-first": "2027-10-19T18:00",
+            "schedule-minutes": "90",
+            "schedule-weeks": "8",
+            "schedule-topic": "Digital marketing",
+            "schedule-schedule": "1",
+            "schedule-csrf_token": csrf_token(client, curl),
+        },
+    )
+    sessions = db.session.scalars(select(ClassSession).order_by(ClassSession.starts_at)).all()
+    assert len(sessions) == 8
+    # 18:00 in Skopje both sides of the end of summer time (31 October 2027): 16:00 then 17:00 UTC.
+    assert sessions[0].starts_at == datetime(2027, 10, 19, 16, 0, tzinfo=UTC)
+    assert sessions[2].starts_at == datetime(2027, 11, 2, 17, 0, tzinfo=UTC)
+
+
+def test_trainer_takes_attendance_for_their_cohort_only(client, cohort, create_user):
+    trainee = create_user()
+    classroom.add_member(cohort, trainee)
+    session = _now_session(cohort)
+    url = f"/classroom/sessions/{session.id}/attendance"
+    login(client, create_user("trainer").email)
+    assert client.get(url).status_code == 403  # another trainer
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(client, cohort.trainers[0].email)
+    assert trainee.name in client.get(url).get_data(as_text=True)
+    assert (
+        client.post(
+            url, data={f"status-{trainee.id}": "L", "csrf_token": csrf_token(client, url)}
+        ).status_code
+        == 302
+    )
+    assert db.session.scalar(select(AttendanceRecord.status)) == "L"
+    assert (
+        client.post(
+            url, data={f"status-{trainee.id}": "X", "csrf_token": csrf_token(client, url)}
+        ).status_code
+        == 400
+    )
+    assert client.post(url, data={f"status-{trainee.id}": "P"}).status_code == 400  # no CSRF token
+    assert db.session.scalar(select(AttendanceRecord.status)) == "L"
+
+
+def test_check_in_with_the_current_code_once(client, cohort, create_user, app):
+    trainee = create_user()
+    classroom.add_member(cohort, trainee)
+    session = _now_session(cohort)
+    login(client, trainee.email)
+    with app.test_request_context():
+        stale = classroom.check_in_code(session, utcnow() - timedelta(minutes=5))
+        current = classroom.check_in_code(session)
+    page = client.get(f"/classroom/check-in?session={session.id}&code={current}").get_data(as_text=True)
+    assert f'value="{current}"' in page  # the QR link fills the form in
+    token = csrf_token(client, "/classroom/check-in")
+    response = client.post(
+        "/classroom/check-in", data={"session": str(session.id), "code": stale, "csrf_token": token}
+    )
+    assert response.status_code == 400 and "wrong or has expired" in response.get_data(as_text=True)
+    assert (
+        client.post(
+            "/classroom/check-in", data={"session": str(session.id), "code": current, "csrf_token": token}
+        ).status_code
+        == 302
+    )
+    again = client.post(
+        "/classroom/check-in", data={"session": str(session.id), "code": current, "csrf_token": token}
+    )
+    assert again.status_code == 400 and "already checked in" in again.get_data(as_text=True)
+    record = db.session.scalar(select(AttendanceRecord))
+    assert (record.status, record.self_checked_in) == ("P", True)
+    assert db.session.scalar(select(func.count()).select_from(AttendanceRecord)) == 1
+
+
+def test_check_in_refused_for_another_cohort_or_outside_the_session(app, cohort, create_user):
+    trainee = create_user()
+    session = _now_session(cohort)
+    code = classroom.check_in_code(session)
+    with pytest.raises(classroom.ClassroomError, match="not-member"):
+        classroom.check_in(session, trainee, code)
+    classroom.add_member(cohort, trainee)
+    later = _now_session(cohort, minutes_from_start=-120)  # starts in two hours
+    with pytest.raises(classroom.ClassroomError, match="closed"):
+        classroom.check_in(later, trainee, classroom.check_in_code(later))
+    assert db.session.scalar(select(func.count()).select_from(AttendanceRecord)) == 0
+
+
+def test_attendance_counts_towards_course_completion(app, cohort, create_user):
+    trainee = create_user()
+    classroom.add_member(cohort, trainee)
+    course = cohort.programme.courses[0]
+    progress.complete(course.modules[0].activities[0], trainee.id, "marked")
+    assert db.session.scalar(select(CourseCompletion)) is None  # no attendance yet
+    teacher = cohort.trainers[0]
+    for status in ("P", "L"):  # 2 + 1 of 4 points: 75 %
+        classroom.take_attendance(_now_session(cohort, minutes_from_start=200), {trainee.id: status}, teacher)
+    assert classroom.attendance_percent(course, trainee.id) == 75.0
+    assert classroom.cohort_attendance(cohort)[trainee.id] == 75.0
+    progress.evaluate_course(course, trainee.id)
+    assert db.session.scalar(select(CourseCompletion.user_id)) == trainee.id
+
+
+def test_calendar_feed(client, cohort, create_user):
+    trainee = create_user()
+    classroom.add_member(cohort, trainee)
+    _now_session(cohort, minutes_from_start=-60)
+    db.session.commit()
+    login(client, trainee.email)
+    page = client.get("/classroom/").get_data(as_text=True)
+    link = page[page.index("/classroom/calendar/") :].split('"')[0]
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    response = client.get(link)  # a calendar app has no session: the token is the key
+    body = response.get_data(as_text=True)
+    assert response.mimetype == "text/calendar" and "BEGIN:VEVENT" in body and "SUMMARY:Local SEO" in body
+    assert all(len(line.encode()) <= 75 for line in body.split("\r\n"))
+    assert client.get("/classroom/calendar/forged.ics").status_code == 404
+
+
+def test_trainees_cannot_manage_cohorts(client, login_as, cohort):
+    login_as("trainee")
+    assert client.get(f"/classroom/cohorts/{cohort.id}").status_code == 403
+    assert client.get(f"/classroom/programmes/{cohort.programme_id}").status_code == 403
