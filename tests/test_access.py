@@ -110,8 +110,8 @@ def test_every_route_has_a_row_in_the_matrix(app):
 @pytest.mark.parametrize("role", ROLES)
 def test_access_matrix(client, create_user, create_course, role):
     from lms.certificates.models import ExportJob
-    from lms.classroom.models import ClassSession, Cohort, Programme
     from lms.certificates.services import issue
+    from lms.classroom.models import ClassSession, Cohort, Programme
     from lms.courses.models import Enrolment
     from lms.courses.services import add_quiz, put_file
     from lms.quizzes.services import start_attempt, sync_quiz
