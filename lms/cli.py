@@ -57,6 +57,7 @@ def register_commands(app) -> None:
     app.cli.add_command(import_questions_command)
     app.cli.add_command(quizzes_group)
     app.cli.add_command(certificates_group)
+    app.cli.add_command(export_group)
 
 
 def _upgrade_database() -> None:
@@ -326,3 +327,55 @@ def run_job_command(job_id: int):
     from lms.certificates.jobs import run
 
     run(job_id)
+
+
+@click.group("export")
+def export_group():
+    """Exports for coordinators and funders."""
+
+
+@export_group.command("attendance")
+@click.option(
+    "--cohort", "cohort_id", required=True, type=int, help="The cohort's id (see its page's address)."
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The file to write; .csv or .xlsx decides the format.",
+)
+@with_appcontext
+def export_attendance_command(cohort_id: int, out: Path):
+    """The cohort's attendance register: trainee, organisation, country, each session's status, totals."""
+    from flask_babel import force_locale
+
+    from lms.classroom.models import Cohort, CohortMember
+    from lms.classroom.reports import attendance_rows
+    from lms.classroom.views import status_labels
+    from lms.exports import csv_lines, write_xlsx
+
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None:
+        raise click.ClickException(f"no cohort with the id {cohort_id}")
+    if out.suffix.lower() not in (".csv", ".xlsx"):
+        raise click.UsageError("--out must end in .csv or .xlsx")
+    total = db.session.scalar(
+        db.select(db.func.count()).select_from(CohortMember).where(CohortMember.cohort_id == cohort.id)
+    )
+    with current_app.test_request_context(), force_locale(current_app.config["DEFAULT_LOCALE"]):
+        rows = attendance_rows(cohort, status_labels(cohort.programme))
+        with click.progressbar(length=total, label="Exporting attendance") as bar:
+
+            def counted():
+                for number, row in enumerate(rows):
+                    if number:
+                        bar.update(1)
+                    yield row
+
+            if out.suffix.lower() == ".csv":
+                with out.open("w", encoding="utf-8", newline="") as file:
+                    file.writelines(csv_lines(counted()))
+            else:
+                with out.open("wb") as file:
+                    write_xlsx(counted(), file, sheet="Attendance")
+    click.echo(f"wrote {total} trainees to {out}")

@@ -34,11 +34,9 @@ def csv_response(rows: Iterable[Iterable], filename: str) -> Response:
     return response
 
 
-def xlsx_response(rows: Iterable[Iterable], filename: str, sheet: str = "Sheet1") -> Response:
-    """An XLSX built in openpyxl's write-only mode (rows go to disk as they come, memory stays flat),
-    then sent from a temporary file. Text cells are written as text, never as formulas."""
-    import tempfile
-
+def write_xlsx(rows: Iterable[Iterable], file, sheet: str = "Sheet1") -> None:
+    """Write rows to an XLSX in openpyxl's write-only mode (rows go to disk as they come, memory stays
+    flat). Text cells are written as text, never as formulas."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
@@ -52,8 +50,15 @@ def xlsx_response(rows: Iterable[Iterable], filename: str, sheet: str = "Sheet1"
                 cell.data_type = "s"  # a string starting with "=" stays a string
             cells.append(cell)
         worksheet.append(cells)
+    workbook.save(file)
+
+
+def xlsx_response(rows: Iterable[Iterable], filename: str, sheet: str = "Sheet1") -> Response:
+    """An XLSX written to a temporary file, then sent from it in chunks."""
+    import tempfile
+
     handle = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the response's generator)
-    workbook.save(handle)
+    write_xlsx(rows, handle, sheet)
     handle.seek(0)
 
     def chunks():

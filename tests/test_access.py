@@ -98,6 +98,10 @@ MATRIX = {
     "classroom.screen": ("/classroom/sessions/{session_id}/screen", LOGIN, 403, 403, 200),
     "classroom.check_in": ("/classroom/check-in", LOGIN, 200, 200, 200),
     "classroom.calendar": ("/classroom/calendar/not-a-token.ics", 404, 404, 404, 404),
+    "classroom.attendance_export": ("/classroom/cohorts/{cohort_id}/attendance.xlsx", LOGIN, 403, 403, 200),
+    "classroom.sign_in_sheet": ("/classroom/sessions/{session_id}/sign-in.pdf", LOGIN, 403, 403, 200),
+    "classroom.report": ("/classroom/programmes/{programme_id}/report", LOGIN, 403, 403, 200),
+    "classroom.report_export": ("/classroom/programmes/{programme_id}/report.xlsx", LOGIN, 403, 403, 200),
 }
 
 

@@ -1,8 +1,10 @@
 """Programmes, cohorts, schedules across summer time, attendance, check-in codes and the calendar feed."""
 
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from lms.classroom import services as classroom
@@ -204,3 +206,72 @@ def test_trainees_cannot_manage_cohorts(client, login_as, cohort):
     login_as("trainee")
     assert client.get(f"/classroom/cohorts/{cohort.id}").status_code == 403
     assert client.get(f"/classroom/programmes/{cohort.programme_id}").status_code == 403
+
+
+def _register(cohort, create_user, names=("Ελένη Π.", "Марија С.", "=HYPERLINK(1)")):
+    trainees = [
+        create_user(
+            name=name,
+            organisation="Пекара ДООЕЛ",
+            country="MK",
+            gender="female",
+            sector="tourism",
+            org_size="micro",
+        )
+        for name in names
+    ]
+    for trainee in trainees:
+        classroom.add_member(cohort, trainee)
+    first, second = _now_session(cohort, 3000), _now_session(cohort, 2000)
+    classroom.take_attendance(first, {trainees[0].id: "P", trainees[1].id: "L"}, cohort.trainers[0])
+    classroom.take_attendance(second, {trainees[0].id: "P"}, cohort.trainers[0])
+    db.session.commit()
+    return trainees
+
+
+def test_attendance_register_exports(client, cohort, create_user):
+    _register(cohort, create_user)
+    login(client, cohort.trainers[0].email)
+    text = client.get(f"/classroom/cohorts/{cohort.id}/attendance.csv").get_data(as_text=True)
+    rows = [line for line in text.lstrip("\ufeff").splitlines() if line]
+    assert rows[0].startswith("Name,E-mail,Organisation,Country") and rows[0].endswith("Attendance (%)")
+    greek = next(row for row in rows if row.startswith("Ελένη"))
+    assert greek.endswith(",Present,Present,2,0,0,0,100.0")
+    assert any(row.startswith("'=HYPERLINK") for row in rows)  # a formula stays text
+    response = client.get(f"/classroom/cohorts/{cohort.id}/attendance.xlsx")
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    values = list(sheet.iter_rows(values_only=True))
+    assert len(values) == 4 and {row[0] for row in values[1:]} == {"Ελένη Π.", "Марија С.", "=HYPERLINK(1)"}
+    marija = next(row for row in values if row[0] == "Марија С.")
+    assert marija[4:6] == ("Late", None) and marija[-1] == 25.0  # 1 of 4 possible points
+    response.close()
+
+
+def test_cli_exports_attendance(runner, cohort, create_user, tmp_path):
+    _register(cohort, create_user)
+    out = tmp_path / "attendance.xlsx"
+    result = runner.invoke(args=["export", "attendance", "--cohort", str(cohort.id), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "wrote 3 trainees" in result.output
+    assert load_workbook(out).active.max_row == 4
+    result = runner.invoke(args=["export", "attendance", "--cohort", "999", "--out", str(out)])
+    assert result.exit_code != 0 and "no cohort with the id 999" in result.output
+
+
+def test_funder_report_page_and_xlsx(client, login_as, cohort, create_user):
+    trainees = _register(cohort, create_user)
+    progress.complete(cohort.programme.courses[0].modules[0].activities[0], trainees[0].id, "marked")
+    db.session.commit()
+    login_as("coordinator")
+    page = client.get(f"/classroom/programmes/{cohort.programme_id}/report").get_data(as_text=True)
+    assert "Participants by country" in page and page.count("<svg") == 4
+    response = client.get(f"/classroom/programmes/{cohort.programme_id}/report.xlsx")
+    rows = {
+        row[0]: row[1]
+        for row in load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True)
+        if row
+    }
+    assert rows["Participants"] == 3 and rows["Sessions delivered"] == 2 and rows["Hours delivered"] == 3.0
+    assert rows["Attendance rate (%)"] == 41.7  # (2+1+2) of 3 people x 2 sessions x 2 points
+    assert rows["North Macedonia"] == 3
+    response.close()

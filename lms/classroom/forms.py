@@ -76,3 +76,11 @@ class CheckInForm(FlaskForm):
     session = SelectField(_l("Session"), coerce=str, validators=[InputRequired()])
     code = StringField(_l("Code on the classroom screen"), validators=[InputRequired(), Length(max=12)])
     submit = SubmitField(_l("Check in"))
+
+
+class ReportForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    start = DateField(_l("From"), validators=[Optional()])
+    end = DateField(_l("Until"), validators=[Optional()])

@@ -182,7 +182,9 @@ def attendance_rows(cohort: Cohort, labels: dict[str, str]):
         .join(CohortMember, CohortMember.user_id == User.id)
         .where(CohortMember.cohort_id == cohort.id)
         .order_by(User.id)
-        .execution_options(yield_per=2000)  # a server-side cursor on PostgreSQL: rows stream, memory stays flat
+        .execution_options(
+            yield_per=2000
+        )  # a server-side cursor on PostgreSQL: rows stream, memory stays flat
     )
     records = db.session.execute(
         select(AttendanceRecord.user_id, AttendanceRecord.session_id, AttendanceRecord.status)

@@ -9,12 +9,23 @@ from sqlalchemy.orm import selectinload
 
 from lms.auth.models import User
 from lms.certificates.pdf import qr_svg
+from lms.charts import bar_chart
 from lms.classroom import bp
 from lms.classroom import services as classroom
-from lms.classroom.forms import CheckInForm, CohortForm, MemberForm, ProgrammeForm, ScheduleForm, TrainersForm
+from lms.classroom.forms import (
+    CheckInForm,
+    CohortForm,
+    MemberForm,
+    ProgrammeForm,
+    ReportForm,
+    ScheduleForm,
+    TrainersForm,
+)
 from lms.classroom.models import ClassSession, Cohort, CohortMember, Programme
+from lms.classroom.reports import attendance_rows, funder_report, report_rows
 from lms.courses.models import Course
 from lms.db import db, utcnow
+from lms.exports import csv_response, xlsx_response
 from lms.forms import ActionForm
 from lms.i18n import _
 from lms.progress.services import ATTENDANCE_PROVIDERS
@@ -310,3 +321,78 @@ def calendar(token: str):
         current_app.config["SITE_NAME"],
     )
     return Response(body, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"})
+
+
+# --- exports and the funder report ---------------------------------------------------------------
+
+
+def status_labels(programme: Programme) -> dict[str, str]:
+    """The programme's status names in the reader's language (the defaults are translated)."""
+    known = {"Present": _("Present"), "Late": _("Late"), "Excused": _("Excused"), "Absent": _("Absent")}
+    return {s["key"]: known.get(s["label"], s["label"]) for s in programme.statuses}
+
+
+@bp.route("/cohorts/<int:cohort_id>/attendance.<any(csv, xlsx):fmt>")
+@login_required
+def attendance_export(cohort_id: int, fmt: str):
+    cohort = db.get_or_404(Cohort, cohort_id)
+    require(cohort.can_manage(current_user))
+    rows = attendance_rows(cohort, status_labels(cohort.programme))
+    filename = f"attendance-{cohort.id}-{utcnow():%Y%m%d}.{fmt}"
+    if fmt == "csv":
+        return csv_response(rows, filename)
+    return xlsx_response(rows, filename, sheet=_("Attendance"))
+
+
+@bp.route("/sessions/<int:session_id>/sign-in.pdf")
+@login_required
+def sign_in_sheet(session_id: int):
+    from lms.classroom.pdf import render_document, sign_in_sheet_html  # WeasyPrint loads only when needed
+
+    session = _session(session_id)
+    pdf = render_document(sign_in_sheet_html(session))
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="sign-in-{session.id}.pdf"'},
+    )
+
+
+def _report(programme: Programme):
+    form = ReportForm(request.args)
+    valid = form.validate()
+    report = funder_report(programme, form.start.data if valid else None, form.end.data if valid else None)
+    charts = {
+        "country": bar_chart(report.by_country, title=_("Participants by country"), unit=""),
+        "gender": bar_chart(report.by_gender, title=_("Participants by gender"), unit=""),
+        "sector": bar_chart(report.by_sector, title=_("Participants by sector"), unit=""),
+        "size": bar_chart(report.by_size, title=_("Participants by organisation size"), unit=""),
+    }
+    return form, report, charts
+
+
+@bp.route("/programmes/<int:programme_id>/report")
+@role_required("coordinator")
+def report(programme_id: int):
+    programme = db.get_or_404(Programme, programme_id)
+    form, report, charts = _report(programme)
+    return render_template(
+        "classroom/report.html", programme=programme, form=form, report=report, charts=charts
+    )
+
+
+@bp.route("/programmes/<int:programme_id>/report.<any(xlsx, pdf):fmt>")
+@role_required("coordinator")
+def report_export(programme_id: int, fmt: str):
+    programme = db.get_or_404(Programme, programme_id)
+    _form, report, charts = _report(programme)
+    filename = f"indicators-{programme.id}-{utcnow():%Y%m%d}.{fmt}"
+    if fmt == "xlsx":
+        return xlsx_response(report_rows(report), filename, sheet=_("Indicators"))
+    from lms.classroom.pdf import funder_report_html, render_document
+
+    return Response(
+        render_document(funder_report_html(report, charts)),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

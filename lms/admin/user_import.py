@@ -1,0 +1,533 @@
+"""Bulk user upload from a CSV file with Moodle's column names, all or nothing.
+
+`parse_users_csv` reads and checks a file without writing anything; `apply_plan` creates the users of a
+plan without problems and returns the welcome mails, which the caller sends after committing.
+"""
+
+import base64
+import binascii
+import csv
+import importlib.util
+import io
+import math
+import re
+import zlib
+from dataclasses import dataclass, field
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app, url_for
+from flask_babel import force_locale
+from sqlalchemy import select
+
+from lms.admin.services import audit
+from lms.auth.forms import PASSWORD_MIN
+from lms.auth.models import EMAIL_MAX, NAME_MAX, User, normalise_email
+from lms.auth.services import create_user, make_reset_token
+from lms.choices import OTHER_COUNTRIES, PARTNER_COUNTRIES
+from lms.courses.models import Course
+from lms.courses.services import enrol
+from lms.db import db
+from lms.i18n import BABEL_LOCALES, _
+from lms.mail import send_mail
+
+MAX_BYTES = 2 * 1024 * 1024  # largest file the web form accepts
+ORGANISATION_MAX = 200
+PASSWORD_MAX = 200
+
+COLUMNS = ("username", "email", "firstname", "lastname", "password", "lang", "institution", "country")
+NUMBERED_COLUMN = re.compile(r"(cohort|course)([1-9][0-9]*)")
+COUNTRIES = frozenset(PARTNER_COUNTRIES + OTHER_COUNTRIES)
+# Codes people write that are not ISO 3166: the EU's code for Greece and the old one for the UK.
+COUNTRY_ALIASES = {"EL": "GR", "UK": "GB"}
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+
+@dataclass
+class Problem:
+    row: int  # as a spreadsheet numbers it: the header is row 1
+    column: str  # the column's name in the file, or "" for the file as a whole
+    message: str
+
+
+@dataclass
+class ImportRow:
+    row: int
+    email: str
+    firstname: str
+    lastname: str
+    password: str | None = None
+    lang: str | None = None
+    organisation: str | None = None
+    country: str | None = None
+    courses: list[str] = field(default_factory=list)
+    cohorts: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return f"{self.firstname} {self.lastname}"
+
+
+@dataclass
+class ImportPlan:
+    encoding: str = ""  # as people know it: "UTF-8", "Windows-1253", ...
+    delimiter: str = ","
+    rows: list[ImportRow] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # things to know that do not stop the import
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.rows) and not self.problems
+
+    @property
+    def delimiter_name(self) -> str:
+        return DELIMITERS.get(self.delimiter, self.delimiter)
+
+    def add(self, row: int, column: str, message: str) -> None:
+        self.problems.append(Problem(row, column, message))
+
+
+@dataclass
+class WelcomeMail:
+    to: str
+    subject: str
+    body: str
+
+
+# --- reading the file -----------------------------------------------------------------------------
+
+# How often each letter appears in running text (per cent, roughly), to tell Greek read as Greek from
+# Greek read as Cyrillic (and the other way round): a wrong code page turns common letters into rare ones.
+GREEK_LETTERS = {
+    **{"α": 12.0, "ο": 9.8, "ε": 8.0, "τ": 8.0, "ι": 7.8, "ν": 6.6, "σ": 5.5, "η": 4.7, "ρ": 4.4},
+    **{"υ": 4.0, "π": 4.0, "κ": 4.0, "μ": 3.3, "λ": 2.7, "ς": 2.0, "γ": 1.7, "δ": 1.7, "ω": 1.6},
+    **{"θ": 1.2, "χ": 1.1, "φ": 0.8, "β": 0.7, "ξ": 0.4, "ζ": 0.4, "ψ": 0.1},
+    **{"ά": 1.8, "ί": 1.6, "ό": 1.4, "έ": 1.3, "ή": 0.8, "ύ": 0.6, "ώ": 0.5},
+    **{"ϊ": 0.05, "ϋ": 0.02, "ΐ": 0.01, "ΰ": 0.005},
+}
+CYRILLIC_LETTERS = {  # Macedonian, Bulgarian, Serbian, Russian and Ukrainian together
+    **{"а": 9.5, "о": 9.0, "е": 8.0, "и": 8.0, "н": 6.5, "т": 6.0, "р": 4.7, "с": 4.5, "в": 4.0},
+    **{"л": 3.5, "к": 3.5, "д": 3.0, "м": 3.0, "п": 2.8, "у": 2.0, "з": 1.8, "г": 1.7, "б": 1.5},
+    **{"я": 1.5, "ъ": 1.5, "ч": 1.3, "ј": 1.0, "ы": 1.0, "ь": 0.8, "й": 0.8, "ж": 0.8, "ц": 0.8},
+    **{"х": 0.8, "ш": 0.7, "щ": 0.6, "ю": 0.4, "ф": 0.3, "њ": 0.3, "љ": 0.3, "і": 0.3, "ќ": 0.2},
+    **{"ћ": 0.2, "э": 0.2, "є": 0.2, "ѓ": 0.1, "џ": 0.1, "ђ": 0.1, "ї": 0.1, "ё": 0.1, "ѕ": 0.05},
+}
+CODE_PAGES = (("cp1253", "Windows-1253", GREEK_LETTERS), ("cp1251", "Windows-1251", CYRILLIC_LETTERS))
+_UNLIKELY = math.log(0.00001)  # a letter of another script, a stray symbol, a capital inside a word
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _plausibility(text: str, letters: dict[str, float]) -> float:
+    """Mean log-likelihood of the non-ASCII characters of `text` as text in the script of `letters`."""
+    total, count = 0.0, 0
+    for word in _WORD.findall(text):
+        previous_lower = False
+        for char in word:
+            if not char.isascii():
+                total += math.log(letters.get(char.lower(), 0.001) / 100)
+                count += 1
+                if char.isupper() and previous_lower:  # "ЕлЭнз" is Greek "Ελένη" read as Cyrillic
+                    total += _UNLIKELY
+            previous_lower = char.islower()
+    for char in text:
+        if not char.isascii() and not char.isalpha() and not char.isspace():  # ¼, ƒ, « in a name
+            total += _UNLIKELY
+            count += 1
+    return total / count if count else 0.0
+
+
+def decode(data: bytes) -> tuple[str, str] | None:
+    """(text, encoding name) of a file in UTF-8 (with or without BOM), UTF-16 with BOM, or one of the
+    Windows code pages for Greek and Cyrillic, chosen by which one reads as plausible letters."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8"), "UTF-8 (BOM)"
+        except UnicodeDecodeError:
+            return None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text"
+        try:
+            return data.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError:
+            return None
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    readings = []
+    for codec, label, letters in CODE_PAGES:
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:  # a byte this code page does not define
+            continue
+        readings.append((_plausibility(text, letters), text, label))
+    if not readings:
+        return None
+    _score, text, label = max(readings, key=lambda reading: reading[0])
+    return text, label
+
+
+def detect_delimiter(text: str) -> str:
+    """The delimiter the header line uses most: comma, semicolon (what Excel writes in Greek and Balkan
+    locales) or tab."""
+    header = text.split("\n", 1)[0]
+    counts = {delimiter: header.count(delimiter) for delimiter in DELIMITERS}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def pack(data: bytes) -> str:
+    """File content for a hidden form field: compressed (a preview page stays small) and base64."""
+    return base64.urlsafe_b64encode(zlib.compress(data, 9)).decode("ascii")
+
+
+def unpack(text: str) -> bytes | None:
+    """The bytes `pack` encoded, or None for anything else (tampered, truncated, too large)."""
+    try:
+        packed = base64.urlsafe_b64decode(text.strip().encode("ascii"))
+        inflater = zlib.decompressobj()
+        data = inflater.decompress(packed, MAX_BYTES + 1)
+    except (ValueError, binascii.Error, zlib.error):
+        return None
+    if len(data) > MAX_BYTES or not inflater.eof:
+        return None
+    return data
+
+
+# --- checking it ----------------------------------------------------------------------------------
+
+
+def parse_users_csv(data: bytes) -> ImportPlan:
+    """Read and check a CSV of users; writes nothing. Every problem names its row and column."""
+    plan = ImportPlan()
+    decoded = decode(data)
+    if decoded is None:
+        plan.add(1, "", _("The file is not text in UTF-8, Windows-1253 (Greek) or Windows-1251 (Cyrillic)."))
+        return plan
+    text, plan.encoding = decoded
+    first_line, _newline, rest = text.partition("\n")
+    if re.fullmatch(r"sep=[,;\t]\r?", first_line):  # Excel's hint line, which Excel itself hides
+        plan.delimiter, text = first_line[4], rest
+    else:
+        plan.delimiter = detect_delimiter(text)
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=plan.delimiter))
+    except csv.Error as error:
+        plan.add(1, "", _("The file is not valid CSV: %(reason)s", reason=str(error)))
+        return plan
+    if not records or not any(cell.strip() for cell in records[0]):
+        plan.add(1, "", _("The file is empty: the first row must name the columns."))
+        return plan
+
+    columns = _read_header(records[0], records[1:], plan)
+    if plan.problems:
+        return plan
+    references = _read_rows(columns, records[1:], plan)
+    _check_database(plan, references)
+    if not plan.rows and not plan.problems:
+        plan.add(2, "", _("The file has a header row but no users."))
+    plan.problems.sort(key=lambda problem: problem.row)
+    rows_with_problems = {problem.row for problem in plan.problems}
+    plan.rows = [row for row in plan.rows if row.row not in rows_with_problems]
+    if any(row.cohorts for row in plan.rows):
+        if importlib.util.find_spec("lms.classroom") is None:
+            plan.notes.append(_("The cohort columns are not applied yet: this site has no cohorts."))
+        else:
+            plan.notes.append(
+                _(
+                    "The cohort columns are not applied yet: add the users to their cohorts in the "
+                    "E-classroom."
+                )
+            )
+    return plan
+
+
+def _read_header(header: list[str], records: list[list[str]], plan: ImportPlan) -> list[str | None]:
+    """Column names by position (None for an unnamed, empty column, as Excel leaves at the end)."""
+    columns: list[str | None] = []
+    seen: set[str] = set()
+    for index, cell in enumerate(header):
+        name = cell.strip().lower()
+        if not name:
+            if any(index < len(record) and record[index].strip() for record in records):
+                plan.add(
+                    1, _("column %(number)d", number=index + 1), _("This column has values but no name.")
+                )
+            columns.append(None)
+            continue
+        if name in seen:
+            plan.add(1, name, _("This column appears twice."))
+        elif name not in COLUMNS and not NUMBERED_COLUMN.fullmatch(name):
+            plan.add(
+                1,
+                name,
+                _(
+                    "Unknown column. Use Moodle's names: username, email, firstname, lastname, password, "
+                    "lang, institution, country, cohort1, cohort2, …, course1, course2, …"
+                ),
+            )
+        seen.add(name)
+        columns.append(name)
+    if "email" not in seen and "username" not in seen:
+        plan.add(
+            1, "email", _("The file needs an email column (or a username column holding e-mail addresses).")
+        )
+    for required in ("firstname", "lastname"):
+        if required not in seen:
+            plan.add(1, required, _("This column is required."))
+    return columns
+
+
+def _read_rows(columns: list[str | None], records: list[list[str]], plan: ImportPlan) -> list[tuple]:
+    """Check each row on its own and against the rows above it; the valid ones go into the plan.
+
+    Returns what the database must confirm: ("email", row, column, address) that must be new and
+    ("course", row, column, slug) that must exist; checked for every row, so one round of fixes is enough.
+    """
+    references: list[tuple] = []
+    first_row_of: dict[str, int] = {}
+    languages = current_app.config["LANGUAGES"]
+    for number, record in enumerate(records, start=2):
+        cells = [cell.strip() for cell in record]
+        if not any(cells):
+            continue  # blank lines between users are harmless
+        if any(cells[len(columns) :]):
+            plan.add(number, "", _("This row has more cells than the header has columns."))
+            continue
+        values = {name: value for name, value in zip(columns, cells, strict=False) if name}
+        problems_before = len(plan.problems)
+
+        email, email_column = values.get("email", ""), "email"
+        if not email and "@" in values.get("username", ""):
+            email, email_column = values["username"], "username"
+        if not email:
+            plan.add(number, "email", _("The e-mail address is missing."))
+        elif len(email) > EMAIL_MAX or not _valid_email(email):
+            plan.add(number, email_column, _("“%(value)s” is not a valid e-mail address.", value=email))
+        else:
+            email = normalise_email(email)
+            references.append(("email", number, email_column, email))
+            if email in first_row_of:
+                plan.add(
+                    number,
+                    email_column,
+                    _("This e-mail address is already on row %(row)d.", row=first_row_of[email]),
+                )
+            else:
+                first_row_of[email] = number
+
+        firstname, lastname = values.get("firstname", ""), values.get("lastname", "")
+        for column, value in (("firstname", firstname), ("lastname", lastname)):
+            if not value:
+                plan.add(number, column, _("This field is required."))
+        if firstname and lastname and len(f"{firstname} {lastname}") > NAME_MAX:
+            plan.add(
+                number,
+                "firstname, lastname",
+                _("The full name is longer than %(max)d characters.", max=NAME_MAX),
+            )
+
+        password = values.get("password") or None
+        if password is not None and not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+            plan.add(
+                number,
+                "password",
+                _("A password must have %(min)d to %(max)d characters.", min=PASSWORD_MIN, max=PASSWORD_MAX),
+            )
+
+        lang = values.get("lang", "").lower().replace("-", "_") or None
+        if lang is not None and lang not in languages:
+            base = lang.split("_", 1)[0]  # Moodle's "en_us", "sr_lt"
+            if base in languages:
+                lang = base
+            else:
+                plan.add(
+                    number,
+                    "lang",
+                    _(
+                        "Unknown language “%(value)s”: use one of %(codes)s.",
+                        value=values["lang"],
+                        codes=", ".join(languages),
+                    ),
+                )
+
+        organisation = values.get("institution") or None
+        if organisation is not None and len(organisation) > ORGANISATION_MAX:
+            plan.add(
+                number,
+                "institution",
+                _("The organisation is longer than %(max)d characters.", max=ORGANISATION_MAX),
+            )
+
+        country = values.get("country", "").upper() or None
+        country = COUNTRY_ALIASES.get(country, country)
+        if country is not None and country not in COUNTRIES:
+            plan.add(
+                number,
+                "country",
+                _(
+                    "Unknown country code “%(value)s”: use a two-letter code such as GR, MK, BG or RS.",
+                    value=values["country"],
+                ),
+            )
+
+        courses = _numbered(values, "course")
+        references.extend(("course", number, column, slug) for column, slug in courses)
+        cohorts = [name for _column, name in _numbered(values, "cohort")]
+        if len(plan.problems) == problems_before:
+            plan.rows.append(
+                ImportRow(
+                    row=number,
+                    email=email,
+                    firstname=firstname,
+                    lastname=lastname,
+                    password=password,
+                    lang=lang,
+                    organisation=organisation,
+                    country=country,
+                    courses=list(dict.fromkeys(slug for _column, slug in courses)),
+                    cohorts=cohorts,
+                )
+            )
+    return references
+
+
+def _check_database(plan: ImportPlan, references: list[tuple]) -> None:
+    """E-mail addresses already taken and course slugs that do not exist (reads only, in batches)."""
+    emails = sorted({value for kind, _row, _column, value in references if kind == "email"})
+    slugs = sorted({value for kind, _row, _column, value in references if kind == "course"})
+    taken, known = set(), set()
+    for start in range(0, len(emails), 500):
+        taken.update(
+            db.session.scalars(select(User.email).where(User.email.in_(emails[start : start + 500])))
+        )
+    for start in range(0, len(slugs), 500):
+        known.update(
+            db.session.scalars(select(Course.slug).where(Course.slug.in_(slugs[start : start + 500])))
+        )
+    for kind, row, column, value in references:
+        if kind == "email" and value in taken:
+            plan.add(row, column, _("A user with the e-mail address %(email)s already exists.", email=value))
+        elif kind == "course" and value not in known:
+            plan.add(
+                row,
+                column,
+                _(
+                    "There is no course with the short name “%(slug)s” (the last part of its address).",
+                    slug=value,
+                ),
+            )
+
+
+def _numbered(values: dict[str, str], prefix: str) -> list[tuple[str, str]]:
+    """(column, value) of the non-empty columns prefix1, prefix2, ... in their numeric order."""
+    found = []
+    for name, value in values.items():
+        match = NUMBERED_COLUMN.fullmatch(name)
+        if match and match.group(1) == prefix and value:
+            found.append((int(match.group(2)), name, value))
+    return [(name, value) for _number, name, value in sorted(found)]
+
+
+def _valid_email(address: str) -> bool:
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+# --- importing it ---------------------------------------------------------------------------------
+
+
+class ImportRefused(ValueError):
+    """apply_plan was given a plan with problems (or without users): nothing was written."""
+
+
+def apply_plan(plan: ImportPlan, by: User | None, source: str = "") -> list[WelcomeMail]:
+    """Create the plan's users (trainees), enrol them and audit it (`source`: the file's name);
+    flushes, never commits.
+
+    Returns the welcome mails, to send once the caller has committed. Needs a request context (a real
+    one, or the CLI's) for the links in the mails.
+    """
+    if not plan.ok:
+        raise ImportRefused("the plan has problems; nothing was imported")
+    slugs = {slug for row in plan.rows for slug in row.courses}
+    courses = {
+        course.slug: course for course in db.session.scalars(select(Course).where(Course.slug.in_(slugs)))
+    }
+    created = []
+    for row in plan.rows:
+        user = create_user(
+            row.email,
+            row.name,
+            row.password,
+            role="trainee",
+            locale=row.lang,
+            organisation=row.organisation,
+            country=row.country,
+        )
+        for slug in row.courses:
+            enrol(courses[slug], user, "manual", by=by)
+        created.append((user, row))
+    entry = audit(
+        "users.import",
+        source[:200],
+        count=len(created),
+        enrolments=sum(len(row.courses) for row in plan.rows),
+        encoding=plan.encoding,
+    )
+    if by is not None:
+        entry.actor_id = by.id
+    return [
+        welcome_mail(user, [courses[slug] for slug in row.courses], bool(row.password))
+        for user, row in created
+    ]
+
+
+def welcome_mail(user: User, courses: list[Course], has_password: bool) -> WelcomeMail:
+    """The welcome mail in the user's language: a link to choose a password, unless the file set one."""
+    language = user.locale or current_app.config["DEFAULT_LOCALE"]
+    site = current_app.config["SITE_NAME"]
+    with force_locale(BABEL_LOCALES.get(language, language)):
+        subject = _("Your account on %(site)s", site=site)
+        parts = [
+            _("Hello %(name)s,", name=user.name),
+            _("an account on %(site)s was created for you.", site=site),
+        ]
+        if courses:
+            parts.append(
+                _("You are enrolled in: %(courses)s.", courses=", ".join(course.title for course in courses))
+            )
+        if has_password:
+            parts.append(
+                _(
+                    "Log in at %(link)s with your e-mail address %(email)s and the password your "
+                    "coordinator gave you.",
+                    link=url_for("auth.login", _external=True),
+                    email=user.email,
+                )
+            )
+        else:
+            parts.append(
+                _(
+                    "Open this link to choose your password:\n%(link)s\n\nThe link works for a limited time. "
+                    "If it has expired, ask for a new one at %(forgot)s with your e-mail address %(email)s.",
+                    link=url_for("auth.reset_password", token=make_reset_token(user), _external=True),
+                    forgot=url_for("auth.forgot_password", _external=True),
+                    email=user.email,
+                )
+            )
+        return WelcomeMail(user.email, subject, "\n\n".join(str(part) for part in parts))
+
+
+def send_welcome_mails(mails: list[WelcomeMail]) -> list[str]:
+    """Send the mails (after the commit); returns the addresses whose mail failed, the rest still go."""
+    failed = []
+    for mail in mails:
+        try:
+            send_mail(mail.to, mail.subject, mail.body)
+        except OSError:  # smtplib's errors are OSErrors too
+            current_app.logger.exception("welcome mail to %s failed", mail.to)
+            failed.append(mail.to)
+    return failed
