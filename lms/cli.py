@@ -157,6 +157,47 @@ def create_user_command(email, name, role, password_file, locale):
     click.echo(f"Created {user.role} {user.email} (id {user.id}).")
 
 
+@users_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the file and list who would be created; change nothing.")
+@with_appcontext
+def import_users_command(file: Path, dry_run: bool):
+    """Create trainee accounts from FILE.csv, which uses Moodle's column names; all or nothing.
+
+    Columns: email (or a username holding an e-mail address), firstname, lastname (required), password,
+    lang, institution, country, course1, course2, ... (course slugs to enrol in) and cohort1, cohort2, ...
+    (not applied yet). The file may be UTF-8 or Excel's CSV in Windows-1253 (Greek) or Windows-1251
+    (Cyrillic), with commas, semicolons or tabs. Every problem is printed with its row and column;
+    if there is any, nothing is imported and the exit code is 1. Each new user gets a welcome mail with
+    a link to choose a password (unless the file gives one); links use LMS_BASE_URL.
+    """
+    from lms.admin.user_import import apply_plan, parse_users_csv, send_welcome_mails
+
+    # A request at the site's address: messages are translated and mails link to the real site.
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        plan = parse_users_csv(file.read_bytes())
+        click.echo(f"{file}: encoding {plan.encoding or 'unknown'}, delimiter {plan.delimiter_name}")
+        for problem in plan.problems:
+            click.echo(f"row {problem.row}, {problem.column or 'file'}: {problem.message}", err=True)
+        for note in plan.notes:
+            click.echo(f"note: {note}")
+        if plan.problems:
+            click.echo(f"{len(plan.problems)} problem(s): nothing was imported", err=True)
+            raise SystemExit(1)
+        if dry_run:
+            for row in plan.rows:
+                courses = f" -> {', '.join(row.courses)}" if row.courses else ""
+                click.echo(f"  row {row.row}: {row.name} <{row.email}>{courses}")
+            click.echo(f"dry run: {len(plan.rows)} user(s) would be created; nothing was changed")
+            return
+        mails = apply_plan(plan, None, source=file.name)
+        db.session.commit()
+        failed = send_welcome_mails(mails)
+    click.echo(f"created {len(mails)} user(s) and sent their welcome mails")
+    if failed:
+        click.echo(f"the welcome mail could not be sent to: {', '.join(failed)}", err=True)
+
+
 def find_packages(path: Path) -> list[Path]:
     """A package folder itself, or the package folders directly inside a folder."""
     if (path / "course.toml").is_file():

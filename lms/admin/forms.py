@@ -1,7 +1,9 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SearchField, SelectField, SubmitField
-from wtforms.validators import Length, Optional
+from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
+from wtforms import BooleanField, HiddenField, SearchField, SelectField, SubmitField
+from wtforms.validators import InputRequired, Length, Optional
 
+from lms.admin.user_import import MAX_BYTES as USER_IMPORT_MAX_BYTES
 from lms.auth.forms import ProfileFields
 from lms.choices import options
 from lms.i18n import _l
@@ -30,3 +32,27 @@ class SendResetForm(FlaskForm):
 class SiteSettingsForm(FlaskForm):
     self_registration = BooleanField(_l("Anyone may create a trainee account (self-registration)"))
     submit = SubmitField(_l("Save settings"))
+
+
+class UserImportForm(FlaskForm):
+    file = FileField(
+        _l("CSV file"),
+        validators=[
+            FileRequired(_l("Choose a CSV file.")),
+            FileAllowed(["csv", "txt"], _l("Choose a .csv file.")),
+            FileSize(USER_IMPORT_MAX_BYTES, message=_l("The file is larger than 2 MB.")),
+        ],
+        description=_l(
+            "UTF-8, or what Excel saves as CSV in Greek or Cyrillic (comma, semicolon or tab between "
+            "columns); at most 2 MB."
+        ),
+        render_kw={"accept": ".csv,.txt,text/csv"},
+    )
+    submit = SubmitField(_l("Preview"))
+
+
+class UserImportConfirmForm(FlaskForm):
+    """The previewed file comes back whole (compressed, base64) and is checked again before importing."""
+
+    content = HiddenField(validators=[InputRequired()])
+    filename = HiddenField(validators=[Optional(), Length(max=200)])

@@ -1,17 +1,26 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from lms.admin import bp
-from lms.admin.forms import SendResetForm, SiteSettingsForm, UserEditForm, UserSearchForm
+from lms.admin.forms import (
+    SendResetForm,
+    SiteSettingsForm,
+    UserEditForm,
+    UserImportConfirmForm,
+    UserImportForm,
+    UserSearchForm,
+)
 from lms.admin.models import AuditEntry
 from lms.admin.services import audit, save_settings, update_user
+from lms.admin.user_import import MAX_BYTES, apply_plan, pack, parse_users_csv, send_welcome_mails, unpack
 from lms.auth.models import User
-from lms.auth.services import make_reset_token, self_registration_open
+from lms.auth.services import AccountError, make_reset_token, self_registration_open
 from lms.db import db
-from lms.i18n import _
+from lms.i18n import _, ngettext
 from lms.mail import send_mail
-from lms.security import role_required
+from lms.security import csrf, role_required
 
 PER_PAGE = 50
 
@@ -56,6 +65,67 @@ def edit_user(user_id: int):
 
 
 _EDITABLE = {"organisation", "sector", "org_size", "country", "gender", "locale", "timezone"}
+
+
+@bp.route("/users/import", methods=["GET", "POST"])
+@role_required("coordinator")
+def user_import():
+    """Step 1: upload a CSV and see what it would do (nothing is written)."""
+    form = UserImportForm()
+    if not form.validate_on_submit():
+        return render_template("admin/user_import.html", form=form), 400 if form.is_submitted() else 200
+    data = form.file.data.read()
+    filename = (form.file.data.filename or "")[:200]
+    plan = parse_users_csv(data)
+    confirm_form = UserImportConfirmForm(formdata=None, data={"content": pack(data), "filename": filename})
+    return render_template(
+        "admin/user_import.html", form=form, plan=plan, filename=filename, confirm_form=confirm_form
+    ), 200 if plan.ok else 400
+
+
+# The file comes back in a hidden field: more than Flask's 500 kB default for form fields.
+CONFIRM_FORM_MAX = 4 * MAX_BYTES
+
+
+@bp.route("/users/import/confirm", methods=["POST"])
+@csrf.exempt  # checked by the form below, after the size limit for this request is raised
+@role_required("coordinator")
+def user_import_confirm():
+    """Step 2: check the same file again (never trust the preview) and import it, all or nothing."""
+    request.max_form_memory_size = CONFIRM_FORM_MAX
+    form = UserImportConfirmForm()
+    data = unpack(form.content.data) if form.validate_on_submit() else None
+    if data is None:
+        flash(_("The import could not be confirmed (the form had expired). Nothing was imported."), "error")
+        return render_template("admin/user_import.html", form=UserImportForm(formdata=None)), 400
+    filename = form.filename.data or ""
+    plan = parse_users_csv(data)
+    if not plan.ok:
+        return render_template(
+            "admin/user_import.html", form=UserImportForm(formdata=None), plan=plan, filename=filename
+        ), 400
+    try:
+        mails = apply_plan(plan, current_user, source=filename)
+        db.session.commit()
+    except (AccountError, IntegrityError):  # someone created one of these users since the check
+        db.session.rollback()
+        flash(
+            _("One of these users was created meanwhile. Nothing was imported: upload the file again."),
+            "error",
+        )
+        return redirect(url_for("admin.user_import"))
+    failed = send_welcome_mails(mails)
+    flash(ngettext("Imported %(num)d user.", "Imported %(num)d users.", len(mails)), "success")
+    if failed:
+        flash(
+            _(
+                "The welcome mail could not be sent to %(emails)s: send them a password reset link from "
+                "their page.",
+                emails=", ".join(failed),
+            ),
+            "warning",
+        )
+    return redirect(url_for("admin.users"))
 
 
 @bp.route("/users/<int:user_id>/reset-password", methods=["POST"])

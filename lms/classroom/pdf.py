@@ -1,0 +1,259 @@
+"""Printable classroom documents: a session's sign-in sheet and a programme's indicator report (A4 portrait).
+
+As with certificates (lms.certificates.pdf), a Jinja template makes the HTML (in an app context, in the
+reader's language) and WeasyPrint turns it into a PDF. WeasyPrint resolves every URL through the same
+fetcher as certificates, which serves only static/ and instance/uploads/: user text is autoescaped, and
+even a URL that slipped into the markup could read nothing else and reach no network. The fonts are the
+bundled Noto fonts (static/fonts), declared by static/css/pdf/document.css, so Greek, Cyrillic and
+Serbian Latin names print on every host.
+
+Loading the fonts and parsing the stylesheet is the slow part of a first PDF: one DocumentRenderer per
+process and pair of folders keeps them for every later document.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.core import Locale
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal, format_percent
+from flask import current_app, has_app_context, render_template
+from flask_babel import get_locale
+from markupsafe import Markup
+from sqlalchemy import select
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+
+from lms.auth.models import User
+from lms.certificates.pdf import BASE_URL, STATIC_SCHEME, asset_url, url_fetcher_for
+from lms.classroom.models import ClassSession, CohortMember
+from lms.classroom.reports import FunderReport
+from lms.db import db
+from lms.i18n import _
+
+__all__ = ["DocumentRenderer", "funder_report_html", "render_document", "renderer_for", "sign_in_sheet_html"]
+
+STYLESHEET = "css/pdf/document.css"
+LOGOS = ("img/logo.svg", "img/eu-flag.svg")
+EU_EMBLEM = "img/eu-flag.svg"
+CHART_KEYS = ("country", "gender", "sector", "size")
+
+
+class DocumentRenderer:
+    """Keeps WeasyPrint's FontConfiguration, the parsed document.css and an image cache across PDFs."""
+
+    def __init__(self, static_dir: Path, uploads_dir: Path):
+        self.static_dir = Path(static_dir)
+        self.uploads_dir = Path(uploads_dir)
+        self.url_fetcher = url_fetcher_for(self.static_dir, self.uploads_dir)
+        self.font_config = FontConfiguration()
+        # Parsing the stylesheet with the font configuration loads its @font-face fonts, once.
+        self.stylesheet = CSS(
+            string=(self.static_dir / STYLESHEET).read_text(encoding="utf-8"),
+            base_url=f"{STATIC_SCHEME}:/{STYLESHEET}",
+            url_fetcher=self.url_fetcher,
+            font_config=self.font_config,
+        )
+        self.image_cache: dict = {}
+
+    def pdf(self, html: str) -> bytes:
+        document = HTML(string=html, base_url=BASE_URL, url_fetcher=self.url_fetcher)
+        return document.write_pdf(
+            stylesheets=[self.stylesheet], font_config=self.font_config, cache=self.image_cache
+        )
+
+
+# One renderer per (static folder, uploads folder) in this process.
+_renderers: dict[tuple[Path, Path], DocumentRenderer] = {}
+_renderers_lock = threading.Lock()
+
+
+def renderer_for(static_dir: Path, uploads_dir: Path) -> DocumentRenderer:
+    key = (Path(static_dir).resolve(), Path(uploads_dir).resolve())
+    with _renderers_lock:
+        if key not in _renderers:
+            _renderers[key] = DocumentRenderer(*key)
+        return _renderers[key]
+
+
+def _folders() -> tuple[Path, Path]:
+    """The app's static and uploads folders; outside an app, those create_app would use."""
+    if has_app_context():
+        return Path(current_app.static_folder), Path(current_app.instance_path) / "uploads"
+    from lms import asset_dir, instance_path_for
+
+    return Path(asset_dir("static")), instance_path_for() / "uploads"
+
+
+def render_document(html: str) -> bytes:
+    """The PDF of a document's HTML (A4, document.css); needs no app context but uses its folders if any."""
+    return renderer_for(*_folders()).pdf(html)
+
+
+# --- helpers shared by the templates -----------------------------------------------------------------
+
+
+def _locale() -> Locale:
+    return get_locale() or Locale.parse(current_app.config.get("DEFAULT_LOCALE", "en"))
+
+
+def _lang(locale: Locale) -> str:
+    """The HTML lang of a Babel locale: sr_Latn -> sr-Latn."""
+    return "-".join(part for part in (locale.language, locale.script, locale.territory) if part)
+
+
+def _css_string(text: str) -> str:
+    """`text` as a CSS string literal, every character that could end it or the <style> escaped."""
+    out = []
+    for char in text:
+        if char in '\\"\'<>&' or ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\{ord(char):x} ")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+_PAGE_PLACEHOLDER = re.compile(r"%\((pages?)\)s")
+
+
+def page_numbers_css() -> Markup:
+    """A CSS rule printing "Page X of Y" (translated) at the foot of every page."""
+    text = _("Page %(page)s of %(pages)s")
+    parts, position = [], 0
+    for match in _PAGE_PLACEHOLDER.finditer(text):
+        if match.start() > position:
+            parts.append(_css_string(text[position : match.start()]))
+        parts.append(f"counter({match.group(1)})")
+        position = match.end()
+    if position < len(text):
+        parts.append(_css_string(text[position:]))
+    rule = "@page { @bottom-right { content: " + " ".join(parts) + "; } }"
+    return Markup(rule)  # noqa: S704 - counters and escaped CSS strings, built above
+
+
+def _sort_key(name: str) -> tuple[str, str]:
+    """Alphabetical regardless of case and accents (Ά with Α, Č with C), then exact."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    return plain.casefold(), name
+
+
+def _document_context(locale: Locale) -> dict:
+    return {
+        "lang": _lang(locale),
+        "asset_url": asset_url,
+        "logos": LOGOS,
+        "eu_emblem": EU_EMBLEM,
+        "page_numbers_css": page_numbers_css(),
+    }
+
+
+# --- the sign-in sheet -------------------------------------------------------------------------------
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(current_app.config.get("DEFAULT_TIMEZONE", "UTC"))
+
+
+def sign_in_sheet_html(session: ClassSession) -> str:
+    """The session's attendance sheet, one row per cohort member sorted by name, in the reader's
+    language; needs an app context."""
+    cohort = session.cohort
+    programme = cohort.programme
+    locale = _locale()
+    zone = _zone(cohort.timezone)
+    date_pattern = locale.date_formats["full"].pattern
+    time_pattern = locale.time_formats["short"].pattern
+    members = db.session.execute(
+        select(User.name, User.organisation)
+        .join(CohortMember, CohortMember.user_id == User.id)
+        .where(CohortMember.cohort_id == cohort.id)
+    ).all()
+    if session.trainer is not None:
+        trainer = session.trainer.name
+    else:
+        trainer = ", ".join(t.name for t in cohort.trainers)
+    return render_template(
+        "pdf/sign_in_sheet.html",
+        session=session,
+        cohort=cohort,
+        programme=programme,
+        day=format_datetime(session.starts_at, date_pattern, tzinfo=zone, locale=locale),
+        starts=format_datetime(session.starts_at, time_pattern, tzinfo=zone, locale=locale),
+        ends=format_datetime(session.ends_at, time_pattern, tzinfo=zone, locale=locale),
+        timezone=str(zone.key),
+        trainer=trainer,
+        members=sorted(members, key=lambda member: _sort_key(member.name)),
+        **_document_context(locale),
+    )
+
+
+# --- the funder's indicator report -------------------------------------------------------------------
+
+
+def _period(report: FunderReport, locale: Locale) -> str:
+    start = format_date(report.period_start, "long", locale=locale) if report.period_start else None
+    end = format_date(report.period_end, "long", locale=locale) if report.period_end else None
+    if start and end:
+        return f"{start} – {end}"
+    if start:
+        return _("From %(date)s", date=start)
+    if end:
+        return _("Until %(date)s", date=end)
+    return _("All time")
+
+
+def _rate(rate: float | None, locale: Locale) -> str:
+    return "—" if rate is None else format_percent(rate / 100, "#,##0.#%", locale=locale)
+
+
+def funder_report_html(report: FunderReport, charts: dict[str, Markup]) -> str:
+    """The programme's indicator report: key figures, the four breakdown charts (inline SVG from
+    lms.charts.bar_chart), the cohorts and the co-funding line; needs an app context."""
+    locale = _locale()
+
+    def number(value: float) -> str:
+        return format_decimal(value, "#,##0.#", locale=locale)
+
+    figures = [
+        (_("Participants"), number(report.participants)),
+        (_("Sessions delivered"), number(report.sessions_delivered)),
+        (_("Hours delivered"), number(report.hours_delivered)),
+        (_("Attendance rate"), _rate(report.attendance_rate, locale)),
+        (_("Course completions"), number(report.completions)),
+        (_("Certificates issued"), number(report.certificates)),
+    ]
+    titles = {
+        "country": _("Participants by country"),
+        "gender": _("Participants by gender"),
+        "sector": _("Participants by sector"),
+        "size": _("Participants by organisation size"),
+    }
+    # A chart with data is a <figure> with its own caption; "no data" is a bare paragraph, given its title.
+    chart_list = [
+        {"title": titles[key], "markup": charts[key], "figure": "<figure" in str(charts[key])}
+        for key in CHART_KEYS
+        if charts.get(key)
+    ]
+    cohorts = [
+        {"name": name, "people": number(people), "sessions": number(sessions), "rate": _rate(rate, locale)}
+        for name, people, sessions, rate in report.cohorts
+    ]
+    return render_template(
+        "pdf/funder_report.html",
+        report=report,
+        period=_period(report, locale),
+        figures=figures,
+        charts=chart_list,
+        cohorts=cohorts,
+        generated_on=format_date(date.today(), "long", locale=locale),
+        **_document_context(locale),
+    )
