@@ -26,6 +26,7 @@ MAIL_PASSWORD = None
 MAIL_SENDER = "e-classroom@localhost"
 
 PASSWORD_RESET_MAX_AGE = 3600  # seconds
+WELCOME_LINK_MAX_AGE = 14 * 24 * 3600  # seconds the set-password link in a welcome mail stays valid
 LOGIN_RATE_LIMIT_IP = "30 per minute;200 per hour"  # failed logins (and reset requests) per address
 LOGIN_RATE_LIMIT_ACCOUNT = "5 per minute;30 per hour"  # failed logins per account
 

@@ -7,11 +7,11 @@ plan without problems and returns the welcome mails, which the caller sends afte
 import base64
 import binascii
 import csv
-import importlib.util
 import io
 import math
 import re
 import zlib
+from collections import Counter
 from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
@@ -24,6 +24,8 @@ from lms.auth.forms import PASSWORD_MIN
 from lms.auth.models import EMAIL_MAX, NAME_MAX, User, normalise_email
 from lms.auth.services import create_user, make_reset_token
 from lms.choices import OTHER_COUNTRIES, PARTNER_COUNTRIES
+from lms.classroom.models import Cohort
+from lms.classroom.services import add_member
 from lms.courses.models import Course
 from lms.courses.services import enrol
 from lms.db import db
@@ -228,16 +230,6 @@ def parse_users_csv(data: bytes) -> ImportPlan:
     plan.problems.sort(key=lambda problem: problem.row)
     rows_with_problems = {problem.row for problem in plan.problems}
     plan.rows = [row for row in plan.rows if row.row not in rows_with_problems]
-    if any(row.cohorts for row in plan.rows):
-        if importlib.util.find_spec("lms.classroom") is None:
-            plan.notes.append(_("The cohort columns are not applied yet: this site has no cohorts."))
-        else:
-            plan.notes.append(
-                _(
-                    "The cohort columns are not applied yet: add the users to their cohorts in the "
-                    "E-classroom."
-                )
-            )
     return plan
 
 
@@ -372,7 +364,9 @@ def _read_rows(columns: list[str | None], records: list[list[str]], plan: Import
 
         courses = _numbered(values, "course")
         references.extend(("course", number, column, slug) for column, slug in courses)
-        cohorts = [name for _column, name in _numbered(values, "cohort")]
+        cohorts = _numbered(values, "cohort")
+        references.extend(("cohort", number, column, name) for column, name in cohorts)
+        cohorts = [name for _column, name in cohorts]
         if len(plan.problems) == problems_before:
             plan.rows.append(
                 ImportRow(
@@ -404,8 +398,17 @@ def _check_database(plan: ImportPlan, references: list[tuple]) -> None:
         known.update(
             db.session.scalars(select(Course.slug).where(Course.slug.in_(slugs[start : start + 500])))
         )
+    cohort_names = sorted({value for kind, _row, _column, value in references if kind == "cohort"})
+    cohorts = Counter(db.session.scalars(select(Cohort.name).where(Cohort.name.in_(cohort_names))))
     for kind, row, column, value in references:
-        if kind == "email" and value in taken:
+        if kind == "cohort" and cohorts[value] != 1:
+            message = (
+                _("There is no cohort named “%(name)s”.", name=value)
+                if not cohorts[value]
+                else _("Several cohorts are named “%(name)s”: rename one, then try again.", name=value)
+            )
+            plan.add(row, column, message)
+        elif kind == "email" and value in taken:
             plan.add(row, column, _("A user with the e-mail address %(email)s already exists.", email=value))
         elif kind == "course" and value not in known:
             plan.add(
@@ -456,6 +459,10 @@ def apply_plan(plan: ImportPlan, by: User | None, source: str = "") -> list[Welc
     courses = {
         course.slug: course for course in db.session.scalars(select(Course).where(Course.slug.in_(slugs)))
     }
+    names = {name for row in plan.rows for name in row.cohorts}
+    cohorts = {
+        cohort.name: cohort for cohort in db.session.scalars(select(Cohort).where(Cohort.name.in_(names)))
+    }
     created = []
     for row in plan.rows:
         user = create_user(
@@ -469,6 +476,8 @@ def apply_plan(plan: ImportPlan, by: User | None, source: str = "") -> list[Welc
         )
         for slug in row.courses:
             enrol(courses[slug], user, "manual", by=by)
+        for name in row.cohorts:
+            add_member(cohorts[name], user, by=by)  # and so enrolled in the programme's courses
         created.append((user, row))
     entry = audit(
         "users.import",
@@ -513,7 +522,9 @@ def welcome_mail(user: User, courses: list[Course], has_password: bool) -> Welco
                 _(
                     "Open this link to choose your password:\n%(link)s\n\nThe link works for a limited time. "
                     "If it has expired, ask for a new one at %(forgot)s with your e-mail address %(email)s.",
-                    link=url_for("auth.reset_password", token=make_reset_token(user), _external=True),
+                    link=url_for(
+                        "auth.reset_password", token=make_reset_token(user, welcome=True), _external=True
+                    ),
                     forgot=url_for("auth.forgot_password", _external=True),
                     email=user.email,
                 )

@@ -53,21 +53,30 @@ def self_registration_open() -> bool:
     return bool(SiteSetting.get("self_registration", current_app.config["SELF_REGISTRATION"]))
 
 
-def _reset_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+# A reset link asked for by its user lasts an hour; the link in a welcome mail, which people open days
+# later, lasts as long as WELCOME_LINK_MAX_AGE. Different salts: one cannot pass for the other.
+TOKEN_KINDS = {"password-reset": "PASSWORD_RESET_MAX_AGE", "welcome": "WELCOME_LINK_MAX_AGE"}
 
 
-def make_reset_token(user: User) -> str:
+def _reset_serializer(kind: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=kind)
+
+
+def make_reset_token(user: User, welcome: bool = False) -> str:
     # The token carries a fragment of the current hash, so it stops working once the password changes.
-    return _reset_serializer().dumps({"id": user.id, "h": (user.password_hash or "")[-12:]})
+    kind = "welcome" if welcome else "password-reset"
+    return _reset_serializer(kind).dumps({"id": user.id, "h": (user.password_hash or "")[-12:]})
 
 
 def user_for_reset_token(token: str) -> User | None:
-    """The user a reset token was made for, or None if it is forged, expired or already used."""
-    try:
-        data = _reset_serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
-    except (SignatureExpired, BadSignature):
-        return None
+    """The user a reset or welcome token was made for, or None if it is forged, expired or already used."""
+    data = None
+    for kind, max_age in TOKEN_KINDS.items():
+        try:
+            data = _reset_serializer(kind).loads(token, max_age=current_app.config[max_age])
+            break
+        except (SignatureExpired, BadSignature):
+            continue
     if not isinstance(data, dict) or not isinstance(data.get("id"), int):
         return None
     user = db.session.get(User, data["id"])

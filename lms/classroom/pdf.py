@@ -16,16 +16,19 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.core import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
-from flask import current_app, has_app_context, render_template
+from flask import current_app, has_app_context, has_request_context, render_template
 from flask_babel import get_locale
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
@@ -43,6 +46,9 @@ STYLESHEET = "css/pdf/document.css"
 LOGOS = ("img/logo.svg", "img/eu-flag.svg")
 EU_EMBLEM = "img/eu-flag.svg"
 CHART_KEYS = ("country", "gender", "sector", "size")
+# The part of document.css that styles the charts' SVG shapes (see _with_chart_style).
+_CHART_RULES = re.compile(r"/\* charts-svg:start \*/(.*?)/\* charts-svg:end \*/", re.DOTALL)
+_SVG_OPEN = re.compile(r"<svg\b[^>]*>")
 
 
 class DocumentRenderer:
@@ -53,9 +59,10 @@ class DocumentRenderer:
         self.uploads_dir = Path(uploads_dir)
         self.url_fetcher = url_fetcher_for(self.static_dir, self.uploads_dir)
         self.font_config = FontConfiguration()
-        # Parsing the stylesheet with the font configuration loads its @font-face fonts, once.
+        # Parsing the stylesheet with the font configuration loads its @font-face fonts, once. The rules
+        # for the charts' SVG shapes (fill) mean nothing to HTML: each chart gets them in its own <style>.
         self.stylesheet = CSS(
-            string=(self.static_dir / STYLESHEET).read_text(encoding="utf-8"),
+            string=_CHART_RULES.sub("", (self.static_dir / STYLESHEET).read_text(encoding="utf-8")),
             base_url=f"{STATIC_SCHEME}:/{STYLESHEET}",
             url_fetcher=self.url_fetcher,
             font_config=self.font_config,
@@ -99,8 +106,19 @@ def render_document(html: str) -> bytes:
 # --- helpers shared by the templates -----------------------------------------------------------------
 
 
-def _locale() -> Locale:
-    return get_locale() or Locale.parse(current_app.config.get("DEFAULT_LOCALE", "en"))
+@contextmanager
+def _reader_language() -> Iterator[Locale]:
+    """The reader's locale (the request's, or one set with flask_babel.force_locale). The templates'
+    context processors read the request: outside one (a CLI command, a job), as certificates do, pretend
+    a request at the site's address, which reads in the default language unless a locale is forced."""
+    if has_request_context():
+        context = nullcontext()
+    else:
+        context = current_app.test_request_context(
+            base_url=current_app.config.get("BASE_URL", "http://localhost/")
+        )
+    with context:
+        yield get_locale() or Locale.parse(current_app.config.get("DEFAULT_LOCALE", "en"))
 
 
 def _lang(locale: Locale) -> str:
@@ -112,7 +130,7 @@ def _css_string(text: str) -> str:
     """`text` as a CSS string literal, every character that could end it or the <style> escaped."""
     out = []
     for char in text:
-        if char in '\\"\'<>&' or ord(char) < 0x20 or ord(char) == 0x7F:
+        if char in "\\\"'<>&" or ord(char) < 0x20 or ord(char) == 0x7F:
             out.append(f"\\{ord(char):x} ")
         else:
             out.append(char)
@@ -137,10 +155,14 @@ def page_numbers_css() -> Markup:
     return Markup(rule)  # noqa: S704 - counters and escaped CSS strings, built above
 
 
+# Letters that Unicode does not decompose into a base letter and an accent.
+_BASE_LETTERS = str.maketrans("ĐđŁłØøĦħ", "DdLlOoHh")
+
+
 def _sort_key(name: str) -> tuple[str, str]:
-    """Alphabetical regardless of case and accents (Ά with Α, Č with C), then exact."""
+    """Alphabetical regardless of case and accents (Ά with Α, Č with C, Đ with D), then exact."""
     plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
-    return plain.casefold(), name
+    return plain.translate(_BASE_LETTERS).casefold(), name
 
 
 def _document_context(locale: Locale) -> dict:
@@ -165,10 +187,14 @@ def _zone(name: str) -> ZoneInfo:
 
 def sign_in_sheet_html(session: ClassSession) -> str:
     """The session's attendance sheet, one row per cohort member sorted by name, in the reader's
-    language; needs an app context."""
+    language, times in the cohort's time zone; needs an app context."""
+    with _reader_language() as locale:
+        return _sign_in_sheet_html(session, locale)
+
+
+def _sign_in_sheet_html(session: ClassSession, locale: Locale) -> str:
     cohort = session.cohort
     programme = cohort.programme
-    locale = _locale()
     zone = _zone(cohort.timezone)
     date_pattern = locale.date_formats["full"].pattern
     time_pattern = locale.time_formats["short"].pattern
@@ -183,7 +209,7 @@ def sign_in_sheet_html(session: ClassSession) -> str:
         trainer = ", ".join(t.name for t in cohort.trainers)
     return render_template(
         "pdf/sign_in_sheet.html",
-        session=session,
+        class_session=session,
         cohort=cohort,
         programme=programme,
         day=format_datetime(session.starts_at, date_pattern, tzinfo=zone, locale=locale),
@@ -215,10 +241,35 @@ def _rate(rate: float | None, locale: Locale) -> str:
     return "—" if rate is None else format_percent(rate / 100, "#,##0.#%", locale=locale)
 
 
+@lru_cache(maxsize=4)
+def _chart_rules(stylesheet: Path) -> str:
+    match = _CHART_RULES.search(stylesheet.read_text(encoding="utf-8"))
+    rules = match.group(1) if match else ""
+    if "<" in rules or "&" in rules:  # parsed as markup inside <svg>, not as raw text
+        raise ValueError(f"The chart rules in {stylesheet} must not contain '<' or '&'")
+    return rules.strip()
+
+
+def _with_chart_style(chart: Markup) -> Markup:
+    """The chart with document.css's chart rules in a <style> inside its <svg>: WeasyPrint applies
+    the document's stylesheets to HTML only, an inline SVG gets nothing but its own <style>."""
+    if not isinstance(chart, Markup):
+        chart = escape(chart)  # text, not markup: printed as it is
+    rules = _chart_rules(Path(current_app.static_folder) / STYLESHEET)
+    if not rules:
+        return chart
+    style = f"<style>{rules}</style>"
+    return Markup(_SVG_OPEN.sub(lambda m: m.group(0) + style, str(chart), count=1))  # noqa: S704 - our CSS
+
+
 def funder_report_html(report: FunderReport, charts: dict[str, Markup]) -> str:
-    """The programme's indicator report: key figures, the four breakdown charts (inline SVG from
-    lms.charts.bar_chart), the cohorts and the co-funding line; needs an app context."""
-    locale = _locale()
+    """The programme's indicator report in the reader's language: key figures, the four breakdown charts
+    (inline SVG from lms.charts.bar_chart), the cohorts and the co-funding line; needs an app context."""
+    with _reader_language() as locale:
+        return _funder_report_html(report, charts, locale)
+
+
+def _funder_report_html(report: FunderReport, charts: dict[str, Markup], locale: Locale) -> str:
 
     def number(value: float) -> str:
         return format_decimal(value, "#,##0.#", locale=locale)
@@ -239,9 +290,9 @@ def funder_report_html(report: FunderReport, charts: dict[str, Markup]) -> str:
     }
     # A chart with data is a <figure> with its own caption; "no data" is a bare paragraph, given its title.
     chart_list = [
-        {"title": titles[key], "markup": charts[key], "figure": "<figure" in str(charts[key])}
-        for key in CHART_KEYS
-        if charts.get(key)
+        {"title": titles[key], "markup": _with_chart_style(chart), "figure": "<figure" in str(chart)}
+        for key, chart in ((key, charts.get(key)) for key in CHART_KEYS)
+        if chart
     ]
     cohorts = [
         {"name": name, "people": number(people), "sessions": number(sessions), "rate": _rate(rate, locale)}
