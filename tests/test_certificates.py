@@ -231,3 +231,29 @@ def test_settings_change_the_issuer_of_new_certificates(client, login_as, comple
     assert response.status_code == 302
     complete_course()
     assert db.session.scalar(select(Certificate.issuer)) == "Θερμοκοιτίδα Σερρών"
+
+
+def test_completing_every_course_of_a_programme_issues_its_certificate(
+    app, complete_course, create_course, create_user
+):
+    from lms.classroom.models import Cohort, Programme
+    from lms.classroom.services import add_member
+
+    first = create_course(modules=1, lessons=1, title="Marketing", hours=12)
+    second = create_course(modules=1, lessons=1, title="ICT", hours=14)
+    cohort = Cohort(
+        programme=Programme(title="SME Digital Skills 2027", courses=[first, second]), name="Serres"
+    )
+    db.session.add(cohort)
+    trainee = create_user(name="Ελένη Παπαδοπούλου")
+    add_member(cohort, trainee)
+    db.session.commit()
+    progress.complete(first.modules[0].activities[0], trainee.id, "marked")
+    assert db.session.scalar(select(func.count()).select_from(Certificate)) == 1  # the course's only
+    progress.complete(second.modules[0].activities[0], trainee.id, "marked")
+    programme_certificate = db.session.scalar(
+        select(Certificate).where(Certificate.programme_id.is_not(None))
+    )
+    assert programme_certificate.course_title == "SME Digital Skills 2027"
+    assert float(programme_certificate.hours) == 26.0 and programme_certificate.course_id is None
+    assert db.session.scalar(select(func.count()).select_from(Certificate)) == 3

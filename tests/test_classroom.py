@@ -15,6 +15,18 @@ from lms.progress import services as progress
 from lms.progress.models import CourseCompletion
 from tests.conftest import csrf_token, login
 
+# The programme form's attendance statuses, as a coordinator leaves them (one renamed).
+STATUSES = {
+    "statuses-0-label": "Present",
+    "statuses-0-points": "2",
+    "statuses-1-label": "Καθυστέρηση",
+    "statuses-1-points": "1",
+    "statuses-2-label": "Excused",
+    "statuses-2-points": "1",
+    "statuses-3-label": "Absent",
+    "statuses-3-points": "0",
+}
+
 
 @pytest.fixture
 def cohort(create_course, create_user):
@@ -57,8 +69,14 @@ def test_coordinator_builds_a_programme_cohort_and_schedule(client, login_as, cr
             "courses": [str(course.id)],
             "submit": "1",
             "csrf_token": csrf_token(client, url),
+            **STATUSES,
         },
     )
+    assert db.session.get(Programme, programme.id).statuses[1] == {
+        "key": "L",
+        "label": "Καθυστέρηση",
+        "points": 1,
+    }
     response = client.post(
         url,
         data={
@@ -192,6 +210,7 @@ def test_calendar_feed(client, cohort, create_user):
     _now_session(cohort, minutes_from_start=-60)
     db.session.commit()
     login(client, trainee.email)
+    assert "Local SEO" in client.get("/").get_data(as_text=True)  # upcoming sessions on the dashboard
     page = client.get("/classroom/").get_data(as_text=True)
     link = page[page.index("/classroom/calendar/") :].split('"')[0]
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})

@@ -13,12 +13,19 @@ from lms.db import UTCDateTime, db, utcnow
 
 class Certificate(db.Model):
     __tablename__ = "certificates"
-    __table_args__ = (UniqueConstraint("user_id", "course_id", name="uq_certificates_user_course"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "course_id", name="uq_certificates_user_course"),
+        UniqueConstraint("user_id", "programme_id", name="uq_certificates_user_programme"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(19), unique=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="SET NULL"), index=True)
+    # A programme's certificate (all its courses completed) names the programme instead of a course.
+    programme_id: Mapped[int | None] = mapped_column(
+        ForeignKey("programmes.id", ondelete="SET NULL"), index=True
+    )
     # As printed: the trainee's name and the course as they were at issue.
     name: Mapped[str] = mapped_column(String(200))
     course_title: Mapped[str] = mapped_column(String(200))

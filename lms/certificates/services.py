@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import date
 
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms.admin.models import SiteSetting
 from lms.auth.models import User
@@ -82,9 +82,62 @@ def issue(
 
 
 def issue_on_completion(course: Course, user_id: int, completion) -> Certificate:
-    """Registered with the progress feature: a completed course earns its certificate at once."""
+    """Registered with the progress feature: a completed course earns its certificate at once, and the
+    last course of a programme the trainee follows earns the programme's certificate too."""
     user = db.session.get(User, user_id)
-    return issue(course, user, completion.completed_at.date(), completion.final_grade)
+    certificate = issue(course, user, completion.completed_at.date(), completion.final_grade)
+    for programme in programmes_completed(course, user_id):
+        issue_for_programme(programme, user, course.language)
+    return certificate
+
+
+def programmes_completed(course: Course, user_id: int) -> list:
+    """The programmes with this course, followed by the trainee (in a cohort), all of whose courses
+    the trainee has completed."""
+    from lms.classroom.models import Cohort, CohortMember, Programme
+    from lms.progress.models import CourseCompletion
+
+    followed = db.session.scalars(
+        select(Programme).where(
+            Programme.courses.any(Course.id == course.id),
+            Programme.cohorts.any(Cohort.members.any(CohortMember.user_id == user_id)),
+        )
+    ).all()
+    done = set(
+        db.session.scalars(select(CourseCompletion.course_id).where(CourseCompletion.user_id == user_id))
+    )
+    return [p for p in followed if p.courses and all(c.id in done for c in p.courses)]
+
+
+def issue_for_programme(programme, user: User, language: str) -> Certificate:
+    from lms.progress.models import CourseCompletion
+
+    existing = db.session.scalar(
+        select(Certificate).where(Certificate.user_id == user.id, Certificate.programme_id == programme.id)
+    )
+    if existing is not None:
+        return existing
+    last = db.session.scalar(
+        select(func.max(CourseCompletion.completed_at)).where(
+            CourseCompletion.user_id == user.id,
+            CourseCompletion.course_id.in_([c.id for c in programme.courses]),
+        )
+    )
+    certificate = Certificate(
+        code=new_code(),
+        user_id=user.id,
+        programme_id=programme.id,
+        name=user.name,
+        course_title=programme.title,
+        hours=sum(c.hours for c in programme.courses),
+        completed_on=last.date(),
+        grade=None,
+        issuer=settings()["issuer"],
+        language=language,
+    )
+    db.session.add(certificate)
+    db.session.flush()
+    return certificate
 
 
 def revoke(certificate: Certificate, reason: str, by: User) -> None:

@@ -2,6 +2,8 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DateTimeLocalField,
+    FieldList,
+    FormField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -14,6 +16,23 @@ from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional
 
 from lms.choices import TIMEZONES, options
 from lms.i18n import _l
+
+
+class NewProgrammeForm(FlaskForm):
+    title = StringField(
+        _l("Programme title"),
+        validators=[InputRequired(), Length(max=200)],
+        description=_l("For example: SME Digital Skills 2027 - Serres"),
+    )
+    submit = SubmitField(_l("Save programme"))
+
+
+class StatusForm(FlaskForm):
+    class Meta:
+        csrf = False  # part of the programme's form, which carries the token
+
+    label = StringField(_l("Name"), validators=[InputRequired(), Length(max=40)])
+    points = IntegerField(_l("Points"), validators=[InputRequired(), NumberRange(min=0, max=10)])
 
 
 class ProgrammeForm(FlaskForm):
@@ -29,6 +48,8 @@ class ProgrammeForm(FlaskForm):
         description=_l("Printed on sign-in sheets and reports."),
     )
     courses = SelectMultipleField(_l("Courses of the programme"), coerce=int, validators=[Optional()])
+    # Present, Late, Excused, Absent: their names on attendance pages and exports, and their points.
+    statuses = FieldList(FormField(StatusForm), min_entries=4, max_entries=4)
     submit = SubmitField(_l("Save programme"))
 
 

@@ -16,6 +16,7 @@ from lms.classroom.forms import (
     CheckInForm,
     CohortForm,
     MemberForm,
+    NewProgrammeForm,
     ProgrammeForm,
     ReportForm,
     ScheduleForm,
@@ -64,7 +65,7 @@ def index():
         programmes=programmes,
         taught=taught,
         upcoming=upcoming,
-        form=ProgrammeForm(),
+        form=NewProgrammeForm(),
         calendar_token=classroom.calendar_token(current_user),
     )
 
@@ -78,16 +79,11 @@ def _course_choices(form):
 @bp.route("/programmes", methods=["POST"])
 @role_required("coordinator")
 def create_programme():
-    form = ProgrammeForm()
-    _course_choices(form)
+    form = NewProgrammeForm()
     if not form.validate_on_submit():
         flash(_("A programme needs a title."), "error")
         return redirect(url_for("classroom.index"))
-    programme = Programme(
-        title=form.title.data.strip(),
-        summary=form.summary.data or "",
-        funding_line=form.funding_line.data or "",
-    )
+    programme = Programme(title=form.title.data.strip())
     db.session.add(programme)
     db.session.commit()
     return redirect(url_for("classroom.programme", programme_id=programme.id))
@@ -99,7 +95,9 @@ def programme(programme_id: int):
     programme = db.get_or_404(Programme, programme_id)
     form = ProgrammeForm(
         obj=programme,
-        data={"courses": [c.id for c in programme.courses]} if request.method == "GET" else None,
+        data={"courses": [c.id for c in programme.courses], "statuses": programme.statuses}
+        if request.method == "GET"
+        else None,
     )
     _course_choices(form)
     cohort_form = CohortForm(prefix="cohort")
@@ -109,6 +107,10 @@ def programme(programme_id: int):
         programme.courses = list(
             db.session.scalars(select(Course).where(Course.id.in_(form.courses.data or [])))
         )
+        programme.statuses = [
+            {"key": old["key"], "label": entry["label"].strip(), "points": entry["points"]}
+            for old, entry in zip(programme.statuses, form.statuses.data, strict=True)
+        ]
         db.session.commit()
         flash(_("Programme saved."), "success")
         return redirect(url_for("classroom.programme", programme_id=programme.id))

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
@@ -16,6 +18,7 @@ def home():
     if not current_user.is_authenticated:
         return render_template("core/home.html")
     from lms.certificates.models import Certificate
+    from lms.classroom.services import sessions_for
     from lms.courses.forms import CATEGORY_LABELS
     from lms.courses.queries import my_enrolments, taught_courses
     from lms.progress.queries import my_progress
@@ -30,6 +33,7 @@ def home():
         enrolments=enrolments,
         progress=my_progress(current_user, enrolments),
         certificates=certificates,
+        upcoming=sessions_for(current_user, since=utcnow() - timedelta(hours=3), limit=5),
         taught=taught_courses(current_user) if current_user.is_trainer else [],
         categories=CATEGORY_LABELS,
     )
