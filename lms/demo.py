@@ -42,4 +42,44 @@ def load_demo(users, password: str) -> list[str]:
     trainee = db.session.scalar(User.by_email(users[0][0]))
     for course in db.session.scalars(select(Course).where(Course.slug.in_(DEMO_ENROLMENTS))):
         enrol(course, trainee, "manual")
+    _demo_programme(trainee, db.session.scalar(User.by_email(users[1][0])))
     return problems
+
+
+def _demo_programme(trainee: User, trainer: User) -> None:
+    """A programme with one cohort and eight weekly e-classes from next week, once."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from lms.classroom.models import Cohort, Programme
+    from lms.classroom.services import add_member, schedule
+
+    if db.session.scalar(select(Programme.id)) is not None:
+        return
+    courses = db.session.scalars(
+        select(Course).where(Course.slug.in_(["digital-marketing", "ict-essentials"]))
+    ).all()
+    programme = Programme(
+        title="SME Digital Skills 2027 - Serres",
+        courses=list(courses),
+        funding_line="Co-funded by the European Union - Interreg IPA Greece - North Macedonia",
+    )
+    cohort = Cohort(
+        programme=programme,
+        name="Serres spring group",
+        partner="Serres business incubator",
+        timezone="Europe/Athens",
+        trainers=[trainer],
+    )
+    db.session.add(cohort)
+    add_member(cohort, trainee)
+    next_week = datetime.now(ZoneInfo("Europe/Athens")).replace(hour=18, minute=0, second=0, microsecond=0)
+    schedule(
+        cohort,
+        next_week + timedelta(days=7),
+        90,
+        8,
+        trainer=trainer,
+        place="Incubator classroom, Serres",
+        topic="Digital marketing workshop",
+    )

@@ -79,6 +79,10 @@ def test_demo_is_safe_to_rerun(runner):
     assert "trainee@example.org" in result.output and DEMO_PASSWORD in result.output
     emails = db.session.scalars(select(User.email).order_by(User.email)).all()
     assert emails == sorted(email for email, *_ in DEMO_USERS)
+    from lms.classroom.models import ClassSession, Programme
+
+    assert db.session.scalar(select(db.func.count()).select_from(Programme)) == 1
+    assert db.session.scalar(select(db.func.count()).select_from(ClassSession)) == 8
     for email, _name, role, *_ in DEMO_USERS:
         user = db.session.scalar(User.by_email(email))
         assert user.role == role and user.check_password(DEMO_PASSWORD)
