@@ -165,11 +165,11 @@ def import_users_command(file: Path, dry_run: bool):
     """Create trainee accounts from FILE.csv, which uses Moodle's column names; all or nothing.
 
     Columns: email (or a username holding an e-mail address), firstname, lastname (required), password,
-    lang, institution, country, course1, course2, ... (course slugs to enrol in) and cohort1, cohort2, ...
-    (not applied yet). The file may be UTF-8 or Excel's CSV in Windows-1253 (Greek) or Windows-1251
-    (Cyrillic), with commas, semicolons or tabs. Every problem is printed with its row and column;
-    if there is any, nothing is imported and the exit code is 1. Each new user gets a welcome mail with
-    a link to choose a password (unless the file gives one); links use LMS_BASE_URL.
+    lang, institution, country, course1, course2, ... (course slugs to enrol in) and cohort1, cohort2,
+    ... (names of cohorts to add the user to). The file may be UTF-8 or Excel's CSV in Windows-1253
+    (Greek) or Windows-1251 (Cyrillic), with commas, semicolons or tabs. Every problem is printed with
+    its row and column; if there is any, nothing is imported and the exit code is 1. Each new user gets
+    a welcome mail with a link to choose a password (unless the file gives one); links use LMS_BASE_URL.
     """
     from lms.admin.user_import import apply_plan, parse_users_csv, send_welcome_mails
 
