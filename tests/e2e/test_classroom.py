@@ -46,7 +46,7 @@ def test_programme_cohort_schedule_attendance_check_in_and_exports(browser, live
 
     # Programme, cohort, members, schedule.
     page.goto(live_server + "/classroom/")
-    page.fill("#title", "SME Digital Skills 2027 - Serres")
+    page.fill("#title", "SME Digital Skills 2027 - Strumica")
     with page.expect_navigation():
         page.get_by_role("button", name="Save programme").click()
     page.select_option("#courses", label="Digital marketing for small businesses")
@@ -116,9 +116,9 @@ def test_programme_cohort_schedule_attendance_check_in_and_exports(browser, live
     text = subprocess.run(
         ["pdftotext", str(tmp_path / "sign-in.pdf"), "-"], capture_output=True, text=True
     ).stdout
-    assert "Ивана Петрова" in text and "SME Digital Skills 2027" in text
+    assert "Ивана Петрова" in text and "SME Digital Skills 2027 - Strumica" in text
     page.goto(live_server + "/classroom/")
-    page.get_by_role("link", name="SME Digital Skills 2027 - Serres").click()
+    page.get_by_role("link", name="SME Digital Skills 2027 - Strumica").click()
     page.get_by_role("link", name="Indicator report").click()
     assert page.locator("dl.stats dd").first.inner_text() == "3"
     shot("report")
