@@ -270,3 +270,23 @@ def test_overview_draws_charts_with_text_alternatives(client, create_user, cours
     page = client.get(f"/progress/courses/{course.slug}").get_data(as_text=True)
     assert page.count("<svg") == 2 and 'role="img"' in page and "<desc" in page
     assert "Completion funnel" in page and "Module 1" in page
+
+
+def test_matrix_filters_by_cohort(client, create_user, course_with_quiz):
+    from lms.classroom.models import Cohort, Programme
+    from lms.classroom.services import add_member
+
+    course = course_with_quiz()
+    inside, outside = create_user(name="Στην ομάδα"), create_user(name="Εκτός ομάδας")
+    _enrol(course, outside)
+    cohort = Cohort(programme=Programme(title="P", courses=[course]), name="Strumica online group")
+    db.session.add(cohort)
+    add_member(cohort, inside)
+    db.session.commit()
+    _as_trainer(client, course)
+    page = client.get(f"/progress/courses/{course.slug}/matrix").get_data(as_text=True)
+    assert "Στην ομάδα" in page and "Εκτός ομάδας" in page and "Strumica online group" in page
+    page = client.get(f"/progress/courses/{course.slug}/matrix?cohort={cohort.id}").get_data(as_text=True)
+    assert "Στην ομάδα" in page and "Εκτός ομάδας" not in page
+    text = client.get(f"/progress/courses/{course.slug}/matrix.csv?cohort={cohort.id}").get_data(as_text=True)
+    assert "Στην ομάδα" in text and "Εκτός ομάδας" not in text

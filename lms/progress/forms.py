@@ -26,6 +26,7 @@ class MatrixFilterForm(FlaskForm):
         ),
         validators=[Optional()],
     )
+    cohort = SelectField(_l("Cohort"), coerce=str, choices=[], validators=[Optional()])
     inactive_days = IntegerField(
         _l("Highlight no activity for (days)"),
         default=7,

@@ -93,8 +93,35 @@ def overview(slug: str):
     )
 
 
+def _filter_form(course: Course) -> MatrixFilterForm:
+    """The matrix's filters from the query string; cohorts are those of programmes with this course."""
+    from lms.classroom.models import Cohort, Programme
+
+    form = MatrixFilterForm(request.args)
+    cohorts = db.session.scalars(
+        select(Cohort)
+        .join(Programme)
+        .where(Programme.courses.any(Course.id == course.id))
+        .order_by(Cohort.name)
+    ).all()
+    form.cohort.choices = [("", _("All trainees"))] + [(str(c.id), c.name) for c in cohorts]
+    if not form.validate():
+        form = MatrixFilterForm(formdata=None)
+        form.cohort.choices = [("", _("All trainees"))]
+    return form
+
+
 def _matrix_rows(course: Course, form: MatrixFilterForm):
+    from lms.classroom.models import CohortMember
+
     enrolments, rows = matrix(course)
+    if form.cohort.data:
+        members = set(
+            db.session.scalars(
+                select(CohortMember.user_id).where(CohortMember.cohort_id == int(form.cohort.data))
+            )
+        )
+        enrolments = [e for e in enrolments if e.user_id in members]
     sort = form.sort.data or "name"
     keys = {
         "name": lambda e: e.user.name.casefold(),
@@ -112,9 +139,7 @@ def _matrix_rows(course: Course, form: MatrixFilterForm):
 @login_required
 def course_matrix(slug: str):
     course = editable_course(slug)
-    form = MatrixFilterForm(request.args)
-    if not form.validate():
-        form = MatrixFilterForm(formdata=None)
+    form = _filter_form(course)
     enrolments, rows = _matrix_rows(course, form)
     activities = [a for a in course.activities() if a.published]
     inactive_since = utcnow() - timedelta(days=form.inactive_days.data or 7)
@@ -160,7 +185,7 @@ def _export_rows(course: Course, enrolments, rows, with_activities: bool):
 @login_required
 def export(slug: str, kind: str, fmt: str):
     course = editable_course(slug)
-    enrolments, rows = _matrix_rows(course, MatrixFilterForm(formdata=None))
+    enrolments, rows = _matrix_rows(course, _filter_form(course))
     data = _export_rows(course, enrolments, rows, with_activities=kind == "matrix")
     filename = f"{course.slug}-{kind}-{utcnow():%Y%m%d}.{fmt}"
     if fmt == "csv":
