@@ -58,6 +58,7 @@ def register_commands(app) -> None:
     app.cli.add_command(quizzes_group)
     app.cli.add_command(certificates_group)
     app.cli.add_command(export_group)
+    app.cli.add_command(backup_command)
 
 
 def _upgrade_database() -> None:
@@ -420,3 +421,38 @@ def export_attendance_command(cohort_id: int, out: Path):
                 with out.open("wb") as file:
                     write_xlsx(counted(), file, sheet="Attendance")
     click.echo(f"wrote {total} trainees to {out}")
+
+
+@click.command("backup")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The backup file (default: instance/backups/lms-YYYYmmdd-HHMMSS.sqlite).",
+)
+@with_appcontext
+def backup_command(out: Path | None):
+    """Copy the SQLite database safely while the site runs (SQLite's backup API, never a file copy).
+
+    For PostgreSQL use pg_dump. Files in instance/uploads/ are named by their content and never change,
+    so copying that folder is safe at any time.
+    """
+    import sqlite3
+    from datetime import UTC, datetime
+
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite" or not url.database:
+        raise click.ClickException("lms backup copies SQLite databases; for PostgreSQL use pg_dump")
+    if out is None:
+        out = Path(current_app.instance_path) / "backups" / f"lms-{datetime.now(UTC):%Y%m%d-%H%M%S}.sqlite"
+    if out.exists():
+        raise click.ClickException(f"{out} exists already: choose another file")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    source = sqlite3.connect(url.database)
+    target = sqlite3.connect(out)
+    try:
+        with target:
+            source.backup(target)
+    finally:
+        target.close()
+        source.close()
+    click.echo(f"backed up {url.database} to {out}")

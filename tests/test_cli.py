@@ -86,3 +86,20 @@ def test_demo_is_safe_to_rerun(runner):
     for email, _name, role, *_ in DEMO_USERS:
         user = db.session.scalar(User.by_email(email))
         assert user.role == role and user.check_password(DEMO_PASSWORD)
+
+
+def test_backup_copies_a_live_sqlite_database(app, runner, create_user, tmp_path):
+    import sqlite3
+
+    if db.engine.url.get_backend_name() != "sqlite":
+        result = runner.invoke(args=["backup", "--out", str(tmp_path / "b.sqlite")])
+        assert result.exit_code != 0 and "pg_dump" in result.output
+        return
+    create_user(name="Ελένη Παπαδοπούλου")
+    out = tmp_path / "backup.sqlite"
+    result = runner.invoke(args=["backup", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(out) as copy:
+        assert copy.execute("SELECT name FROM users").fetchall() == [("Ελένη Παπαδοπούλου",)]
+    again = runner.invoke(args=["backup", "--out", str(out)])
+    assert again.exit_code != 0 and "exists already" in again.output
