@@ -62,6 +62,24 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # Let SQLAlchemy's "begin" below start transactions, instead of the driver's own late, implicit BEGIN.
+    dbapi_connection.isolation_level = None
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection):
+    """A request that changes data (POST...) takes SQLite's write lock when its transaction starts
+    (BEGIN IMMEDIATE): two workers writing at once then wait for each other (busy_timeout) instead of
+    one failing with "database is locked" when it upgrades a read lock halfway. Reads stay deferred."""
+    if connection.dialect.name != "sqlite":
+        return
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if _writing_request() else "BEGIN")
+
+
+def _writing_request() -> bool:
+    from flask import has_request_context, request
+
+    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
 
 
 def _unicode_lower(value):

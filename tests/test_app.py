@@ -3,6 +3,7 @@ from sqlalchemy import text
 
 from lms import create_app
 from lms.db import db
+from tests.conftest import csrf_token as _token
 
 
 def test_production_refuses_default_secret_key(tmp_path, monkeypatch):
@@ -70,3 +71,28 @@ def test_static_files_and_templates_are_served(client):
     for path in ("/static/css/site.css", "/static/js/site.js", "/static/img/logo.svg"):
         with client.get(path) as response:
             assert response.status_code == 200, path
+
+
+def test_sqlite_writes_take_the_write_lock_when_the_transaction_begins(app, client, login_as):
+    from sqlalchemy import event
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("BEGIN IMMEDIATE is SQLite's; PostgreSQL locks rows as it writes")
+    login_as("trainee")
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        client.get("/profile")
+        reads = list(statements)
+        statements.clear()
+        token = _token(client, "/")
+        statements.clear()
+        client.post("/language", data={"locale": "el", "csrf_token": token})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert "BEGIN IMMEDIATE" not in reads and "BEGIN" in reads
+    assert "BEGIN IMMEDIATE" in statements
