@@ -33,7 +33,7 @@ def home():
         enrolments=enrolments,
         progress=my_progress(current_user, enrolments),
         certificates=certificates,
-        upcoming=sessions_for(current_user, since=utcnow() - timedelta(hours=3), limit=5),
+        upcoming=sessions_for(current_user, since=utcnow() - timedelta(hours=3), limit=3),
         taught=taught_courses(current_user) if current_user.is_trainer else [],
         categories=CATEGORY_LABELS,
     )
