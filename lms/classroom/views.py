@@ -8,7 +8,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms.auth.models import User
-from lms.certificates.pdf import qr_svg
 from lms.charts import bar_chart
 from lms.classroom import bp
 from lms.classroom import services as classroom
@@ -30,6 +29,7 @@ from lms.exports import csv_response, xlsx_response
 from lms.forms import ActionForm
 from lms.i18n import _
 from lms.progress.services import ATTENDANCE_PROVIDERS
+from lms.qr import qr_svg
 from lms.security import login_required, require, role_required
 
 # Course completion rules can require attendance: this feature is where it comes from.
