@@ -88,17 +88,23 @@ def build(trainees: int, sessions: int, rng: random.Random) -> Cohort:
     return cohort
 
 
-def measure(cohort: Cohort, fmt: str) -> tuple[float, float, int]:
-    tracemalloc.start()
-    started = time.perf_counter()
+def export(cohort: Cohort, fmt: str) -> int:
     rows = attendance_rows(cohort, LABELS)
     if fmt == "csv":
-        size = sum(len(line.encode()) for line in csv_lines(rows))
-    else:
-        buffer = io.BytesIO()
-        write_xlsx(rows, buffer, "Attendance")
-        size = len(buffer.getvalue())
+        return sum(len(line.encode()) for line in csv_lines(rows))
+    buffer = io.BytesIO()
+    write_xlsx(rows, buffer, "Attendance")
+    return len(buffer.getvalue())
+
+
+def measure(cohort: Cohort, fmt: str) -> tuple[float, float, int]:
+    """Time one export, then run it again under tracemalloc for the peak (tracemalloc slows Python
+    several times, so it must not be on while timing)."""
+    started = time.perf_counter()
+    size = export(cohort, fmt)
     seconds = time.perf_counter() - started
+    tracemalloc.start()
+    export(cohort, fmt)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     return seconds, peak / 1e6, size

@@ -42,14 +42,16 @@ def write_xlsx(rows: Iterable[Iterable], file, sheet: str = "Sheet1") -> None:
 
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(title=sheet[:31])
+
+    def as_text(value):
+        # openpyxl takes a string starting with "=" for a formula; only those need a cell forced to text
+        # (a cell object per value would cost a third of the export's time).
+        cell = WriteOnlyCell(worksheet, value=value)
+        cell.data_type = "s"
+        return cell
+
     for row in rows:
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(worksheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # a string starting with "=" stays a string
-            cells.append(cell)
-        worksheet.append(cells)
+        worksheet.append([as_text(v) if isinstance(v, str) and v.startswith("=") else v for v in row])
     workbook.save(file)
 
 
