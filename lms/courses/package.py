@@ -414,22 +414,34 @@ def _by_slug(path: str, module_slugs: dict[str, str]) -> str:
     return f"{module_slugs[head]}/{rest}" if rest and head in module_slugs else path
 
 
-def resolve_package_path(from_path: str, url: str, module_slugs: dict[str, str]) -> str | None:
-    """Where a relative link in a package file points, as a path with module folders by slug.
+def link_target(base_dir: str, url: str, module_slug=None) -> str | None:
+    """Where a relative link from a file in `base_dir` points, as a package path with the module folder
+    and the lesson file named by slug: '../02-reach/01-channels.md' -> 'reach/channels.md'. Fragment
+    and query are left out. None when the link climbs out of the package.
 
-    Lessons are given without their number: '../02-reach/01-channels.md' -> 'reach/channels.md'.
-    None when the link climbs out of the package.
+    `module_slug(folder)` names a module folder by its slug; by default 'NN-slug' -> 'slug'.
     """
     target = url.split("#", 1)[0].split("?", 1)[0]
-    joined = posixpath.normpath(posixpath.join(posixpath.dirname(from_path), target))
+    joined = posixpath.normpath(posixpath.join(base_dir, target))
     if joined.startswith("../") or joined == ".." or joined.startswith("/"):
         return None
-    joined = _by_slug(joined, module_slugs)
+    head, _, rest = joined.partition("/")
+    if rest:
+        joined = f"{(module_slug or _numbered_slug)(head)}/{rest}"
     if joined.endswith(".md"):
         folder, _, name = joined.rpartition("/")
-        numbered = NUMBERED_RE.match(name[:-3])
-        joined = f"{folder}/{numbered.group(2) if numbered else name[:-3]}.md"
+        joined = f"{folder}/{_numbered_slug(name[:-3])}.md"
     return joined
+
+
+def _numbered_slug(name: str) -> str:
+    numbered = NUMBERED_RE.match(name)
+    return numbered.group(2) if numbered else name
+
+
+def resolve_package_path(from_path: str, url: str, module_slugs: dict[str, str]) -> str | None:
+    """link_target for a link in the package file `from_path`, naming only real module folders by slug."""
+    return link_target(posixpath.dirname(from_path), url, lambda folder: module_slugs.get(folder, folder))
 
 
 # --- writing ---------------------------------------------------------------------------------------

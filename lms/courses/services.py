@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from lms.auth.models import User
 from lms.courses.models import Activity, Course, CourseFile, Enrolment, Module
-from lms.courses.package import ATTACHMENT_TYPES, NUMBERED_RE
+from lms.courses.package import ATTACHMENT_TYPES, link_target
 from lms.db import db, utcnow
 from lms.markup import render_markdown
 
@@ -48,28 +48,14 @@ def render_lesson(course_slug: str, module_slug: str, text: str):
     """
 
     def resolve(url: str, kind: str) -> str | None:
-        path, _, fragment = url.partition("#")
-        target = posixpath.normpath(posixpath.join(module_slug, path)) if path else ""
-        if target.startswith(".."):
+        target = link_target(module_slug, url)
+        if target is None:
             return None
-        anchor = f"#{fragment}" if fragment else ""
-        head, _, name = target.rpartition("/")
-        if name.endswith(".md"):
-            folder = head.rsplit("/", 1)[-1]
-            folder_match = NUMBERED_RE.match(folder)
-            name_match = NUMBERED_RE.match(name[:-3])
-            return (
-                lesson_url(
-                    course_slug,
-                    folder_match.group(2) if folder_match else folder,
-                    name_match.group(2) if name_match else name[:-3],
-                )
-                + anchor
-            )
-        first, _, rest = target.partition("/")
-        first_match = NUMBERED_RE.match(first)
-        path_by_slug = f"{first_match.group(2)}/{rest}" if first_match and rest else target
-        return file_url(course_slug, path_by_slug) + anchor
+        rest = url[len(url.split("?", 1)[0].split("#", 1)[0]) :]  # "?query#fragment", kept as written
+        if target.endswith(".md"):
+            module, _, lesson = target[:-3].rpartition("/")
+            return lesson_url(course_slug, module.rsplit("/", 1)[-1], lesson) + rest
+        return file_url(course_slug, target) + rest
 
     return render_markdown(text, resolve_link=resolve)
 
