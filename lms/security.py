@@ -33,6 +33,13 @@ def _load_user(user_id: str):
     return db.session.get(User, int(user_id))
 
 
+def configured_limit(config_key: str):
+    """A Flask-Limiter limit read from the app's configuration when a request is checked."""
+    from flask import current_app
+
+    return lambda: current_app.config[config_key]
+
+
 def role_required(*roles: str):
     """Allow users holding any of `roles` (or a role that includes one); 401 for anonymous, 403 else."""
 

@@ -22,15 +22,11 @@ from lms.auth.services import (
 from lms.db import db
 from lms.i18n import _, site_language
 from lms.mail import send_mail
-from lms.security import is_safe_next, limiter, login_required
+from lms.security import configured_limit, is_safe_next, limiter, login_required
 
 
 def _login_account_key() -> str:
     return "login:" + normalise_email(request.form.get("email", ""))
-
-
-def _limit(config_key: str):
-    return lambda: current_app.config[config_key]
 
 
 def _failed(response) -> bool:
@@ -39,9 +35,12 @@ def _failed(response) -> bool:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_limit("LOGIN_RATE_LIMIT_IP"), methods=["POST"], deduct_when=_failed)
+@limiter.limit(configured_limit("LOGIN_RATE_LIMIT_IP"), methods=["POST"], deduct_when=_failed)
 @limiter.limit(
-    _limit("LOGIN_RATE_LIMIT_ACCOUNT"), methods=["POST"], key_func=_login_account_key, deduct_when=_failed
+    configured_limit("LOGIN_RATE_LIMIT_ACCOUNT"),
+    methods=["POST"],
+    key_func=_login_account_key,
+    deduct_when=_failed,
 )
 def login():
     if current_user.is_authenticated:
@@ -140,7 +139,7 @@ def change_password():
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit(_limit("LOGIN_RATE_LIMIT_IP"), methods=["POST"])
+@limiter.limit(configured_limit("LOGIN_RATE_LIMIT_IP"), methods=["POST"])
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():

@@ -2,7 +2,7 @@
 
 import io
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -25,15 +25,11 @@ from lms.courses.models import Course
 from lms.db import db, utcnow
 from lms.i18n import _
 from lms.progress.services import ON_COURSE_COMPLETED
-from lms.security import limiter, login_required, require, role_required
+from lms.security import configured_limit, limiter, login_required, require, role_required
 
 # A completed course earns its certificate at once.
 if certs.issue_on_completion not in ON_COURSE_COMPLETED:
     ON_COURSE_COMPLETED.append(certs.issue_on_completion)
-
-
-def _verify_limit():
-    return current_app.config["VERIFY_RATE_LIMIT"]
 
 
 def _lookup(code: str) -> Certificate | None:
@@ -43,7 +39,7 @@ def _lookup(code: str) -> Certificate | None:
 
 
 @bp.route("/verify")
-@limiter.limit(_verify_limit)
+@limiter.limit(configured_limit("VERIFY_RATE_LIMIT"))
 def verify_form():
     form = VerifyForm(request.args)
     if request.args and form.validate():
@@ -54,7 +50,7 @@ def verify_form():
 
 
 @bp.route("/verify/<path:code>")
-@limiter.limit(_verify_limit)
+@limiter.limit(configured_limit("VERIFY_RATE_LIMIT"))
 def verify(code: str):
     if code.endswith(".json"):
         return verify_json(code[:-5])

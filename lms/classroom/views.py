@@ -263,6 +263,7 @@ def attendance(session_id: int):
         members=members,
         records=records,
         statuses=programme.statuses,
+        labels=status_labels(programme),
         form=ActionForm(),
     )
 
