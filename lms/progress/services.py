@@ -55,9 +55,8 @@ def quiz_finished(activity: Activity, user_id: int) -> None:
     settings = QuizSettings.from_dict(activity.settings)
     attempts = list(db.session.scalars(Attempt.of(activity.id, user_id)))
     finished = [a for a in attempts if not a.in_progress]
-    grade = _override(activity.module.course_id, user_id, activity.id)
-    if grade is None:
-        grade = quiz_grade(activity, attempts)
+    manual = _override(activity.module.course_id, user_id, activity.id)
+    grade = manual.grade if manual is not None else quiz_grade(activity, attempts)
     met = (
         bool(finished)
         if settings.completion == "attempted"
@@ -69,9 +68,10 @@ def quiz_finished(activity: Activity, user_id: int) -> None:
         evaluate_course(activity.module.course, user_id)
 
 
-def _override(course_id: int, user_id: int, activity_id: int | None) -> float | None:
+def _override(course_id: int, user_id: int, activity_id: int | None) -> GradeOverride | None:
+    """The trainee's grade set by hand for one quiz, or (activity_id None) for the whole course."""
     return db.session.scalar(
-        select(GradeOverride.grade).where(
+        select(GradeOverride).where(
             GradeOverride.course_id == course_id,
             GradeOverride.user_id == user_id,
             GradeOverride.activity_id.is_(None)
@@ -141,15 +141,7 @@ def override_grade(
     from lms.admin.services import audit
 
     activity_id = activity.id if activity else None
-    existing = db.session.scalar(
-        select(GradeOverride).where(
-            GradeOverride.course_id == course.id,
-            GradeOverride.user_id == user_id,
-            GradeOverride.activity_id.is_(None)
-            if activity_id is None
-            else GradeOverride.activity_id == activity_id,
-        )
-    )
+    existing = _override(course.id, user_id, activity_id)
     old = existing.grade if existing else None
     if existing is None:
         existing = GradeOverride(
