@@ -56,25 +56,29 @@ def issue(
     template: str = "classic",
 ) -> Certificate:
     """The trainee's certificate for the course; issuing twice gives back the same one."""
-    existing = db.session.scalar(
-        select(Certificate).where(Certificate.user_id == user.id, Certificate.course_id == course.id)
-    )
-    if existing is not None:
-        return existing
-    certificate = Certificate(
-        code=new_code(),
-        user_id=user.id,
+    return _issue_once(
+        Certificate.course_id == course.id,
+        user,
         course_id=course.id,
-        name=user.name,
         course_title=course.title,
         hours=course.hours,
         completed_on=completed_on,
         grade=grade if course.completion_min_grade else None,
-        issuer=settings()["issuer"],
         language=course.language,
         template=template,
         issued_by_id=by.id if by else None,
         reason=reason,
+    )
+
+
+def _issue_once(subject, user: User, **fields) -> Certificate:
+    """The user's certificate matching `subject` (a course or a programme), made with `fields` if
+    there is none yet: a certificate is issued once, whoever asks again."""
+    existing = db.session.scalar(select(Certificate).where(Certificate.user_id == user.id, subject))
+    if existing is not None:
+        return existing
+    certificate = Certificate(
+        code=new_code(), user_id=user.id, name=user.name, issuer=settings()["issuer"], **fields
     )
     db.session.add(certificate)
     db.session.flush()
@@ -112,32 +116,22 @@ def programmes_completed(course: Course, user_id: int) -> list:
 def issue_for_programme(programme, user: User, language: str) -> Certificate:
     from lms.progress.models import CourseCompletion
 
-    existing = db.session.scalar(
-        select(Certificate).where(Certificate.user_id == user.id, Certificate.programme_id == programme.id)
-    )
-    if existing is not None:
-        return existing
     last = db.session.scalar(
         select(func.max(CourseCompletion.completed_at)).where(
             CourseCompletion.user_id == user.id,
             CourseCompletion.course_id.in_([c.id for c in programme.courses]),
         )
     )
-    certificate = Certificate(
-        code=new_code(),
-        user_id=user.id,
+    return _issue_once(
+        Certificate.programme_id == programme.id,
+        user,
         programme_id=programme.id,
-        name=user.name,
         course_title=programme.title,
         hours=sum(c.hours for c in programme.courses),
         completed_on=last.date(),
         grade=None,
-        issuer=settings()["issuer"],
         language=language,
     )
-    db.session.add(certificate)
-    db.session.flush()
-    return certificate
 
 
 def revoke(certificate: Certificate, reason: str, by: User) -> None:
