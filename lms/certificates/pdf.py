@@ -266,8 +266,11 @@ def url_fetcher_for(static_dir: Path, uploads_dir: Path) -> Callable:
     return LocalFilesFetcher(static_dir, uploads_dir)
 
 
-class CertificateRenderer:
-    """Reuses WeasyPrint's FontConfiguration and the parsed stylesheet across many PDFs."""
+class PdfRenderer:
+    """WeasyPrint that reuses one FontConfiguration, one parsed stylesheet and one image cache across
+    many PDFs, and fetches only the project's own files (url_fetcher_for)."""
+
+    stylesheet_path = STYLESHEET
 
     def __init__(self, static_dir: Path, uploads_dir: Path):
         self.static_dir = Path(static_dir)
@@ -276,12 +279,26 @@ class CertificateRenderer:
         self.font_config = FontConfiguration()
         # Parsing the stylesheet with the font configuration loads its @font-face fonts, once.
         self.stylesheet = CSS(
-            string=(self.static_dir / STYLESHEET).read_text(encoding="utf-8"),
-            base_url=f"{STATIC_SCHEME}:/{STYLESHEET}",
+            string=self.stylesheet_text(),
+            base_url=f"{STATIC_SCHEME}:/{self.stylesheet_path}",
             url_fetcher=self.url_fetcher,
             font_config=self.font_config,
         )
         self.image_cache: dict = {}
+
+    def stylesheet_text(self) -> str:
+        return (self.static_dir / self.stylesheet_path).read_text(encoding="utf-8")
+
+    def pdf_from_html(self, html: str) -> bytes:
+        """The PDF of some HTML; needs no app context (so worker processes can call it)."""
+        document = HTML(string=html, base_url=BASE_URL, url_fetcher=self.url_fetcher)
+        return document.write_pdf(
+            stylesheets=[self.stylesheet], font_config=self.font_config, cache=self.image_cache
+        )
+
+
+class CertificateRenderer(PdfRenderer):
+    """Certificates: the template in the certificate's language, then a PDF with the shared machinery."""
 
     def html(self, view: CertificateView) -> str:
         """The certificate as HTML; needs an app context (Jinja environment)."""
@@ -298,13 +315,6 @@ class CertificateRenderer:
         except (ValueError, OSError):
             return url  # WeasyPrint logs the failure when it fetches the URL
         return f"{url}?v={stat.st_mtime_ns:x}-{stat.st_size:x}"
-
-    def pdf_from_html(self, html: str) -> bytes:
-        """The PDF of a certificate's HTML; needs no app context."""
-        document = HTML(string=html, base_url=BASE_URL, url_fetcher=self.url_fetcher)
-        return document.write_pdf(
-            stylesheets=[self.stylesheet], font_config=self.font_config, cache=self.image_cache
-        )
 
     def render(self, view: CertificateView) -> bytes:
         return self.pdf_from_html(self.html(view))

@@ -30,11 +30,9 @@ from flask import current_app, has_app_context, has_request_context, render_temp
 from flask_babel import get_locale
 from markupsafe import Markup, escape
 from sqlalchemy import select
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
 
 from lms.auth.models import User
-from lms.certificates.pdf import BASE_URL, STATIC_SCHEME, asset_url, url_fetcher_for
+from lms.certificates.pdf import PdfRenderer, asset_url
 from lms.classroom.models import ClassSession, CohortMember
 from lms.classroom.reports import FunderReport
 from lms.db import db
@@ -51,29 +49,15 @@ _CHART_RULES = re.compile(r"/\* charts-svg:start \*/(.*?)/\* charts-svg:end \*/"
 _SVG_OPEN = re.compile(r"<svg\b[^>]*>")
 
 
-class DocumentRenderer:
-    """Keeps WeasyPrint's FontConfiguration, the parsed document.css and an image cache across PDFs."""
+class DocumentRenderer(PdfRenderer):
+    """The e-classroom's A4 documents, styled by document.css."""
 
-    def __init__(self, static_dir: Path, uploads_dir: Path):
-        self.static_dir = Path(static_dir)
-        self.uploads_dir = Path(uploads_dir)
-        self.url_fetcher = url_fetcher_for(self.static_dir, self.uploads_dir)
-        self.font_config = FontConfiguration()
-        # Parsing the stylesheet with the font configuration loads its @font-face fonts, once. The rules
-        # for the charts' SVG shapes (fill) mean nothing to HTML: each chart gets them in its own <style>.
-        self.stylesheet = CSS(
-            string=_CHART_RULES.sub("", (self.static_dir / STYLESHEET).read_text(encoding="utf-8")),
-            base_url=f"{STATIC_SCHEME}:/{STYLESHEET}",
-            url_fetcher=self.url_fetcher,
-            font_config=self.font_config,
-        )
-        self.image_cache: dict = {}
+    stylesheet_path = STYLESHEET
 
-    def pdf(self, html: str) -> bytes:
-        document = HTML(string=html, base_url=BASE_URL, url_fetcher=self.url_fetcher)
-        return document.write_pdf(
-            stylesheets=[self.stylesheet], font_config=self.font_config, cache=self.image_cache
-        )
+    def stylesheet_text(self) -> str:
+        # The rules for the charts' SVG shapes (fill) mean nothing to HTML: each chart gets them in
+        # its own <style> (see _with_chart_style).
+        return _CHART_RULES.sub("", super().stylesheet_text())
 
 
 # One renderer per (static folder, uploads folder) in this process.
@@ -100,7 +84,7 @@ def _folders() -> tuple[Path, Path]:
 
 def render_document(html: str) -> bytes:
     """The PDF of a document's HTML (A4, document.css); needs no app context but uses its folders if any."""
-    return renderer_for(*_folders()).pdf(html)
+    return renderer_for(*_folders()).pdf_from_html(html)
 
 
 # --- helpers shared by the templates -----------------------------------------------------------------
