@@ -99,3 +99,68 @@ def test_courses_written_before_progress_tracking_survive_the_upgrade(empty_app)
     with db.engine.connect() as connection:
         row = connection.execute(text("SELECT title, completion_lessons FROM courses WHERE id = 1")).one()
     assert tuple(row) == ("Παλιό μάθημα", "marked")
+
+
+def _insert(connection, table: str, *rows: dict) -> None:
+    columns = ", ".join(rows[0])
+    values = ", ".join(f":{name}" for name in rows[0])
+    connection.execute(text(f"INSERT INTO {table} ({columns}) VALUES ({values})"), list(rows))
+
+
+def _activity(id: int, slug: str, kind: str, body: str = "") -> dict:
+    return {
+        **{"id": id, "module_id": 1, "position": id, "slug": slug, "kind": kind, "title": slug.title()},
+        **{"minutes": 10, "optional": False, "published": True, "body": body, "body_html": ""},
+        **{"settings": "{}", "version": 1, "updated_at": STAMP},
+    }
+
+
+STAMP = "2026-01-01 00:00:00"
+
+
+def test_activity_kinds_upgrade_keeps_activities_and_progress_and_admits_new_kinds(empty_app):
+    """0013 replaces kind IN ('lesson', 'quiz') with the registry: rows and completions stay (SQLite
+    rebuilds the table, which must not cascade into the completions that point at it)."""
+    from sqlalchemy.exc import IntegrityError
+
+    upgrade(revision="0008_programme_certificates")
+    with db.engine.begin() as connection:
+        _insert(connection, "users", {**FIRST_REVISION_ROWS["users"][0]})
+        _insert(
+            connection,
+            "courses",
+            {
+                **{"id": 1, "slug": "old", "title": "Old", "summary": "", "summary_html": ""},
+                **{"language": "en", "category": "ict", "hours": 3, "published": True},
+                **{"self_enrolment": True, "completion_activities": "all", "completion_lessons": "marked"},
+                **{"completion_min_grade": 0, "completion_min_attendance": 0},
+                **{"created_at": STAMP, "updated_at": STAMP},
+            },
+        )
+        _insert(
+            connection,
+            "modules",
+            {"id": 1, "course_id": 1, "position": 1, "slug": "a", "title": "A", "summary": ""},
+        )
+        _insert(
+            connection,
+            "activities",
+            _activity(1, "read", "lesson", "Text"),
+            _activity(2, "check", "quiz", "::Q:: {T}"),
+        )
+        _insert(
+            connection,
+            "completions",
+            {"id": 1, "user_id": 1, "activity_id": 1, "completed_at": STAMP, "source": "marked"},
+            {"id": 2, "user_id": 1, "activity_id": 2, "completed_at": STAMP, "source": "quiz"},
+        )
+    upgrade(revision="head")
+    with db.engine.begin() as connection:
+        kept = connection.execute(text("SELECT id, kind, body FROM activities ORDER BY id")).all()
+        progress = connection.execute(text("SELECT activity_id, source FROM completions ORDER BY id")).all()
+        # A kind registered later needs no schema change: the database admits any named kind.
+        _insert(connection, "activities", _activity(3, "plan", "assignment"))
+    assert [tuple(row) for row in kept] == [(1, "lesson", "Text"), (2, "quiz", "::Q:: {T}")]
+    assert [tuple(row) for row in progress] == [(1, "marked"), (2, "quiz")]
+    with pytest.raises(IntegrityError), db.engine.begin() as connection:
+        _insert(connection, "activities", _activity(4, "none", ""))

@@ -6,6 +6,8 @@ from flask import abort, flash, jsonify, redirect, render_template, request, sen
 from flask_login import current_user
 from sqlalchemy import select
 
+from lms.activities import kind_of
+from lms.activities.base import DURATION
 from lms.auth.models import User
 from lms.authoring import bp
 from lms.authoring.forms import (
@@ -277,8 +279,9 @@ def new_quiz(slug: str, module_id: int):
 def activity(slug: str, activity_id: int):
     course = editable_course(slug)
     activity = _activity_of(course, activity_id)
-    if activity.kind == "quiz":
-        return redirect(url_for("quizzes.edit", activity_id=activity.id))
+    kind = kind_of(activity)
+    if kind.edit_endpoint != request.endpoint:  # this form edits Markdown pages; others edit themselves
+        return redirect(kind.edit_url(activity))
     form = LessonForm(obj=activity)
     if request.method == "GET":
         form.version.data = activity.version
@@ -293,7 +296,7 @@ def activity(slug: str, activity_id: int):
                 "optional": form.optional.data,
                 "published": form.published.data,
             }
-            if activity.kind == "lesson":
+            if kind.supports(DURATION):
                 fields["minutes"] = form.minutes.data
             try:
                 services.save_lesson(activity, _int(form.version.data), current_user, **fields)

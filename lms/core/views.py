@@ -6,6 +6,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from lms.activities import kind_of
 from lms.choices import country_name
 from lms.core import bp
 from lms.db import db, utcnow
@@ -96,6 +97,7 @@ def register_template_helpers(app) -> None:
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["country"] = country_name
+    app.jinja_env.globals["activity_kind"] = kind_of  # templates ask the kind, never name it
 
     @app.context_processor
     def _site():

@@ -16,13 +16,12 @@ from sqlalchemy import (
     UniqueConstraint,
     select,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload, validates
 
 from lms.auth.models import User
 from lms.db import UTCDateTime, db, utcnow
 
 CATEGORIES = ("marketing", "ict", "startup", "other")
-ACTIVITY_KINDS = ("lesson", "quiz")
 
 course_trainers = Table(
     "course_trainers",
@@ -122,26 +121,29 @@ class Module(db.Model):
 
 
 class Activity(db.Model):
-    """A lesson (Markdown) or a quiz (GIFT) in a module; progress and grades hang on its id."""
+    """An activity of a module; its kind (lms.activities) says what it is, how it is shown, completed
+    and graded. Progress and grades hang on its id."""
 
     __tablename__ = "activities"
     __table_args__ = (
         UniqueConstraint("module_id", "slug", name="uq_activities_module_slug"),
-        CheckConstraint("kind IN ('lesson', 'quiz')", name="kind_known"),
+        # Which kinds exist is the registry's to say (checked when set, below), so a new kind needs no
+        # schema change here; the database still refuses an activity without one.
+        CheckConstraint("kind <> ''", name="kind_named"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     slug: Mapped[str] = mapped_column(String(80))
-    kind: Mapped[str] = mapped_column(String(10), default="lesson")
+    kind: Mapped[str] = mapped_column(String(20), default="lesson")
     title: Mapped[str] = mapped_column(String(200))
     minutes: Mapped[int] = mapped_column(default=10)
     optional: Mapped[bool] = mapped_column(default=False)
     published: Mapped[bool] = mapped_column(default=True)
-    # The source as the trainer wrote it (Markdown for a lesson, GIFT for a quiz) ...
+    # The source as the trainer wrote it (the kind's package file: Markdown for a lesson, GIFT for a quiz)
     body: Mapped[str] = mapped_column(Text, default="")
-    # ... and, for a lesson, its HTML rendered when saved, never per request.
+    # ... and its HTML as the kind renders it (lessons), when saved, never per request.
     body_html: Mapped[str] = mapped_column(Text, default="")
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
     # Bumped on every save, so an edit based on an older version is refused instead of lost.
@@ -154,6 +156,14 @@ class Activity(db.Model):
 
     def __repr__(self) -> str:
         return f"<Activity {self.kind} {self.slug}>"
+
+    @validates("kind")
+    def _registered_kind(self, key: str, kind: str) -> str:
+        from lms.activities import kinds
+
+        if kind not in kinds():
+            raise ValueError(f"'{kind}' is not a registered activity kind ({', '.join(kinds())})")
+        return kind
 
     @property
     def counts_for_completion(self) -> bool:

@@ -19,7 +19,6 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 NUMBERED_RE = re.compile(r"^(\d{1,3})-([a-z0-9]+(?:-[a-z0-9]+)*)$")
 LANGUAGES = ("en", "el", "mk", "bg", "sr")
 REQUIRED_MANIFEST_KEYS = ("slug", "title", "summary", "language", "category", "hours")
-FRONT_MATTER_KEYS = ("title", "minutes", "optional", "published")
 # Files a package may carry besides its Markdown, GIFT and TOML. No SVG or HTML: they can hold script.
 ATTACHMENT_TYPES = {
     ".png": "image/png",
@@ -55,7 +54,7 @@ class PackageError(ValueError):
 
 @dataclass
 class ActivitySpec:
-    kind: str  # lesson | quiz
+    kind: str  # a registered kind's name (lms.activities)
     slug: str
     position: int
     title: str
@@ -64,7 +63,7 @@ class ActivitySpec:
     optional: bool = False
     published: bool = True
     settings: dict = field(default_factory=dict)
-    questions: list = field(default_factory=list, compare=False)  # a quiz's parsed GIFT
+    parsed: list = field(default_factory=list, compare=False)  # what the kind parsed, for its imported()
 
 
 @dataclass
@@ -145,6 +144,9 @@ class _Reader:
             return None
 
     def read(self) -> CourseSpec | None:
+        from lms.activities import kind_of, kinds
+        from lms.activities.base import LINK_TARGET
+
         if "course.toml" not in self.files:
             self.problem("course.toml", None, "missing: every package needs a course.toml manifest")
             return None
@@ -152,7 +154,7 @@ class _Reader:
         course = self.manifest(manifest)
         modules, files = [], {}
         folders = sorted({path.split("/", 1)[0] for path in self.files if "/" in path})
-        lesson_paths: dict[str, tuple[str, str]] = {}
+        linkable: dict[str, tuple[str, str]] = {}
         for folder in folders:
             module = self.module(folder)
             if module is not None:
@@ -162,8 +164,9 @@ class _Reader:
         module_slugs = {
             folder: NUMBERED_RE.match(folder).group(2) for folder in folders if NUMBERED_RE.match(folder)
         }
+        suffixes = tuple(kind.suffix for kind in kinds().values())
         for path, data in self.files.items():
-            if path == "course.toml" or path.endswith(("/module.toml", ".md", ".gift")):
+            if path == "course.toml" or path.endswith(("/module.toml", *suffixes)):
                 continue
             suffix = posixpath.splitext(path)[1].lower()
             if suffix not in ATTACHMENT_TYPES:
@@ -173,11 +176,11 @@ class _Reader:
             files[_by_slug(path, module_slugs)] = data
         for module in modules:
             for activity in module.activities:
-                if activity.kind == "lesson":
-                    lesson_paths[f"{module.slug}/{activity.slug}"] = (module.slug, activity.slug)
+                if kind_of(activity).supports(LINK_TARGET):
+                    linkable[f"{module.slug}/{activity.slug}"] = (module.slug, activity.slug)
         for folder in folders:
             for path in sorted(p for p in self.files if p.startswith(folder + "/") and p.endswith(".md")):
-                self.check_links(path, module_slugs, lesson_paths, files)
+                self.check_links(path, module_slugs, linkable, files)
         if course is None:
             return None
         course.modules = sorted(modules, key=lambda m: m.position)
@@ -260,9 +263,12 @@ class _Reader:
         )
 
     def module(self, folder: str) -> ModuleSpec | None:
+        from lms.activities import kind_for_file, kinds
+
+        suffixes = tuple(kind.suffix for kind in kinds().values())
         match = NUMBERED_RE.match(folder)
         if not match:
-            if any(path.startswith(folder + "/") and path.endswith((".md", ".gift")) for path in self.files):
+            if any(path.startswith(folder + "/") and path.endswith(suffixes) for path in self.files):
                 self.problem(folder, None, "a module folder is named NN-slug, e.g. 01-know-your-customer")
             return None
         toml_path = f"{folder}/module.toml"
@@ -274,7 +280,6 @@ class _Reader:
         if not isinstance(title, str) or not title.strip():
             self.problem(toml_path, None, "missing required key 'title'")
             title = folder
-        quiz_settings = data.get("quiz", {})
         module = ModuleSpec(
             slug=match.group(2),
             position=int(match.group(1)),
@@ -283,27 +288,30 @@ class _Reader:
         )
         for path in sorted(p for p in self.files if posixpath.dirname(p) == folder):
             name = posixpath.basename(path)
-            stem, suffix = posixpath.splitext(name)
-            if suffix not in (".md", ".gift"):
+            kind = kind_for_file(name)
+            if kind is None:
                 continue
+            stem = name[: -len(kind.suffix)]
             numbered = NUMBERED_RE.match(stem)
             if not numbered:
-                self.problem(path, None, "lesson and quiz files are named NN-slug.md or NN-slug.gift")
+                self.problem(path, None, f"activity files are named NN-slug plus {', '.join(suffixes)}")
                 continue
             position, slug = int(numbered.group(1)), numbered.group(2)
             text = self.text(path)
             if text is None:
                 continue
-            if suffix == ".md":
-                activity = self.lesson(path, text, slug, position)
-            else:
-                activity = self.quiz(path, text, slug, position, dict(quiz_settings.get(stem, {})))
+            tables = data.get(kind.name, {})
+            settings = tables.get(stem, {}) if isinstance(tables, dict) else {}
+            activity = kind.read(self, path, text, slug, position, dict(settings))
             if activity is not None:
                 module.activities.append(activity)
-        self.check_unique([(a.slug, a.position) for a in module.activities], "lesson or quiz", folder)
+        self.check_unique([(a.slug, a.position) for a in module.activities], "activity", folder)
         return module
 
-    def lesson(self, path: str, text: str, slug: str, position: int) -> ActivitySpec | None:
+    def front_matter(self, path: str, text: str, keys) -> tuple[dict, str] | None:
+        """A '---' block of `key: value` lines at the top of a Markdown file, and the body after it.
+        Values map to (line number, text without surrounding quotes). None (problems noted) when the
+        block is missing or unclosed."""
         lines = text.split("\n")
         if not lines or lines[0].strip() != "---":
             self.problem(path, 1, "a lesson starts with a front-matter block between '---' lines")
@@ -319,66 +327,21 @@ class _Reader:
                 continue
             key, sep, value = line.partition(":")
             key, value = key.strip(), value.strip()
-            if not sep or key not in FRONT_MATTER_KEYS:
-                self.problem(
-                    path, number, f"expected 'key: value' with a key among {', '.join(FRONT_MATTER_KEYS)}"
-                )
+            if not sep or key not in keys:
+                self.problem(path, number, f"expected 'key: value' with a key among {', '.join(keys)}")
                 continue
             if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
                 value = value[1:-1]
             values[key] = (number, value)
-        if "title" not in values or not values["title"][1]:
-            self.problem(path, 1, "front matter needs a 'title'")
-            return None
-        minutes = 10
-        if "minutes" in values:
-            number, raw = values["minutes"]
-            if not raw.isdigit() or not 0 < int(raw) <= 1000:
-                self.problem(path, number, f"minutes '{raw}' must be a whole number from 1 to 1000")
-            else:
-                minutes = int(raw)
-        flags = {}
-        for key, default in (("optional", False), ("published", True)):
-            number, raw = values.get(key, (None, str(default).lower()))
-            if raw.lower() not in ("true", "false"):
-                self.problem(path, number, f"{key} '{raw}' must be true or false")
-            flags[key] = raw.lower() == "true"
-        body = "\n".join(lines[end + 1 :]).lstrip("\n")
-        return ActivitySpec(
-            kind="lesson",
-            slug=slug,
-            position=position,
-            title=values["title"][1],
-            body=body,
-            minutes=minutes,
-            **flags,
-        )
+        return values, "\n".join(lines[end + 1 :]).lstrip("\n")
 
-    def quiz(self, path: str, text: str, slug: str, position: int, settings: dict) -> ActivitySpec | None:
-        from lms.quizzes.gift import parse_gift
-        from lms.quizzes.settings import QuizSettings
-        from lms.quizzes.spec import QuestionFormatError
-
-        try:
-            questions = parse_gift(text)
-        except QuestionFormatError as error:
-            self.problem(path, error.line, error.message)
-            return None
-        title = str(settings.pop("title", slug.replace("-", " ").capitalize()))
-        unknown = set(settings) - set(QuizSettings.__dataclass_fields__)
-        for key in sorted(unknown):
-            self.problem(
-                posixpath.dirname(path) + "/module.toml", None, f"unknown quiz setting '{key}' for {slug}"
-            )
-        return ActivitySpec(
-            kind="quiz",
-            slug=slug,
-            position=position,
-            title=title,
-            body=text,
-            settings=settings,
-            questions=questions,
-        )
+    def flag(self, path: str, values: dict, key: str, default: bool) -> bool:
+        """A true/false front-matter value; a problem (and the default) for anything else."""
+        number, raw = values.get(key, (None, str(default).lower()))
+        if raw.lower() not in ("true", "false"):
+            self.problem(path, number, f"{key} '{raw}' must be true or false")
+            return default
+        return raw.lower() == "true"
 
     def check_unique(self, pairs, what: str, where: str = "course") -> None:
         for index in (0, 1):
@@ -389,14 +352,14 @@ class _Reader:
                     self.problem(where, None, f"two of its {what} files share the {label} '{pair[index]}'")
                 seen.add(pair[index])
 
-    def check_links(self, path: str, module_slugs, lesson_paths, files) -> None:
+    def check_links(self, path: str, module_slugs, linkable, files) -> None:
         text = self.text(path) or ""
         for line, url, kind in find_relative_links(text):
             target = resolve_package_path(path, url, module_slugs)
             if target is None:
                 self.problem(path, line, f"link {url} points outside the package")
             elif target.endswith(".md"):
-                if target[:-3] not in lesson_paths:
+                if target[:-3] not in linkable:
                     self.problem(path, line, f"link to missing lesson {url}")
             elif target not in files:
                 what = "image" if kind == "image" else "file"
@@ -467,6 +430,8 @@ def toml_table(values: dict) -> str:
 
 def package_files(spec: CourseSpec) -> dict[str, bytes]:
     """The files of a package, the inverse of parse_package (numbering normalised to 01, 02, ...)."""
+    from lms.activities import kind_of
+
     manifest = {
         "slug": spec.slug,
         "title": spec.title,
@@ -492,19 +457,12 @@ def package_files(spec: CourseSpec) -> dict[str, bytes]:
         folders[module.slug] = folder
         module_toml = toml_table({"title": module.title, "summary": module.summary or None})
         for index, activity in enumerate(module.activities, start=1):
+            kind = kind_of(activity)
             stem = f"{index:02d}-{activity.slug}"
-            if activity.kind == "lesson":
-                front = {"title": activity.title, "minutes": activity.minutes, "optional": activity.optional}
-                if not activity.published:
-                    front["published"] = False
-                header = "".join(
-                    f"{key}: {toml_value(v) if isinstance(v, bool) else v}\n" for key, v in front.items()
-                )
-                files[f"{folder}/{stem}.md"] = f"---\n{header}---\n\n{activity.body}".encode()
-            else:
-                files[f"{folder}/{stem}.gift"] = activity.body.encode()
-                settings = {"title": activity.title, **activity.settings}
-                module_toml += f"\n[quiz.{stem}]\n" + toml_table(settings)
+            text, settings = kind.write(activity)
+            files[f"{folder}/{stem}{kind.suffix}"] = text.encode()
+            if settings is not None:
+                module_toml += f"\n[{kind.name}.{stem}]\n" + toml_table(settings)
         files[f"{folder}/module.toml"] = module_toml.encode()
     for path, data in spec.files.items():
         head, _, rest = path.partition("/")

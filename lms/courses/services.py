@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import func, select
 
+from lms.activities import kind_of
 from lms.auth.models import User
 from lms.courses.models import Activity, Course, CourseFile, Enrolment, Module
 from lms.courses.package import ATTACHMENT_TYPES, link_target
@@ -61,12 +62,11 @@ def render_lesson(course_slug: str, module_slug: str, text: str):
 
 
 def rerender_course(course: Course) -> None:
-    """Render every lesson again (after the course's slug or a module's slug changed)."""
+    """Render every activity again (after the course's slug or a module's slug changed)."""
     course.summary_html = str(render_markdown(course.summary))
     for module in course.modules:
         for activity in module.activities:
-            if activity.kind == "lesson":
-                activity.body_html = str(render_lesson(course.slug, module.slug, activity.body))
+            activity.body_html = kind_of(activity).render(course.slug, module.slug, activity.body)
 
 
 # --- authoring ------------------------------------------------------------------------------------

@@ -2,13 +2,13 @@
 
 from sqlalchemy import select
 
+from lms.activities import kind_of
 from lms.auth.models import User
 from lms.courses.models import Activity, Course, Module
 from lms.courses.package import ActivitySpec, CourseSpec, ModuleSpec
-from lms.courses.services import put_file, render_lesson
+from lms.courses.services import put_file
 from lms.db import db
 from lms.markup import render_markdown
-from lms.quizzes.services import sync_quiz
 
 COURSE_FIELDS = (
     "title",
@@ -58,7 +58,7 @@ def import_course(spec: CourseSpec) -> tuple[Course, list[str]]:
     for activity in old_activities.values():
         by_slug.setdefault(activity.slug, []).append(activity)
 
-    modules, quizzes = [], []
+    modules, changed_activities = [], []
     for module_spec in spec.modules:
         module = old_modules.get(module_spec.slug) or Module(slug=module_spec.slug)
         _assign(module, "title", module_spec.title)
@@ -73,8 +73,8 @@ def import_course(spec: CourseSpec) -> tuple[Course, list[str]]:
             if activity is None:
                 activity = Activity(slug=activity_spec.slug)
             changed = _apply_activity(activity, activity_spec, spec.slug, module_spec.slug)
-            if activity.kind == "quiz" and (changed or activity.id is None):
-                quizzes.append((activity, activity_spec.questions))
+            if changed or activity.id is None:
+                changed_activities.append((activity, activity_spec))
             activities.append(activity)
         module.activities = activities
         modules.append(module)
@@ -84,8 +84,8 @@ def import_course(spec: CourseSpec) -> tuple[Course, list[str]]:
         put_file(course, path, data)
     course.files = [f for f in course.files if f.path in spec.files]
     db.session.flush()
-    for activity, questions in quizzes:
-        sync_quiz(activity, questions)
+    for activity, activity_spec in changed_activities:
+        kind_of(activity).imported(activity, activity_spec)
     return course, warnings
 
 
@@ -102,8 +102,7 @@ def _apply_activity(activity: Activity, spec: ActivitySpec, course_slug: str, mo
             setattr(activity, name, getattr(spec, name))
             changed = True
     _assign(activity, "position", spec.position)
-    if activity.kind == "lesson":
-        _assign(activity, "body_html", str(render_lesson(course_slug, module_slug, activity.body)))
+    _assign(activity, "body_html", kind_of(activity).render(course_slug, module_slug, activity.body))
     if changed and activity.id is not None:
         activity.version += 1
     return changed

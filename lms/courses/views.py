@@ -1,6 +1,8 @@
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
+from lms.activities import kind_of
+from lms.activities.base import MARK_DONE
 from lms.courses import bp
 from lms.courses.forms import CATEGORY_LABELS, CatalogueFilterForm, EnrolForm, UnenrolForm
 from lms.courses.models import CourseFile
@@ -13,7 +15,6 @@ from lms.i18n import _
 from lms.progress.forms import DoneForm
 from lms.progress.queries import course_progress
 from lms.progress.services import complete, touch
-from lms.quizzes.views import quiz_intro
 from lms.security import login_required, require
 
 
@@ -107,10 +108,11 @@ def activity(slug: str, module_slug: str, activity_slug: str):
     if current is None:
         abort(404)
     index = sequence.index(current)
+    kind = kind_of(current)
     trainee = enrolment is not None and enrolment.is_active
     if trainee:
         touch(enrolment)
-        if current.kind == "lesson" and course.completion_lessons == "viewed":
+        if kind.supports(MARK_DONE) and course.completion_lessons == "viewed":
             complete(current, current_user.id, "viewed")
         db.session.commit()
     row = course_progress(course, [current_user.id])[current_user.id] if trainee else None
@@ -124,9 +126,10 @@ def activity(slug: str, module_slug: str, activity_slug: str):
         position=index + 1,
         total=len(sequence),
         editor=editor,
-        quiz=quiz_intro(current) if current.kind == "quiz" else None,
+        kind=kind,
         progress=row,
         done_form=DoneForm(),
+        **kind.page_context(current),
     )
 
 

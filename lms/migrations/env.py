@@ -35,9 +35,30 @@ def run_migrations_online():
     options = current_app.extensions["migrate"].configure_args
     options.setdefault("process_revision_directives", skip_empty_autogenerate)
     with database.engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=database.metadata, **options)
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a table (copy, drop, rename). With foreign keys on, dropping the old
+            # table would run its ON DELETE CASCADE and delete the rows that refer to it (a trainee's
+            # completions when `activities` is rebuilt). The pragma only takes effect outside a
+            # transaction, so it goes straight to the driver; the keys are checked after the upgrade.
+            _driver_pragma(connection, "PRAGMA foreign_keys=OFF")
+        try:
+            context.configure(connection=connection, target_metadata=database.metadata, **options)
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"the upgrade left rows with broken foreign keys: {broken[:5]}")
+        finally:
+            if sqlite:
+                _driver_pragma(connection, "PRAGMA foreign_keys=ON")
+
+
+def _driver_pragma(connection, pragma: str) -> None:
+    cursor = connection.connection.dbapi_connection.cursor()
+    cursor.execute(pragma)
+    cursor.close()
 
 
 if context.is_offline_mode():

@@ -8,7 +8,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lms.auth.models import User
 from lms.db import UTCDateTime, db, utcnow
 
-SOURCES = ("marked", "viewed", "quiz", "override")
+# A completion's source: the trainee marked it done, or viewed it (when the course says that is enough),
+# or else the name of the kind whose own rule completed it (lms.activities).
+MARKED_SOURCES = ("marked", "viewed")
 
 
 class Completion(db.Model):
@@ -21,7 +23,7 @@ class Completion(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), index=True)
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    source: Mapped[str] = mapped_column(String(10), default="marked")
+    source: Mapped[str] = mapped_column(String(20), default="marked")
 
 
 class CourseCompletion(db.Model):
@@ -40,7 +42,7 @@ class CourseCompletion(db.Model):
 
 
 class GradeOverride(db.Model):
-    """A grade set by hand, with its reason: for one quiz, or (activity_id NULL) for the whole course."""
+    """A grade set by hand, with its reason: for one graded activity, or (activity_id NULL) for the course."""
 
     __tablename__ = "grade_overrides"
 

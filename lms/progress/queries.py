@@ -1,7 +1,8 @@
 """Progress reads: for one trainee across their courses, or for a whole course across its trainees.
 
-Both load everything in a fixed number of queries (completions, attempts, overrides, course
-completions) and hand the rows to one pure function, `summarise`, so the numbers always agree.
+Both load everything in a fixed number of queries (completions, overrides, course completions, and
+each graded kind's grades, asked of the kind) and hand the rows to one pure function, `summarise`, so
+the numbers always agree. Nothing here names a kind: lms.activities says which activities give grades.
 """
 
 from collections import defaultdict
@@ -11,6 +12,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from lms.activities import kind_of, with_feature
+from lms.activities.base import GRADE, UserFilter
 from lms.courses.models import Activity, Course, Enrolment
 from lms.db import db
 from lms.progress.models import Completion, CourseCompletion, GradeOverride
@@ -25,7 +28,7 @@ class Progress:
 
     user_id: int
     completed: dict[int, datetime] = field(default_factory=dict)  # activity id -> when
-    quiz_grades: dict[int, float | None] = field(default_factory=dict)  # quiz activity id -> grade
+    grades: dict[int, float | None] = field(default_factory=dict)  # graded activity id -> grade
     required_total: int = 0
     required_done: int = 0
     final_grade: float | None = None
@@ -44,41 +47,33 @@ class CourseShape:
 
     activities: list[Activity]
     required: list[Activity]
-    quiz_methods: dict[int, str]  # quiz activity id -> grading method
-    quiz_weights: dict[int, float]
+    graded: list[Activity]  # published activities whose kind gives a grade
+    weights: dict[int, float]  # graded activity id -> weight in the final grade
 
     @classmethod
     def of(cls, course: Course) -> "CourseShape":
-        from lms.quizzes.settings import QuizSettings
-
         activities = [a for a in course.activities() if a.published]
-        quizzes = {a.id: QuizSettings.from_dict(a.settings) for a in activities if a.kind == "quiz"}
+        graded = with_feature(activities, GRADE)
         return cls(
             activities=activities,
             required=[a for a in activities if a.counts_for_completion],
-            quiz_methods={qid: settings.grading for qid, settings in quizzes.items()},
-            quiz_weights={qid: settings.weight for qid, settings in quizzes.items()},
+            graded=graded,
+            weights={a.id: kind_of(a).weight(a) for a in graded},
         )
 
 
 def summarise(
-    shape: CourseShape, user_id: int, completions, attempts, overrides, course_completion
+    shape: CourseShape, user_id: int, completions, grades, overrides, course_completion
 ) -> Progress:
-    """One trainee's progress from their rows (objects or column rows with the same names)."""
-    from lms.quizzes.services import grade_by_method
-
+    """One trainee's progress from their rows (objects or column rows with the same names) and their
+    grades by activity id, as the kinds worked them out."""
     row = Progress(user_id=user_id, completed={c.activity_id: c.completed_at for c in completions})
-    by_quiz = defaultdict(list)
-    for attempt in attempts:
-        by_quiz[attempt.activity_id].append(attempt)
     manual = {o.activity_id: o.grade for o in overrides}
-    for quiz_id, method in shape.quiz_methods.items():
-        row.quiz_grades[quiz_id] = (
-            manual[quiz_id] if quiz_id in manual else grade_by_method(by_quiz[quiz_id], method)
-        )
+    for activity in shape.graded:
+        row.grades[activity.id] = manual[activity.id] if activity.id in manual else grades.get(activity.id)
     row.required_total = len(shape.required)
     row.required_done = sum(1 for a in shape.required if a.id in row.completed)
-    row.final_grade = manual[None] if None in manual else final_grade(row.quiz_grades, shape.quiz_weights)
+    row.final_grade = manual[None] if None in manual else final_grade(row.grades, shape.weights)
     row.completed_at = course_completion.completed_at if course_completion else None
     row.next_activity = next(
         (a for a in shape.activities if a.id not in row.completed and not a.optional), None
@@ -86,10 +81,21 @@ def summarise(
     return row
 
 
-def _course_rows(course: Course, user_ids: list[int]):
-    """Only the columns progress needs: a thousand trainees' rows load as tuples, not ORM objects."""
-    from lms.quizzes.models import Attempt
+def kind_grades(activities: list[Activity], users: UserFilter) -> dict[int, dict[int, float | None]]:
+    """user id -> activity id -> grade, asking each kind once for its activities (one query or so a
+    kind, whatever the number of trainees)."""
+    by_kind = defaultdict(list)
+    for activity in activities:
+        by_kind[activity.kind].append(activity)
+    result: dict[int, dict[int, float | None]] = defaultdict(dict)
+    for name, of_kind in by_kind.items():
+        for user_id, grades in kind_of(name).grades(of_kind, users).items():
+            result[user_id].update(grades)
+    return result
 
+
+def _course_rows(course: Course, shape: CourseShape, user_ids: list[int]):
+    """Only the columns progress needs: a thousand trainees' rows load as tuples, not ORM objects."""
     activity_ids = [a.id for a in course.activities()]
     if len(user_ids) > MANY:
         enrolled = select(Enrolment.user_id).where(Enrolment.course_id == course.id)
@@ -101,11 +107,7 @@ def _course_rows(course: Course, user_ids: list[int]):
             Completion.activity_id.in_(activity_ids), users(Completion.user_id)
         )
     ).all()
-    attempts = db.session.execute(
-        select(Attempt.user_id, Attempt.activity_id, Attempt.number, Attempt.state, Attempt.score).where(
-            Attempt.activity_id.in_(activity_ids), Attempt.state == "finished", users(Attempt.user_id)
-        )
-    ).all()
+    grades = kind_grades(shape.graded, users)
     overrides = db.session.execute(
         select(GradeOverride.user_id, GradeOverride.activity_id, GradeOverride.grade).where(
             GradeOverride.course_id == course.id, users(GradeOverride.user_id)
@@ -116,28 +118,29 @@ def _course_rows(course: Course, user_ids: list[int]):
             CourseCompletion.course_id == course.id, users(CourseCompletion.user_id)
         )
     ).all()
-    return completions, attempts, overrides, done
+    return completions, grades, overrides, done
 
 
 def course_progress(
     course: Course, user_ids: list[int], enrolments: list[Enrolment] = ()
 ) -> dict[int, Progress]:
-    """Progress of the given trainees in one course, in four queries whatever their number."""
-    completions, attempts, overrides, done = _course_rows(course, user_ids)
-    grouped = {name: defaultdict(list) for name in ("completions", "attempts", "overrides")}
-    for name, rows in (("completions", completions), ("attempts", attempts), ("overrides", overrides)):
+    """Progress of the given trainees in one course, in three queries and one a graded kind, whatever
+    their number."""
+    shape = CourseShape.of(course)
+    completions, grades, overrides, done = _course_rows(course, shape, user_ids)
+    grouped = {name: defaultdict(list) for name in ("completions", "overrides")}
+    for name, rows in (("completions", completions), ("overrides", overrides)):
         for row in rows:
             grouped[name][row.user_id].append(row)
     finished = {c.user_id: c for c in done}
     last_access = {e.user_id: e.last_access_at for e in enrolments}
-    shape = CourseShape.of(course)
     result = {}
     for user_id in user_ids:
         row = summarise(
             shape,
             user_id,
             grouped["completions"][user_id],
-            grouped["attempts"][user_id],
+            grades.get(user_id, {}),
             grouped["overrides"][user_id],
             finished.get(user_id),
         )
@@ -148,8 +151,6 @@ def course_progress(
 
 def my_progress(user, enrolments: list[Enrolment]) -> dict[int, Progress]:
     """A trainee's progress in each of their courses (course id -> Progress), in a fixed number of queries."""
-    from lms.quizzes.models import Attempt
-
     if not enrolments:
         return {}
     courses = {
@@ -158,15 +159,13 @@ def my_progress(user, enrolments: list[Enrolment]) -> dict[int, Progress]:
             Course.with_outline().where(Course.id.in_([e.course_id for e in enrolments]))
         )
     }
+    shapes = {course_id: CourseShape.of(course) for course_id, course in courses.items()}
     completions = defaultdict(list)
     activity_course = {a.id: course.id for course in courses.values() for a in course.activities()}
     for completion in db.session.scalars(select(Completion).where(Completion.user_id == user.id)):
         completions[activity_course.get(completion.activity_id)].append(completion)
-    attempts = defaultdict(list)
-    for attempt in db.session.scalars(
-        select(Attempt).where(Attempt.user_id == user.id, Attempt.state == "finished")
-    ):
-        attempts[activity_course.get(attempt.activity_id)].append(attempt)
+    graded = [activity for shape in shapes.values() for activity in shape.graded]
+    grades = kind_grades(graded, lambda column: column == user.id).get(user.id, {})
     overrides = defaultdict(list)
     for override in db.session.scalars(select(GradeOverride).where(GradeOverride.user_id == user.id)):
         overrides[override.course_id].append(override)
@@ -176,10 +175,10 @@ def my_progress(user, enrolments: list[Enrolment]) -> dict[int, Progress]:
     }
     return {
         course_id: summarise(
-            CourseShape.of(course),
+            shapes[course_id],
             user.id,
             completions[course_id],
-            attempts[course_id],
+            grades,
             overrides[course_id],
             done.get(course_id),
         )

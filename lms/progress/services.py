@@ -1,7 +1,8 @@
 """Completion of activities and courses, and the final grade; the one place that decides them.
 
-Services flush, never commit. Other features report events here (a lesson marked done, a quiz
-finished); a course's completion is evaluated again after each and stored once reached.
+Services flush, never commit. Activity kinds report through lms.activities.signals.activity_changed
+(an attempt finished, work graded) and never import progress; a course's completion is evaluated
+again after each event and stored once reached.
 """
 
 from collections.abc import Callable
@@ -9,9 +10,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from lms.activities import kind_of
+from lms.activities.base import GRADE, OWN_COMPLETION
+from lms.activities.signals import activity_changed
 from lms.courses.models import Activity, Course, Enrolment
 from lms.db import db, utcnow
-from lms.progress.models import Completion, CourseCompletion, GradeOverride
+from lms.progress.models import MARKED_SOURCES, Completion, CourseCompletion, GradeOverride
 
 # Attendance plugs in here (the e-classroom feature registers a function): percent present, or None.
 ATTENDANCE_PROVIDERS: list[Callable[[Course, int], float | None]] = []
@@ -38,38 +42,38 @@ def complete(activity: Activity, user_id: int, source: str) -> Completion:
 
 
 def uncomplete(activity: Activity, user_id: int) -> None:
-    """A trainee takes back 'done' on a lesson; quiz completions are not theirs to take back."""
+    """A trainee takes back 'done' they marked; what a kind's own rule completed is not theirs to take
+    back."""
     completion = db.session.scalar(
         select(Completion).where(Completion.user_id == user_id, Completion.activity_id == activity.id)
     )
-    if completion is not None and completion.source in ("marked", "viewed"):
+    if completion is not None and completion.source in MARKED_SOURCES:
         db.session.delete(completion)
 
 
-def quiz_finished(activity: Activity, user_id: int) -> None:
-    """After an attempt is graded: complete the quiz when its rule (passed, or attempted) is met."""
-    from lms.quizzes.models import Attempt
-    from lms.quizzes.services import quiz_grade
-    from lms.quizzes.settings import QuizSettings
-
-    settings = QuizSettings.from_dict(activity.settings)
-    attempts = list(db.session.scalars(Attempt.of(activity.id, user_id)))
-    finished = [a for a in attempts if not a.in_progress]
-    manual = _override(activity.module.course_id, user_id, activity.id)
-    grade = manual.grade if manual is not None else quiz_grade(activity, attempts)
-    met = (
-        bool(finished)
-        if settings.completion == "attempted"
-        else grade is not None and grade >= settings.pass_mark
-    )
-    if met:
-        complete(activity, user_id, "quiz")
+def reassess(activity: Activity, user_id: int) -> None:
+    """After a trainee's work in an activity changed (the kind said so through activity_changed):
+    complete it when its kind's rule is met, with a grade set by hand taking the kind's place."""
+    kind = kind_of(activity)
+    grade = None
+    if kind.supports(GRADE):
+        manual = _override(activity.module.course_id, user_id, activity.id)
+        grade = manual.grade if manual is not None else kind.grade(activity, user_id)
+    if kind.supports(OWN_COMPLETION) and kind.is_complete(activity, user_id, grade):
+        complete(activity, user_id, kind.name)
     else:
         evaluate_course(activity.module.course, user_id)
 
 
+def _on_activity_changed(activity: Activity, user_id: int, **_) -> None:
+    reassess(activity, user_id)
+
+
+activity_changed.connect(_on_activity_changed, weak=False)
+
+
 def _override(course_id: int, user_id: int, activity_id: int | None) -> GradeOverride | None:
-    """The trainee's grade set by hand for one quiz, or (activity_id None) for the whole course."""
+    """The trainee's grade set by hand for one activity, or (activity_id None) for the whole course."""
     return db.session.scalar(
         select(GradeOverride).where(
             GradeOverride.course_id == course_id,
@@ -81,13 +85,14 @@ def _override(course_id: int, user_id: int, activity_id: int | None) -> GradeOve
     )
 
 
-def final_grade(quiz_grades: dict[int, float | None], weights: dict[int, float]) -> float | None:
-    """The course's final grade: the quizzes' grades by their weights; a quiz not taken counts 0."""
+def final_grade(grades: dict[int, float | None], weights: dict[int, float]) -> float | None:
+    """The course's final grade: the graded activities' grades by their weights; one without a grade
+    counts 0."""
     total = sum(weights.values())
-    if not weights or not total or all(quiz_grades.get(quiz_id) is None for quiz_id in weights):
+    if not weights or not total or all(grades.get(activity_id) is None for activity_id in weights):
         return None
     return round(
-        sum(weight * (quiz_grades.get(quiz_id) or 0.0) for quiz_id, weight in weights.items()) / total, 2
+        sum(weight * (grades.get(activity_id) or 0.0) for activity_id, weight in weights.items()) / total, 2
     )
 
 
@@ -164,7 +169,7 @@ def override_grade(
         reason=reason,
     )
     if activity is not None:
-        quiz_finished(activity, user_id)
+        reassess(activity, user_id)
     else:
         evaluate_course(course, user_id)
 

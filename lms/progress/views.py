@@ -8,6 +8,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from lms.activities import kind_of, with_feature
+from lms.activities.base import GRADE, MARK_DONE
 from lms.charts import bar_chart, funnel_chart
 from lms.courses.models import Activity, Course, Module
 from lms.courses.queries import get_enrolment
@@ -24,7 +26,8 @@ from lms.security import editable_course, login_required, require
 @bp.route("/activities/<int:activity_id>/done", methods=["POST"])
 @login_required
 def mark_done(activity_id: int):
-    """A trainee marks a lesson done (or not done). Only for a lesson of a course they are enrolled in."""
+    """A trainee marks an activity done (or not done): one whose kind lets them, in a course they are
+    enrolled in."""
     activity = db.session.scalar(
         select(Activity)
         .where(Activity.id == activity_id)
@@ -36,7 +39,7 @@ def mark_done(activity_id: int):
     enrolment = get_enrolment(course, current_user)
     require(enrolment is not None and enrolment.is_active and course.published and activity.published)
     form = DoneForm()
-    if activity.kind != "lesson" or not form.validate_on_submit():
+    if not kind_of(activity).supports(MARK_DONE) or not form.validate_on_submit():
         abort(400)
     if form.done.data == "1":
         progress.complete(activity, current_user.id, "marked")
@@ -156,9 +159,9 @@ def course_matrix(slug: str):
 
 def _export_rows(course: Course, enrolments, rows, with_activities: bool):
     activities = [a for a in course.activities() if a.published]
-    quizzes = [a for a in activities if a.kind == "quiz"]
+    graded = {a.id for a in with_feature(activities, GRADE)}
     header = [_("Name"), _("E-mail"), _("Organisation"), _("Country")]
-    columns = activities if with_activities else quizzes
+    columns = activities if with_activities else [a for a in activities if a.id in graded]
     header += [a.title for a in columns]
     header += [_("Progress (%)"), _("Final grade"), _("Completed on"), _("Last access")]
     yield header
@@ -167,8 +170,8 @@ def _export_rows(course: Course, enrolments, rows, with_activities: bool):
         user, row = enrolment.user, rows[enrolment.user_id]
         cells = [user.name, user.email, user.organisation or "", user.country or ""]
         for activity in columns:
-            if activity.kind == "quiz":
-                grade = row.quiz_grades.get(activity.id)
+            if activity.id in graded:
+                grade = row.grades.get(activity.id)
                 cells.append("" if grade is None else round(grade, 1))
             else:
                 cells.append(done if activity.id in row.completed else "")
@@ -200,10 +203,10 @@ def gradebook(slug: str):
     form = OverrideForm()
     if form.validate_on_submit():
         enrolled = {e.user_id for e in matrix(course)[0]}
-        quizzes = {a.id: a for a in course.activities() if a.kind == "quiz"}
+        graded = {a.id: a for a in with_feature(course.activities(), GRADE)}
         try:
             user_id = int(form.user_id.data)
-            activity = quizzes[int(form.activity_id.data)] if form.activity_id.data else None
+            activity = graded[int(form.activity_id.data)] if form.activity_id.data else None
         except (KeyError, ValueError):
             abort(400)
         if user_id not in enrolled:
@@ -215,7 +218,7 @@ def gradebook(slug: str):
         flash(_("Grade overridden; the reason is in the audit log."), "success")
         return redirect(url_for("progress.gradebook", slug=slug))
     enrolments, rows = _matrix_rows(course, MatrixFilterForm(formdata=None))
-    quizzes = [a for a in course.activities() if a.published and a.kind == "quiz"]
+    graded = with_feature([a for a in course.activities() if a.published], GRADE)
     return render_template(
-        "progress/gradebook.html", course=course, enrolments=enrolments, rows=rows, quizzes=quizzes, form=form
+        "progress/gradebook.html", course=course, enrolments=enrolments, rows=rows, graded=graded, form=form
     ), 400 if form.is_submitted() else 200

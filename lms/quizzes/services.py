@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
+from lms.activities.signals import notify_changed
 from lms.courses.models import Activity, Course
 from lms.db import db, utcnow
 from lms.quizzes.kinds import kind_of
@@ -263,9 +264,7 @@ def finish_attempt(attempt: Attempt, now: datetime | None = None, by_deadline: b
 
 
 def _report_progress(attempt: Attempt) -> None:
-    from lms.progress.services import quiz_finished
-
-    quiz_finished(attempt.activity, attempt.user_id)
+    notify_changed(attempt.activity, attempt.user_id)
 
 
 def grade_attempt(attempt: Attempt, keep_manual: bool = True) -> None:
@@ -321,12 +320,10 @@ def regrade(activity: Activity) -> int:
             .options(selectinload(Attempt.responses))
         )
     )
-    from lms.progress.services import quiz_finished
-
     for attempt in attempts:
         grade_attempt(attempt)
     for user_id in {attempt.user_id for attempt in attempts}:
-        quiz_finished(activity, user_id)
+        notify_changed(activity, user_id)
     return len(attempts)
 
 

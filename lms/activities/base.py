@@ -1,0 +1,85 @@
+"""The interface every activity kind implements (Moodle's `MODNAME_supports(FEATURE_...)` idea).
+
+A kind is one class with class attributes saying what it is and what it supports, and methods the
+shared code calls: course packages (read, write), rendering at save time, the trainee's page,
+completion and grades. The shared code never names a kind; it asks `kind.supports(FEATURE)`.
+Defaults here are those of a kind that supports nothing, so a kind overrides only what it has.
+"""
+
+from collections.abc import Callable
+
+# Features a kind may support (`ActivityKind.features`).
+MARK_DONE = "mark-done"  # the trainee marks it done, or it is done when viewed if the course says so
+DURATION = "duration"  # it has a reading time in minutes, shown on the course page
+GRADE = "grade"  # it has a grade in percent, with a weight, for the gradebook and the final grade
+OWN_COMPLETION = "own-completion"  # the kind decides when it is complete (`is_complete`)
+LINK_TARGET = "link-target"  # other lessons may link to its package file (`../02-reach/01-x.md`)
+
+# Restricts a query to some trainees: given a user-id column, returns the WHERE clause.
+UserFilter = Callable[[object], object]
+
+
+class ActivityKind:
+    name: str = ""  # stored in activities.kind; lower-case letters and '_'
+    label = ""  # what the kind is called on pages (a lazy translation)
+    icon = "▤"  # shown before the activity's title in the course outline
+    suffix = ""  # its file in a course package: NN-slug<suffix>, e.g. ".gift"
+    features: frozenset[str] = frozenset()
+    page_template = ""  # the trainee's view of it, included in courses/activity.html
+    edit_endpoint = ""  # where a trainer edits it; called with slug= and activity_id=
+
+    def __repr__(self) -> str:
+        return f"<ActivityKind {self.name}>"
+
+    def supports(self, feature: str) -> bool:
+        return feature in self.features
+
+    # --- course packages ---------------------------------------------------------------------------
+
+    def read(self, reader, path: str, text: str, slug: str, position: int, settings: dict):
+        """Parse the package file into an ActivitySpec, or report problems with reader.problem() and
+        return None. `settings` is the file's table in module.toml, `[<kind name>.<NN-slug>]`."""
+        raise NotImplementedError
+
+    def write(self, spec) -> tuple[str, dict | None]:
+        """The package file's text for an ActivitySpec, and its module.toml table (or None)."""
+        raise NotImplementedError
+
+    def render(self, course_slug: str, module_slug: str, body: str) -> str:
+        """HTML of the body, cached in activities.body_html when saved; never rendered per request."""
+        return ""
+
+    def imported(self, activity, spec) -> None:
+        """After a package import created or changed the activity (it has an id): store what else the
+        kind keeps (a quiz's questions)."""
+
+    # --- pages -------------------------------------------------------------------------------------
+
+    def edit_url(self, activity) -> str:
+        from flask import url_for
+
+        return url_for(self.edit_endpoint, slug=activity.module.course.slug, activity_id=activity.id)
+
+    def page_context(self, activity) -> dict:
+        """Template variables page_template needs for the current user (called for their page only)."""
+        return {}
+
+    # --- completion and grades ---------------------------------------------------------------------
+
+    def is_complete(self, activity, user_id: int, grade: float | None) -> bool:
+        """With OWN_COMPLETION: whether the trainee has completed it, given their grade (an override
+        set by hand when there is one)."""
+        return False
+
+    def weight(self, activity) -> float:
+        """With GRADE: its weight in the course's final grade."""
+        return 1.0
+
+    def grade(self, activity, user_id: int) -> float | None:
+        """With GRADE: one trainee's grade in percent, None when there is none yet."""
+        return None
+
+    def grades(self, activities: list, users: UserFilter) -> dict[int, dict[int, float | None]]:
+        """With GRADE: user id -> activity id -> grade for these activities (all of this kind), in a
+        fixed number of queries whatever the number of trainees and activities."""
+        return {}

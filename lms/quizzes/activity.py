@@ -1,0 +1,100 @@
+"""The quiz kind: questions in GIFT, attempts graded by the server, a grade with a weight."""
+
+import posixpath
+
+from sqlalchemy import select
+
+from lms.activities.base import GRADE, OWN_COMPLETION, ActivityKind
+from lms.courses.package import ActivitySpec
+from lms.db import db
+from lms.i18n import _l
+from lms.quizzes.gift import parse_gift
+from lms.quizzes.models import Attempt
+from lms.quizzes.queries import attempts_of
+from lms.quizzes.services import grade_by_method, quiz_grade, sync_quiz
+from lms.quizzes.settings import QuizSettings
+from lms.quizzes.spec import QuestionFormatError
+
+
+class QuizKind(ActivityKind):
+    name = "quiz"
+    label = _l("Quiz")
+    icon = "✎"
+    suffix = ".gift"
+    features = frozenset({GRADE, OWN_COMPLETION})
+    page_template = "quizzes/_page.html"
+    edit_endpoint = "quizzes.edit"
+
+    def read(self, reader, path, text, slug, position, settings):
+
+        try:
+            questions = parse_gift(text)
+        except QuestionFormatError as error:
+            reader.problem(path, error.line, error.message)
+            return None
+        title = str(settings.pop("title", slug.replace("-", " ").capitalize()))
+        for key in sorted(set(settings) - set(QuizSettings.__dataclass_fields__)):
+            reader.problem(
+                posixpath.dirname(path) + "/module.toml", None, f"unknown quiz setting '{key}' for {slug}"
+            )
+        return ActivitySpec(
+            kind=self.name,
+            slug=slug,
+            position=position,
+            title=title,
+            body=text,
+            settings=settings,
+            parsed=questions,
+        )
+
+    def write(self, spec):
+        return spec.body, {"title": spec.title, **spec.settings}
+
+    def imported(self, activity, spec):
+
+        sync_quiz(activity, spec.parsed)
+
+    def edit_url(self, activity):
+        from flask import url_for
+
+        return url_for(self.edit_endpoint, activity_id=activity.id)
+
+    def page_context(self, activity):
+        from lms.quizzes.views import quiz_intro
+
+        return {"quiz": quiz_intro(activity)}
+
+    def is_complete(self, activity, user_id, grade):
+
+        settings = QuizSettings.from_dict(activity.settings)
+        if settings.completion == "attempted":
+            finished = select(Attempt.id).where(
+                Attempt.activity_id == activity.id, Attempt.user_id == user_id, Attempt.state == "finished"
+            )
+            return db.session.scalar(finished.limit(1)) is not None
+        return grade is not None and grade >= settings.pass_mark
+
+    def weight(self, activity):
+
+        return QuizSettings.from_dict(activity.settings).weight
+
+    def grade(self, activity, user_id):
+
+        return quiz_grade(activity, attempts_of(activity.id, user_id))
+
+    def grades(self, activities, users):
+
+        by_id = {activity.id: activity for activity in activities}
+        rows = db.session.execute(
+            select(Attempt.user_id, Attempt.activity_id, Attempt.number, Attempt.state, Attempt.score).where(
+                Attempt.activity_id.in_(list(by_id)), Attempt.state == "finished", users(Attempt.user_id)
+            )
+        ).all()
+        grouped: dict[tuple[int, int], list] = {}
+        for row in rows:
+            grouped.setdefault((row.user_id, row.activity_id), []).append(row)
+        result: dict[int, dict[int, float | None]] = {}
+        for (user_id, activity_id), attempts in grouped.items():
+            method = QuizSettings.from_dict(by_id[activity_id].settings).grading
+            result.setdefault(user_id, {})[activity_id] = grade_by_method(attempts, method)
+        return result
