@@ -64,6 +64,7 @@ FEATURES = (
     "courses",
     "authoring",
     "quizzes",
+    "assignments",
     "progress",
     "certificates",
     "classroom",

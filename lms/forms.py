@@ -1,7 +1,21 @@
-"""Forms that every feature shares."""
+"""Forms and validators that every feature shares."""
+
+from datetime import datetime
 
 from flask_wtf import FlaskForm
+from wtforms.validators import ValidationError
+
+from lms.i18n import _l
 
 
 class ActionForm(FlaskForm):
     """A bare POST that carries only its CSRF token: start, submit, remove, regrade."""
+
+
+def iso_datetime(form, field):
+    """A date and time written in ISO 8601 (with its time zone), as quiz and assignment dates are."""
+    if field.data:
+        try:
+            datetime.fromisoformat(field.data)
+        except ValueError:
+            raise ValidationError(_l("Write a date and time like 2027-03-01T09:00+02:00.")) from None

@@ -1,6 +1,7 @@
 """Imports every feature's models so that Alembic and create_all see the whole schema."""
 
 from lms.admin.models import AuditEntry, SiteSetting
+from lms.assignments.models import Extension, Submission, SubmissionFile
 from lms.auth.models import User
 from lms.certificates.models import Certificate, ExportJob
 from lms.classroom.models import AttendanceRecord, ClassSession, Cohort, CohortMember, Programme
@@ -10,6 +11,9 @@ from lms.quizzes.models import Attempt, Question, QuestionCategory, QuizSlot, Re
 
 __all__ = [
     "Activity",
+    "Extension",
+    "Submission",
+    "SubmissionFile",
     "AttendanceRecord",
     "ClassSession",
     "Cohort",

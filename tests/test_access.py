@@ -97,6 +97,15 @@ MATRIX = {
     "classroom.cohort": ("/classroom/cohorts/{cohort_id}", LOGIN, 403, 403, 200),
     "classroom.remove_member": ("/classroom/cohorts/{cohort_id}/members/1/remove", 405, 405, 405, 405),
     "classroom.attendance": ("/classroom/sessions/{session_id}/attendance", LOGIN, 403, 403, 200),
+    "assignments.work": ("/assignments/{assignment_id}/work", 405, 405, 405, 405),
+    "assignments.file": ("/assignments/files/{assignment_file_id}", LOGIN, 403, 403, 200),
+    "assignments.new": ("/assignments/new/{module_id}", 405, 405, 405, 405),
+    "assignments.edit": ("/assignments/{assignment_id}/edit", LOGIN, 403, 403, 200),
+    "assignments.grading": ("/assignments/{assignment_id}/grading", LOGIN, 403, 403, 200),
+    "assignments.grade": ("/assignments/{assignment_id}/grade/{user_id}", LOGIN, 403, 403, 200),
+    "assignments.extension": ("/assignments/{assignment_id}/extension/{user_id}", 405, 405, 405, 405),
+    "assignments.release": ("/assignments/{assignment_id}/release", 405, 405, 405, 405),
+    "assignments.download_all": ("/assignments/{assignment_id}/submissions.zip", LOGIN, 403, 403, 200),
     "classroom.screen": ("/classroom/sessions/{session_id}/screen", LOGIN, 403, 403, 200),
     "classroom.check_in": ("/classroom/check-in", LOGIN, 200, 200, 200),
     "classroom.calendar": ("/classroom/calendar/not-a-token.ics", 404, 404, 404, 404),
@@ -115,6 +124,7 @@ def test_every_route_has_a_row_in_the_matrix(app):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_access_matrix(client, create_user, create_course, role):
+    from lms.assignments.services import Upload, add_assignment, save_work
     from lms.certificates.models import ExportJob
     from lms.certificates.services import issue
     from lms.classroom.models import ClassSession, Cohort, Programme
@@ -153,6 +163,11 @@ def test_access_matrix(client, create_user, create_course, role):
     names |= {"programme_id": cohort.programme_id, "cohort_id": cohort.id, "session_id": session.id}
     names |= {"code": certificate.code, "certificate_id": certificate.id, "job_id": job.id}
     names |= {"quiz_id": quiz.id, "attempt_id": attempt.id, "question_id": attempt.question_ids()[0]}
+    assignment = add_assignment(module, "Plan", course.trainers[0])
+    assignment.settings, assignment.published = {"max_files": 1}, True
+    work = save_work(assignment, target.id, "My plan", [Upload("plan.pdf", b"%PDF-1.4 plan")], set(), True)
+    db.session.commit()
+    names |= {"assignment_id": assignment.id, "assignment_file_id": work.files[0].id}
     if role != "anonymous":
         assert login(client, create_user(role).email).status_code == 302
     failures = []

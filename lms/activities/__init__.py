@@ -13,6 +13,7 @@ from lms.activities.base import ActivityKind
 KINDS = (
     "lms.courses.lesson:LessonKind",
     "lms.quizzes.activity:QuizKind",
+    "lms.assignments.activity:AssignmentKind",
 )
 NAME_RE = re.compile(r"^[a-z][a-z_]{0,19}$")  # fits activities.kind, String(20)
 

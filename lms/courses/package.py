@@ -308,10 +308,11 @@ class _Reader:
         self.check_unique([(a.slug, a.position) for a in module.activities], "activity", folder)
         return module
 
-    def front_matter(self, path: str, text: str, keys) -> tuple[dict, str] | None:
+    def front_matter(self, path: str, text: str, keys, repeated=()) -> tuple[dict, str] | None:
         """A '---' block of `key: value` lines at the top of a Markdown file, and the body after it.
-        Values map to (line number, text without surrounding quotes). None (problems noted) when the
-        block is missing or unclosed."""
+        Values map to (line number, text without surrounding quotes); a key in `repeated` may appear on
+        several lines and maps to a list of them. None (problems noted) when the block is missing or
+        unclosed."""
         lines = text.split("\n")
         if not lines or lines[0].strip() != "---":
             self.problem(path, 1, "a lesson starts with a front-matter block between '---' lines")
@@ -327,12 +328,16 @@ class _Reader:
                 continue
             key, sep, value = line.partition(":")
             key, value = key.strip(), value.strip()
-            if not sep or key not in keys:
-                self.problem(path, number, f"expected 'key: value' with a key among {', '.join(keys)}")
+            if not sep or (key not in keys and key not in repeated):
+                allowed = ", ".join((*keys, *repeated))
+                self.problem(path, number, f"expected 'key: value' with a key among {allowed}")
                 continue
             if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
                 value = value[1:-1]
-            values[key] = (number, value)
+            if key in repeated:
+                values.setdefault(key, []).append((number, value))
+            else:
+                values[key] = (number, value)
         return values, "\n".join(lines[end + 1 :]).lstrip("\n")
 
     def flag(self, path: str, values: dict, key: str, default: bool) -> bool:

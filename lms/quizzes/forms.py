@@ -9,10 +9,10 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from lms.choices import options
-from lms.forms import ActionForm  # noqa: F401 (the quiz views import it from here)
+from lms.forms import ActionForm, iso_datetime  # noqa: F401 (the quiz views import ActionForm from here)
 from lms.i18n import _l
 
 REVIEW_CHOICES = [
@@ -20,16 +20,6 @@ REVIEW_CHOICES = [
     ("after_close", _l("After the quiz closes")),
     ("never", _l("Never")),
 ]
-
-
-def _iso_datetime(form, field):
-    from datetime import datetime
-
-    if field.data:
-        try:
-            datetime.fromisoformat(field.data)
-        except ValueError:
-            raise ValidationError(_l("Write a date and time like 2027-03-01T09:00+02:00.")) from None
 
 
 class QuizSettingsForm(FlaskForm):
@@ -52,8 +42,8 @@ class QuizSettingsForm(FlaskForm):
             ]
         ),
     )
-    opens = StringField(_l("Opens (date and time, empty = always)"), validators=[Optional(), _iso_datetime])
-    closes = StringField(_l("Closes (date and time, empty = never)"), validators=[Optional(), _iso_datetime])
+    opens = StringField(_l("Opens (date and time, empty = always)"), validators=[Optional(), iso_datetime])
+    closes = StringField(_l("Closes (date and time, empty = never)"), validators=[Optional(), iso_datetime])
     shuffle_questions = BooleanField(_l("Shuffle the questions"))
     shuffle_answers = BooleanField(_l("Shuffle the answers within questions"))
     per_page = IntegerField(
