@@ -83,11 +83,10 @@ class QuizKind(ActivityKind):
         return quiz_grade(activity, attempts_of(activity.id, user_id))
 
     def grades(self, activities, users):
-
-        by_id = {activity.id: activity for activity in activities}
+        methods = {activity.id: QuizSettings.from_dict(activity.settings).grading for activity in activities}
         rows = db.session.execute(
             select(Attempt.user_id, Attempt.activity_id, Attempt.number, Attempt.state, Attempt.score).where(
-                Attempt.activity_id.in_(list(by_id)), Attempt.state == "finished", users(Attempt.user_id)
+                Attempt.activity_id.in_(list(methods)), Attempt.state == "finished", users(Attempt.user_id)
             )
         ).all()
         grouped: dict[tuple[int, int], list] = {}
@@ -95,6 +94,5 @@ class QuizKind(ActivityKind):
             grouped.setdefault((row.user_id, row.activity_id), []).append(row)
         result: dict[int, dict[int, float | None]] = {}
         for (user_id, activity_id), attempts in grouped.items():
-            method = QuizSettings.from_dict(by_id[activity_id].settings).grading
-            result.setdefault(user_id, {})[activity_id] = grade_by_method(attempts, method)
+            result.setdefault(user_id, {})[activity_id] = grade_by_method(attempts, methods[activity_id])
         return result
