@@ -196,3 +196,43 @@ def test_the_attempt_page_says_how_an_ambiguous_number_was_read(client, numerica
     assert db.session.get(Attempt, attempt_id).score == 100.0
     review = client.get(f"/quizzes/attempts/{attempt_id}/review").get_data(as_text=True)
     assert "Διαβάστηκε ως 2.300 EUR." in review  # the unit as the question declares it
+
+
+LOCAL_UNITS = {
+    "EUR": ["EUR", "€", "ευρώ", "евра", "евро", "evra"],
+    "%": ["%", "τοις εκατό", "проценти"],
+    "hours": ["hours", "ώρες", "часа", "sati"],
+    "days": ["days", "ημέρες", "дена", "dana"],
+}
+
+
+def _bundled_numerical_questions():
+    from pathlib import Path
+
+    from lms.quizzes.gift import parse_gift
+
+    for path in sorted(Path(__file__).parent.parent.joinpath("courses").glob("*/*/*.gift")):
+        for question in parse_gift(path.read_text(encoding="utf-8")):
+            if question.kind == "numerical":
+                yield pytest.param(question, id=f"{path.parent.parent.name}:{question.name}")
+
+
+@pytest.mark.parametrize("spec", list(_bundled_numerical_questions()))
+def test_bundled_numerical_questions_take_every_reasonable_spelling(spec):
+    from lms.quizzes.numbers import show_number
+
+    question = Question(id=1)
+    question.update_from(spec)
+    right = [a.value for a in spec.answers if a.fraction == 1.0]
+    assert right, "every numerical question has a right answer"
+    units = LOCAL_UNITS.get(spec.units[0].name, [spec.units[0].name]) if spec.units else []
+    for locale in ["en", *COMMA_LOCALES]:
+        written = show_number(right[0], locale)  # as the course writes it: 2,300 or 2.300
+        for typed in [
+            written,
+            written.replace("\u00a0", " "),
+            f"{right[0]:g}",
+            *(f"{written} {u}" for u in units),
+        ]:
+            value = {"text": typed, "locale": locale}
+            assert kind_of(question).grade(question, value) == 1.0, (locale, typed)
