@@ -15,7 +15,7 @@ from lms.assignments.queries import extension_of, get_assignment, get_file, grad
 from lms.assignments.settings import FILE_TYPES, parse_time
 from lms.courses.models import Module
 from lms.courses.queries import get_enrolment
-from lms.courses.services import blob_path
+from lms.courses.services import activity_url, blob_path
 from lms.db import db, utcnow
 from lms.forms import ActionForm
 from lms.i18n import _, ngettext
@@ -40,15 +40,6 @@ def _message(error: assignments.AssignmentError) -> str:
         "rubric-incomplete": _("Choose a level for every criterion."),
         "grade-range": _("Give a grade from 0 to %(max)d points."),
     }[error.code] % params
-
-
-def _activity_url(activity) -> str:
-    return url_for(
-        "courses.activity",
-        slug=activity.module.course.slug,
-        module_slug=activity.module.slug,
-        activity_slug=activity.slug,
-    )
 
 
 def _for_trainee(activity_id: int):
@@ -119,7 +110,7 @@ def work(activity_id: int):
         if not form.text.errors:
             abort(400)
         flash(_("Your text is longer than %(count)d characters. Nothing was saved.", count=100_000), "error")
-        return redirect(_activity_url(activity))
+        return redirect(activity_url(activity))
     remove = {int(value) for value in request.form.getlist("remove") if value.isdigit()}
     try:
         assignments.save_work(
@@ -139,7 +130,7 @@ def work(activity_id: int):
         flash(_("You have already submitted this assignment."), "error")
     else:
         flash(_("Submitted for grading.") if form.submit.data else _("Draft saved."), "success")
-    return redirect(_activity_url(activity))
+    return redirect(activity_url(activity))
 
 
 @bp.route("/files/<int:file_id>")

@@ -36,6 +36,12 @@ def lesson_url(course_slug: str, module_slug: str, activity_slug: str) -> str:
     return f"{root}/courses/{course_slug}/learn/{module_slug}/{activity_slug}"
 
 
+def activity_url(activity: Activity) -> str:
+    """The page where a trainee reads, takes or hands in an activity of any kind."""
+    module = activity.module
+    return lesson_url(module.course.slug, module.slug, activity.slug)
+
+
 def file_url(course_slug: str, path: str) -> str:
     root = current_app.config.get("APPLICATION_ROOT", "/").rstrip("/")
     return f"{root}/courses/{course_slug}/files/{path}"

@@ -6,6 +6,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import current_user
 
 from lms.courses.queries import get_enrolment
+from lms.courses.services import activity_url
 from lms.db import db, utcnow
 from lms.exports import csv_response
 from lms.i18n import _
@@ -60,15 +61,6 @@ def _quiz_for_editor(activity_id: int):
     return activity
 
 
-def _activity_url(activity) -> str:
-    return url_for(
-        "courses.activity",
-        slug=activity.module.course.slug,
-        module_slug=activity.module.slug,
-        activity_slug=activity.slug,
-    )
-
-
 def _own_attempt(attempt_id: int):
     attempt = get_attempt(attempt_id)
     if attempt is None:
@@ -91,7 +83,7 @@ def start(activity_id: int):
     except quiz.QuizError as error:
         db.session.commit()  # an overdue attempt may have been closed on the way
         flash(QUIZ_ERRORS[str(error)](), "error")
-        return redirect(_activity_url(activity))
+        return redirect(activity_url(activity))
     db.session.commit()
     return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
 
