@@ -5,19 +5,14 @@ site's /verify/<code>.json, which answers 404 for an unknown code and 410 for a 
 docs/certificates.md says what is and is not signed.
 """
 
-from flask import url_for
-
 from lms.certificates.models import Certificate
 from lms.certificates.services import verify_url
+from lms.links import external_url
 
 
 def open_badge(certificate: Certificate) -> dict:
-    site = url_for("core.home", _external=True)
-    course_url = (
-        url_for("courses.detail", slug=certificate.course.slug, _external=True)
-        if certificate.course
-        else site
-    )
+    site = external_url("core.home")
+    course_url = external_url("courses.detail", slug=certificate.course.slug) if certificate.course else site
     issued = certificate.issued_at.replace(microsecond=0).isoformat().replace("+00:00", "Z")
     return {
         "@context": [
