@@ -143,7 +143,9 @@ def create_user_command(email, name, role, password_file, locale):
         password = password_file.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if problem := password_problem(password, email, name):
+    with current_app.test_request_context():  # the message is translated, as for the web forms
+        problem = password_problem(password, email, name)
+    if problem:
         raise click.UsageError(problem)
     if locale is not None and locale not in current_app.config["LANGUAGES"]:
         raise click.UsageError(

@@ -1,3 +1,5 @@
+import math
+
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
@@ -36,10 +38,12 @@ def _throttled(email: str) -> int:
     wait = throttle.wait_seconds(email)
     if wait:
         flash(
-            _(
-                "Too many wrong passwords were typed for this account. Try again in %(minutes)d minutes, "
+            ngettext(
+                "Too many wrong passwords were typed for this account. Try again in %(num)d minute, "
                 "or log in from a device you have used before.",
-                minutes=max(1, round(wait / 60)),
+                "Too many wrong passwords were typed for this account. Try again in %(num)d minutes, "
+                "or log in from a device you have used before.",
+                math.ceil(wait / 60),
             ),
             "error",
         )
