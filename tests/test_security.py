@@ -449,7 +449,7 @@ def test_cli_refuses_weak_passwords(runner, tmp_path):
 def _new_feed(client) -> str:
     page = client.post("/classroom/calendar/new", data={"csrf_token": csrf_token(client, "/profile")})
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
-    url = re.search(r'value="([^"]+\.ics)"', page.get_data(as_text=True)).group(1)
+    url = re.search(r'class="feed-url"[^>]*>([^<]+\.ics)</textarea>', page.get_data(as_text=True)).group(1)
     return url
 
 
