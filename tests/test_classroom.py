@@ -213,7 +213,8 @@ def test_calendar_feed(client, cohort, create_user):
     login(client, trainee.email)
     assert "Local SEO" in client.get("/").get_data(as_text=True)  # upcoming sessions on the dashboard
     page = client.post("/classroom/calendar/new", data={"csrf_token": csrf_token(client, "/classroom/")})
-    link = re.search(r'>https?://[^/<]+(/classroom/calendar/[^<]+)</textarea>', page.get_data(as_text=True)).group(1)
+    feed = r">https?://[^/<]+(/classroom/calendar/[^<]+)</textarea>"
+    link = re.search(feed, page.get_data(as_text=True)).group(1)
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     response = client.get(link)  # a calendar app has no session: the token is the key
     body = response.get_data(as_text=True)

@@ -267,7 +267,8 @@ def test_unknown_addresses_are_slowed_down_the_same_way(app, client, clock):
 
 @pytest.fixture
 def proxied_app(database_url, tmp_path):
-    app = make_test_app(database_url, tmp_path / "instance", PROXY_COUNT=1, LOGIN_RATE_LIMIT_IP="2 per minute")
+    config = {"PROXY_COUNT": 1, "LOGIN_RATE_LIMIT_IP": "2 per minute"}
+    app = make_test_app(database_url, tmp_path / "instance", **config)
     with app.app_context():
         db.create_all()
         yield app
