@@ -14,7 +14,7 @@ from lms.auth.models import LoginSession, User
 from lms.auth.services import make_reset_token
 from lms.db import db
 from lms.links import trusted_hosts
-from tests.conftest import CSRF_RE, PASSWORD, csrf_token, login, make_test_app
+from tests.conftest import CSRF_RE, PASSWORD, app_with_tables, csrf_token, login, make_test_app
 
 BASE_URL = "https://lms.example.org"
 
@@ -268,13 +268,7 @@ def test_unknown_addresses_are_slowed_down_the_same_way(app, client, clock):
 @pytest.fixture
 def proxied_app(database_url, tmp_path):
     config = {"PROXY_COUNT": 1, "LOGIN_RATE_LIMIT_IP": "2 per minute"}
-    app = make_test_app(database_url, tmp_path / "instance", **config)
-    with app.app_context():
-        db.create_all()
-        yield app
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    yield from app_with_tables(database_url, tmp_path / "instance", **config)
 
 
 def test_behind_a_proxy_https_is_seen_and_hsts_sent(proxied_app):
@@ -355,14 +349,12 @@ def test_a_registration_link_creates_the_account_once(app, client):
 @pytest.fixture
 def production_app(database_url, tmp_path):
     """TESTING off: the catch-all handler for unexpected exceptions is installed, as in production."""
-    app = make_test_app(database_url, tmp_path / "instance", TESTING=False, SESSION_COOKIE_SECURE=False)
-    app.add_url_rule("/test-abort/<int:code>", "test_abort", lambda code: abort(code))
-    with app.app_context():
-        db.create_all()
-        yield app
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    config = {"TESTING": False, "SESSION_COOKIE_SECURE": False}
+    app_tables = app_with_tables(database_url, tmp_path / "instance", **config)
+    app = next(app_tables)
+    app.add_url_rule("/test-abort/<int:code>", "test_abort", lambda code: abort(code))  # errors on demand
+    yield app
+    next(app_tables, None)
 
 
 @pytest.mark.parametrize("code", [400, 403, 404, 405, 409, 410, 413, 415, 422, 429, 451, 501, 503])

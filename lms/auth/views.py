@@ -138,13 +138,17 @@ def register():
     return render_template("auth/register.html", form=form), 400 if form.is_submitted() else 200
 
 
+def _invalid_link(message: str):
+    flash(message, "error")
+    return render_template("auth/reset_invalid.html"), 400
+
+
 @bp.route("/register/<token>", methods=["GET", "POST"])
 def finish_registration(token: str):
     """The link mailed by the registration form: choose a password, and the account exists."""
     details = registration_for_token(token)
     if details is None:
-        flash(_("This link is not valid or has expired. Register again to get a new one."), "error")
-        return render_template("auth/reset_invalid.html"), 400
+        return _invalid_link(_("This link is not valid or has expired. Register again to get a new one."))
     if db.session.scalar(User.by_email(details["email"])) is not None:
         flash(_("This account exists already. Log in, or ask for a new password if you forgot it."), "info")
         return redirect(url_for("auth.login"))
@@ -245,8 +249,7 @@ def forgot_password():
 def reset_password(token: str):
     user = user_for_reset_token(token)
     if user is None:
-        flash(_("This link is not valid or has expired. Ask for a new one."), "error")
-        return render_template("auth/reset_invalid.html"), 400
+        return _invalid_link(_("This link is not valid or has expired. Ask for a new one."))
     form = ResetPasswordForm()
     form.personal = (user.email, user.name)
     if form.validate_on_submit():
