@@ -1,7 +1,7 @@
 """session security: login sessions kept on the server, hashed calendar feed tokens
 
 Revision ID: 0009_session_security
-Revises: 0008_programme_certificates
+Revises: 0017_cloze_questions
 Create Date: 2026-12-01 15:30:00.000000
 
 Cookies made before this revision name no login session: everybody logs in once more after upgrading.
@@ -14,7 +14,7 @@ import lms.db
 
 # revision identifiers, used by Alembic.
 revision = '0009_session_security'
-down_revision = '0008_programme_certificates'
+down_revision = '0017_cloze_questions'
 branch_labels = None
 depends_on = None
 
