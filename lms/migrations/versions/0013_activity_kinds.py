@@ -6,7 +6,7 @@ characters, in activities.kind and in completions.source (a kind's own rule comp
 Rows, their kinds and every trainee's completions are kept as they are.
 
 Revision ID: 0013_activity_kinds
-Revises: 0017_cloze_questions
+Revises: 0009_session_security
 Create Date: 2026-12-01 15:20:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0013_activity_kinds'
-down_revision = '0017_cloze_questions'
+down_revision = '0009_session_security'
 branch_labels = None
 depends_on = None
 
