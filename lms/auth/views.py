@@ -19,7 +19,7 @@ from lms.auth.services import (
     self_registration_open,
     user_for_reset_token,
 )
-from lms.db import db
+from lms.db import db, reads_first
 from lms.i18n import _, site_language
 from lms.mail import send_mail
 from lms.security import configured_limit, is_safe_next, limiter, login_required
@@ -35,6 +35,7 @@ def _failed(response) -> bool:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@reads_first
 @limiter.limit(configured_limit("LOGIN_RATE_LIMIT_IP"), methods=["POST"], deduct_when=_failed)
 @limiter.limit(
     configured_limit("LOGIN_RATE_LIMIT_ACCOUNT"),
@@ -71,6 +72,7 @@ def logout():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@reads_first
 def register():
     if not self_registration_open():
         flash(_("Self-registration is closed. Ask your programme's coordinator for an account."), "error")
@@ -121,6 +123,7 @@ def profile():
 
 
 @bp.route("/password", methods=["GET", "POST"])
+@reads_first
 @login_required
 def change_password():
     form = ChangePasswordForm()
@@ -164,6 +167,7 @@ def forgot_password():
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@reads_first
 def reset_password(token: str):
     user = user_for_reset_token(token)
     if user is None:
