@@ -250,6 +250,7 @@ class Trainee:
         self.email = f"t{number}@burst.test"
         self.http = requests.Session()
         self.token = None
+        self.logged_in = False
         self.attempt = None
         self.question = None
         self.sent = 0  # the number in the last autosaved answer the server acknowledged
@@ -276,18 +277,24 @@ class Trainee:
         response = timed(
             kind, lambda: self.post("/login", {"email": self.email, "password": PASSWORD}), expect=(302,)
         )
-        if response is not None:
+        self.logged_in = response is not None
+
+    def read_token(self):
+        """The CSRF token of the logged-in session, as the next page shows it (outside the timed burst)."""
+        if self.logged_in:
             self.token = CSRF_RE.search(self.get("/").text).group(1)
-        return response is not None
 
     def open_quiz(self, path):
         return timed("quiz page GET (stale access)", lambda: self.get(path)) is not None
 
     def start(self, quiz_id):
         response = timed("quiz start POST", lambda: self.post(f"/quizzes/{quiz_id}/start", {}), expect=(302,))
-        if response is None:
+        started = response is not None and ATTEMPT_RE.search(response.headers.get("Location", ""))
+        if not started:
+            if response is not None:  # redirected elsewhere: back to the quiz page with a message
+                STATS.record("quiz start POST (no attempt)", 0, False, response.headers.get("Location", ""))
             return False
-        self.attempt = int(ATTEMPT_RE.search(response.headers["Location"]).group(1))
+        self.attempt = int(started.group(1))
         page = timed("attempt page GET", lambda: self.get(f"/quizzes/attempts/{self.attempt}"))
         if page is not None:
             self.question = int(TEXT_INPUT_RE.search(page.text).group(1))
@@ -368,6 +375,8 @@ def main():
     import lms
     from lms import create_app
 
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))  # stop gunicorn and drop the database
+
     folder = Path(tempfile.mkdtemp(prefix="classroom_burst_"))
     url, drop = make_database(args.database_url, folder)
     config = {
@@ -414,7 +423,10 @@ def run_situations(server, site, engine, args):
     def burst_login(group, kind):
         for trainee in group:
             trainee.open_login()
-        return together(group, lambda t: t.login(kind))
+        wall = together(group, lambda t: t.login(kind))
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(Trainee.read_token, group))
+        return wall
 
     # 1. Logins: 30 at once, then the whole class at once.
     walls["30 logins at once"] = burst_login(class_[:30], "login POST (30 at once)")

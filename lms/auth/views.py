@@ -72,7 +72,6 @@ def logout():
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@reads_first
 def register():
     if not self_registration_open():
         flash(_("Self-registration is closed. Ask your programme's coordinator for an account."), "error")
