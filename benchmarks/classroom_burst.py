@@ -1,5 +1,6 @@
 """A whole class at once, against a real gunicorn: logins, a quiz page opened together, an autosave
-storm with lesson views and a worker killed with SIGKILL, simultaneous submits.
+storm with lesson views during which a worker, then the whole server, is killed with SIGKILL, and
+simultaneous submits.
 
     python benchmarks/classroom_burst.py                      # SQLite in a temporary folder
     python benchmarks/classroom_burst.py --database-url postgresql://postgres@127.0.0.1:5432/postgres
@@ -8,7 +9,7 @@ storm with lesson views and a worker killed with SIGKILL, simultaneous submits.
 Needs gunicorn (the `serve` extra) and requests. Prints, per request kind, the number of requests,
 errors (any status that is not the expected one, or a dropped connection) and p50/p95/p99 in ms; the
 wall time of each burst; then answers acknowledged by the server but not in the database (lost),
-duplicated rows and, on SQLite, the integrity check. Requests cut off by the SIGKILL are counted apart
+duplicated rows and, on SQLite, the integrity check. Requests cut off by a SIGKILL are counted apart
 (`killed`): the client retries them as the quiz page's autosave does, and they are not errors.
 """
 
@@ -35,6 +36,7 @@ PASSWORD = "correct horse battery"
 CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
 TEXT_INPUT_RE = re.compile(r'<input type="text" name="q(\d+)"')
 ATTEMPT_RE = re.compile(r"/quizzes/attempts/(\d+)")
+RETRIES = 10  # a request cut off by a kill is tried again for about 30 s, backing off
 
 
 # --- the site ------------------------------------------------------------------------------------
@@ -122,31 +124,19 @@ def seed(app, trainees: int, lessons: int, legacy_hashes: bool) -> dict:
 
 class Server:
     def __init__(self, env: dict, port: int, workers: int, folder: Path):
-        self.pidfile = folder / "gunicorn.pid"
-        self.log = open(folder / "gunicorn.log", "wb")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--workers",
-                str(workers),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--pid",
-                str(self.pidfile),
-                "--graceful-timeout",
-                "5",
-                "lms:create_app()",
-            ],
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
+        self.command = [
+            sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+            "--pid", str(folder / "gunicorn.pid"), "--graceful-timeout", "5", "lms:create_app()",
+        ]  # fmt: skip
+        self.env, self.folder, self.workers = env, folder, workers
         self.base = f"http://127.0.0.1:{port}"
-        self.workers = workers
+        self.log = open(folder / "gunicorn.log", "ab")  # noqa: SIM115
+        self._start()
+
+    def _start(self):
+        self.process = subprocess.Popen(self.command, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         try:
-            self._wait_until_up(folder)
+            self._wait_until_up(self.folder)
         except BaseException:
             self.stop()
             raise
@@ -176,6 +166,16 @@ class Server:
         pid = self.worker_pids()[0]
         os.kill(pid, signal.SIGKILL)
         return pid
+
+    def kill_everything_and_restart(self) -> float:
+        """SIGKILL the master and every worker at once (a crash of the whole server), then start again;
+        returns the seconds the site was down."""
+        start = time.perf_counter()
+        for pid in [*self.worker_pids(), self.process.pid]:
+            os.kill(pid, signal.SIGKILL)
+        self.process.wait()
+        self._start()
+        return time.perf_counter() - start
 
     def stop(self):
         self.process.terminate()
@@ -234,7 +234,7 @@ def timed(kind: str, call, expect=(200,), retries: int = 0):
             if attempt < retries:
                 with STATS.lock:
                     STATS.killed[kind] += 1
-                time.sleep(0.2)
+                time.sleep(min(0.2 * 2**attempt, 4.0))  # back off while the server comes back
                 continue
             STATS.record(kind, time.perf_counter() - start, False, f"connection: {error.__class__.__name__}")
             return None
@@ -305,13 +305,13 @@ class Trainee:
         number = self.sent
         data = {"page": "0", f"q{self.question}": f"v{number}"}
         response = timed(
-            kind, lambda: self.post(f"/quizzes/attempts/{self.attempt}/autosave", data), retries=3
+            kind, lambda: self.post(f"/quizzes/attempts/{self.attempt}/autosave", data), retries=RETRIES
         )
         if response is not None and response.json().get("saved"):
             self.acknowledged = max(self.acknowledged, number)
 
     def view_lesson(self, path, kind="lesson page GET"):
-        timed(kind, lambda: self.get(path))
+        timed(kind, lambda: self.get(path), retries=RETRIES)  # a trainee reloads a page that did not come
 
     def submit(self):
         timed("submit POST", lambda: self.post(f"/quizzes/attempts/{self.attempt}/submit", {}), expect=(302,))
@@ -465,7 +465,7 @@ def run_situations(server, site, engine, args):
     for trainee in logging_in:
         trainee.attempt, trainee.question, trainee.http, trainee.token = trainee.attempt_keep
 
-    # 4. The autosave storm (one every 2 s per trainee) with lesson views; a worker is killed midway.
+    # 4. The autosave storm (one every 2 s per trainee) with lesson views; halfway, a worker is killed.
     with engine.begin() as connection:
         connection.execute(update(Enrolment).values(last_access_at=utcnow() - timedelta(minutes=10)))
     killer = threading.Timer(
@@ -477,6 +477,18 @@ def run_situations(server, site, engine, args):
     walls["autosave storm"] = time.perf_counter() - start
     saves = len(STATS.times["autosave POST"])
     print(f"autosave storm: {saves / walls['autosave storm']:.0f} autosaves/s")
+
+    # 4b. The storm again for a short while, and the whole server (master and workers) is killed and
+    # started again: its requests are counted apart, as they include the restart.
+    crasher = threading.Timer(
+        3.0,
+        lambda: print(
+            f"killed the whole server (SIGKILL), down {server.kill_everything_and_restart():.1f} s"
+        ),
+    )
+    crasher.start()
+    storm(ready, 8.0, 2.0, site["lessons"], label=" (server killed)")
+    crasher.join()
 
     # 5. Everyone submits at once.
     walls["submit together"] = together(ready, lambda t: t.submit())
