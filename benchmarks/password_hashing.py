@@ -6,7 +6,7 @@
 For each scheme: the median time of one check, and the wall time of `--logins` checks spread over
 `--processes` processes (as gunicorn's workers would run them). The schemes are Werkzeug's default scrypt
 (N=2^15, r=8, p=1: what stored passwords before argon2id; below OWASP's figure), scrypt at OWASP's
-N=2^17, and argon2id at each of OWASP's equivalent settings; `lms.auth.passwords` uses the first argon2id
+N=2^17, and argon2id at each of OWASP's equivalent settings; `lms.auth.hashing` uses the first argon2id
 line (m=19 MiB, t=2, p=1).
 """
 
