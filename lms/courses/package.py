@@ -32,6 +32,30 @@ ATTACHMENT_TYPES = {
     ".csv": "text/csv; charset=utf-8",
 }
 IMAGE_TYPES = {ext for ext, kind in ATTACHMENT_TYPES.items() if kind.startswith("image/")}
+# The first bytes of each binary type: an .exe renamed to .png is refused, from the browser or a package.
+_MAGIC = {
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".gif": (b"GIF87a", b"GIF89a"),
+    ".webp": (b"RIFF",),
+    ".pdf": (b"%PDF-",),
+}
+
+
+def content_matches(data: bytes, name: str) -> bool:
+    """Is `data` what the file name's type says? Text must be UTF-8; other types start with their magic
+    bytes (WebP also names itself at byte 8). The one check for browser uploads and package imports."""
+    suffix = posixpath.splitext(name)[1].lower()
+    if suffix in (".txt", ".csv"):
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        return True
+    if suffix == ".webp" and data[8:12] != b"WEBP":
+        return False
+    return suffix in _MAGIC and data.startswith(_MAGIC[suffix])
 
 
 @dataclass
@@ -169,6 +193,11 @@ class _Reader:
             if suffix not in ATTACHMENT_TYPES:
                 allowed = ", ".join(sorted(ATTACHMENT_TYPES))
                 self.problem(path, None, f"file type {suffix or '(none)'} is not allowed here ({allowed})")
+                continue
+            if not content_matches(data, path):
+                self.problem(
+                    path, None, f"the contents are not a {suffix} file (the type is checked, not the name)"
+                )
                 continue
             files[_by_slug(path, module_slugs)] = data
         for module in modules:
