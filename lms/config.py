@@ -54,3 +54,7 @@ CERTIFICATE_FUNDING_LINE = "Co-funded by the European Union"
 CERTIFICATE_SIGNATORIES = [{"name": "", "title": "Programme coordinator"}]
 CERTIFICATE_LOGOS = ["img/logo.svg", "img/eu-flag.svg"]
 VERIFY_RATE_LIMIT = "30 per minute"
+# Self check-in: wrong codes a trainee may type for one session (after 3, each wait doubles from 30 s),
+# and wrong codes accepted from one address in an hour (a classroom shares an address).
+CHECK_IN_MAX_FAILURES = 10
+CHECK_IN_ADDRESS_FAILURES = 60

@@ -3,7 +3,14 @@
 from lms.admin.models import AuditEntry, SiteSetting
 from lms.auth.models import User
 from lms.certificates.models import Certificate, ExportJob
-from lms.classroom.models import AttendanceRecord, ClassSession, Cohort, CohortMember, Programme
+from lms.classroom.models import (
+    AttendanceRecord,
+    CheckInFailure,
+    ClassSession,
+    Cohort,
+    CohortMember,
+    Programme,
+)
 from lms.courses.models import Activity, Course, CourseFile, Enrolment, Module
 from lms.progress.models import Completion, CourseCompletion, GradeOverride
 from lms.quizzes.models import Attempt, Question, QuestionCategory, QuizSlot, Response
@@ -11,6 +18,7 @@ from lms.quizzes.models import Attempt, Question, QuestionCategory, QuizSlot, Re
 __all__ = [
     "Activity",
     "AttendanceRecord",
+    "CheckInFailure",
     "ClassSession",
     "Cohort",
     "CohortMember",

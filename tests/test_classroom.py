@@ -191,7 +191,7 @@ def test_check_in_refused_for_another_cohort_or_outside_the_session(app, cohort,
 
 def test_attendance_counts_towards_course_completion(app, cohort, create_user):
     trainee = create_user()
-    classroom.add_member(cohort, trainee)
+    classroom.add_member(cohort, trainee).added_at = utcnow() - timedelta(days=1)  # before the sessions
     course = cohort.programme.courses[0]
     progress.complete(course.modules[0].activities[0], trainee.id, "marked")
     assert db.session.scalar(select(CourseCompletion)) is None  # no attendance yet
@@ -240,7 +240,7 @@ def _register(cohort, create_user, names=("Ελένη Π.", "Марија С.", 
         for name in names
     ]
     for trainee in trainees:
-        classroom.add_member(cohort, trainee)
+        classroom.add_member(cohort, trainee).added_at = utcnow() - timedelta(days=3)  # before the sessions
     first, second = _now_session(cohort, 3000), _now_session(cohort, 2000)
     classroom.take_attendance(first, {trainees[0].id: "P", trainees[1].id: "L"}, cohort.trainers[0])
     classroom.take_attendance(second, {trainees[0].id: "P"}, cohort.trainers[0])

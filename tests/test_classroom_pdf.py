@@ -80,7 +80,7 @@ def make_session(app, create_user):
         cohort.trainers.append(trainer)
         for number, name in enumerate(names):
             member = create_user(name=name, organisation=f"Organisation {number}" if number % 3 else None)
-            cohort.members.append(CohortMember(user=member))
+            cohort.members.append(CohortMember(user=member, added_at=datetime(2025, 1, 6, tzinfo=UTC)))
         session = ClassSession(
             cohort=cohort,
             starts_at=datetime(2025, 3, 14, 8, 0, tzinfo=UTC),  # 10:00 in Athens
