@@ -192,7 +192,7 @@ def file_name(certificate: Certificate) -> str:
     return f"{certificate.code}{'-' + ascii_name if ascii_name else ''}.pdf"
 
 
-REGISTER_HEADER = ["code", "name", "course", "hours", "completed_on", "grade", "issued_at", "status"]
+REGISTER_HEADER = ["code", "name", "course", "hours", "completed_on", "grade", "issued_at (UTC)", "status"]
 
 
 def _request_context():

@@ -18,7 +18,6 @@ import threading
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
-from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -35,7 +34,7 @@ from lms.certificates.pdf import PdfRenderer, asset_url
 from lms.classroom.models import ClassSession
 from lms.classroom.models import zone as classroom_zone
 from lms.classroom.reports import FunderReport
-from lms.db import db
+from lms.db import db, utcnow
 from lms.i18n import _
 
 __all__ = ["DocumentRenderer", "funder_report_html", "render_document", "renderer_for", "sign_in_sheet_html"]
@@ -281,6 +280,6 @@ def _funder_report_html(report: FunderReport, charts: dict[str, Markup], locale:
         figures=figures,
         charts=chart_list,
         cohorts=cohorts,
-        generated_on=format_date(date.today(), "long", locale=locale),
+        generated_on=format_date(utcnow().astimezone(classroom_zone(report.timezone)), "long", locale=locale),
         **_document_context(locale),
     )

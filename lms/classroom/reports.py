@@ -223,6 +223,7 @@ def report_rows(report: FunderReport):
     """The report as rows for a spreadsheet: indicator, value; then the breakdowns."""
     yield ["Programme", report.programme_title]
     yield ["Period", f"{report.period_start or ''} – {report.period_end or ''}"]
+    yield ["Time zone", report.timezone]
     yield ["Participants", report.participants]
     yield ["Sessions delivered", report.sessions_delivered]
     yield ["Hours delivered", report.hours_delivered]

@@ -19,6 +19,7 @@ from lms.classroom.models import (
     Cohort,
     CohortMember,
     Programme,
+    zone,
 )
 from lms.courses.models import Course
 from lms.courses.services import enrol
@@ -328,7 +329,8 @@ def ics_escape(text: str) -> str:
 
 
 def calendar(user: User, sessions: list[ClassSession], site: str) -> str:
-    """An iCalendar (RFC 5545) document of the sessions; times in UTC, lines folded at 75 octets."""
+    """An iCalendar (RFC 5545) document of the sessions: times in each cohort's time zone (TZID, with
+    its VTIMEZONE), so the file says which zone it means; lines folded at 75 octets."""
     stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
     lines = [
         "BEGIN:VCALENDAR",
@@ -337,15 +339,20 @@ def calendar(user: User, sessions: list[ClassSession], site: str) -> str:
         "CALSCALE:GREGORIAN",
         f"X-WR-CALNAME:{ics_escape(site)}",
     ]
+    zones = {session.cohort.timezone: zone(session.cohort.timezone) for session in sessions}
+    years = {session.starts_at.year for session in sessions}
+    for local in zones.values():
+        lines += vtimezone(local, min(years), max(years))
     for session in sessions:
+        local = zones[session.cohort.timezone]
         title = session.topic or session.cohort.name
         where = session.place or session.online_url
         lines += [
             "BEGIN:VEVENT",
             f"UID:session-{session.id}@{ics_escape(site)}",
             f"DTSTAMP:{stamp}",
-            f"DTSTART:{session.starts_at.astimezone(UTC):%Y%m%dT%H%M%SZ}",
-            f"DTEND:{session.ends_at.astimezone(UTC):%Y%m%dT%H%M%SZ}",
+            f"DTSTART;TZID={local.key}:{session.starts_at.astimezone(local):%Y%m%dT%H%M%S}",
+            f"DTEND;TZID={local.key}:{session.ends_at.astimezone(local):%Y%m%dT%H%M%S}",
             f"SUMMARY:{ics_escape(title)}",
             f"DESCRIPTION:{ics_escape(session.cohort.programme.title + ' / ' + session.cohort.name)}",
         ]
@@ -356,6 +363,46 @@ def calendar(user: User, sessions: list[ClassSession], site: str) -> str:
         lines.append("END:VEVENT")
     lines.append("END:VCALENDAR")
     return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+
+
+def vtimezone(local: ZoneInfo, first_year: int, last_year: int) -> list[str]:
+    """The VTIMEZONE of an IANA zone for the years given: each change of UTC offset (found day by day,
+    then to the minute) becomes a STANDARD or DAYLIGHT part, so any calendar app reads the local times."""
+
+    def offset(minute: int) -> timedelta:
+        return datetime.fromtimestamp(minute * 60, UTC).astimezone(local).utcoffset()
+
+    def ics_offset(value: timedelta) -> str:
+        minutes = int(value.total_seconds()) // 60
+        return f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
+
+    start = int(datetime(first_year, 1, 1, tzinfo=UTC).timestamp()) // 60
+    end = int(datetime(last_year + 1, 1, 1, tzinfo=UTC).timestamp()) // 60
+    before = offset(start)
+    parts = [(datetime.fromtimestamp(start * 60, UTC), before, before)]  # what holds from 1 January on
+    for day in range(start, end, 24 * 60):
+        after = offset(day + 24 * 60)
+        if after == before:
+            continue
+        low, high = day, day + 24 * 60  # the offset changes after `low`, at or before `high`
+        while high - low > 1:
+            middle = (low + high) // 2
+            low, high = (middle, high) if offset(middle) == before else (low, middle)
+        moment = datetime.fromtimestamp(high * 60, UTC)
+        parts.append((moment, before, after))
+        before = after
+    lines = ["BEGIN:VTIMEZONE", f"TZID:{local.key}"]
+    for moment, old, new in parts:
+        kind = "DAYLIGHT" if moment.astimezone(local).dst() else "STANDARD"
+        lines += [
+            f"BEGIN:{kind}",
+            f"DTSTART:{(moment + old).replace(tzinfo=None):%Y%m%dT%H%M%S}",
+            f"TZOFFSETFROM:{ics_offset(old)}",
+            f"TZOFFSETTO:{ics_offset(new)}",
+            f"TZNAME:{moment.astimezone(local).tzname()}",
+            f"END:{kind}",
+        ]
+    return lines + ["END:VTIMEZONE"]
 
 
 def _fold(line: str) -> str:

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -91,8 +91,14 @@ def hours_label(hours) -> str:
     )
 
 
+def percent_label(value: float | None) -> str:
+    """A percentage as the reports print it: one decimal at most ("66.7 %" in the reader's style), "–" if none."""
+    return "–" if value is None else format_percent(value / 100, "#,##0.#%")
+
+
 def register_template_helpers(app) -> None:
     app.jinja_env.filters["hours"] = hours_label
+    app.jinja_env.filters["percent"] = percent_label
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["country"] = country_name
