@@ -92,7 +92,7 @@ def hours_label(hours) -> str:
 
 
 def percent_label(value: float | None) -> str:
-    """A percentage as the reports print it: one decimal at most ("66.7 %" in the reader's style), "–" if none."""
+    """A percentage as reports print it: at most one decimal, in the reader's style; "–" if none."""
     return "–" if value is None else format_percent(value / 100, "#,##0.#%")
 
 
