@@ -26,6 +26,7 @@ from lms.courses.queries import get_course_outline, participants, taught_courses
 from lms.courses.transfer import export_course, import_course
 from lms.db import db
 from lms.i18n import _
+from lms.markup import MarkdownError, markdown_problem
 from lms.security import editable_course, require, role_required
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -336,9 +337,12 @@ def preview(slug: str):
     course = editable_course(slug)
     module = _module_of(course, _int(request.form.get("module_id")))
     text = request.form.get("body", "")
-    if len(text) > 200_000:
-        abort(413)
-    return jsonify(html=str(services.render_lesson(course.slug, module.slug, text)))
+    if problem := markdown_problem(text):
+        return jsonify(error=problem), 413
+    try:
+        return jsonify(html=str(services.render_lesson(course.slug, module.slug, text)))
+    except MarkdownError as error:
+        return jsonify(error=str(error)), 422
 
 
 @bp.route("/courses/<slug>/files", methods=["POST"])

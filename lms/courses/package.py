@@ -13,7 +13,13 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from lms.courses.models import CATEGORIES
-from lms.markup import find_relative_links
+from lms.markup import (
+    MAX_MARKDOWN_CHARS,
+    MAX_SUMMARY_CHARS,
+    MarkdownError,
+    find_relative_links,
+    render_markdown,
+)
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 NUMBERED_RE = re.compile(r"^(\d{1,3})-([a-z0-9]+(?:-[a-z0-9]+)*)$")
@@ -233,6 +239,8 @@ class _Reader:
         for key in ("title", "summary"):
             if not isinstance(data[key], str) or not data[key].strip():
                 self.problem("course.toml", None, f"'{key}' must be a non-empty text")
+        if isinstance(data["summary"], str) and len(data["summary"]) > MAX_SUMMARY_CHARS:
+            self.problem("course.toml", None, f"'summary' is longer than {MAX_SUMMARY_CHARS:,} characters")
         try:
             hours = Decimal(str(data["hours"]))
             if hours < 0 or hours > 10000:
@@ -373,6 +381,18 @@ class _Reader:
                 self.problem(path, number, f"{key} '{raw}' must be true or false")
             flags[key] = raw.lower() == "true"
         body = "\n".join(lines[end + 1 :]).lstrip("\n")
+        if len(body) > MAX_MARKDOWN_CHARS:
+            self.problem(
+                path,
+                None,
+                f"the lesson is {len(body):,} characters long; at most {MAX_MARKDOWN_CHARS:,} are allowed",
+            )
+            return None
+        try:
+            render_markdown(body)  # the same renderer the import uses: refuse here what it would refuse there
+        except MarkdownError as error:
+            self.problem(path, None, str(error))
+            return None
         return ActivitySpec(
             kind="lesson",
             slug=slug,

@@ -10,7 +10,14 @@ import re
 from decimal import Decimal
 from itertools import pairwise
 
-from lms.quizzes.spec import BLANK, TEXT_FORMATS, AnswerSpec, QuestionFormatError, QuestionSpec
+from lms.quizzes.spec import (
+    BLANK,
+    TEXT_FORMATS,
+    AnswerSpec,
+    QuestionFormatError,
+    QuestionSpec,
+    question_text_problem,
+)
 
 
 class GiftError(QuestionFormatError):
@@ -124,6 +131,8 @@ class _Question:
         text = _clean(body)
         if not text:
             self.fail(start, "the question has no text")
+        if problem := question_text_problem(text, text_format):
+            self.fail(start, problem)
         name = title or _default_name(text, text_format) or "question"
         q = QuestionSpec("description", name, text, text_format, category)
         if opening >= 0:

@@ -15,7 +15,7 @@ from xml.parsers.expat import ErrorString
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import DefusedXMLParser, ParseError
 
-from lms.quizzes.spec import KINDS, AnswerSpec, QuestionFormatError, QuestionSpec
+from lms.quizzes.spec import KINDS, AnswerSpec, QuestionFormatError, QuestionSpec, question_text_problem
 
 # Moodle's format names <-> ours (TEXT_FORMATS).
 _FORMATS = {"html": "html", "moodle_auto_format": "moodle", "plain_text": "plain", "markdown": "markdown"}
@@ -116,6 +116,8 @@ def _question(el: _Element, kind: str, category: str) -> QuestionSpec:
     fmt = el.find("questiontext").get("format", "moodle_auto_format")  # Moodle's default
     if fmt not in _FORMATS:
         raise MoodleXmlError(el.line, f"question {name!r}: unknown text format {fmt!r}")
+    if problem := question_text_problem(text, _FORMATS[fmt]):
+        raise MoodleXmlError(el.find("questiontext").line, f"question {name!r}: {problem}")
     q = QuestionSpec(kind, name, text, _FORMATS[fmt], category, general_feedback=_text(el, "generalfeedback"))
 
     if kind == "multichoice":
