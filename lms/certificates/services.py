@@ -55,7 +55,12 @@ def issue(
     reason: str = "",
     template: str = "classic",
 ) -> Certificate:
-    """The trainee's certificate for the course; issuing twice gives back the same one."""
+    """The trainee's certificate for the course; issuing twice gives back the same one. The grade is printed
+    only when the course asks for one and the quizzes' review options let the trainee see their marks."""
+    from lms.progress.queries import CourseShape
+
+    if CourseShape.of(course).final_grade_hidden:
+        grade = None
     return _issue_once(
         Certificate.course_id == course.id,
         user,
