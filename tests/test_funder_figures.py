@@ -217,11 +217,15 @@ def test_attendance_cannot_be_taken_before_a_session_starts(client, programme):
     assert {r.user_id: r.status for r in db.session.get(ClassSession, future.id).records}[t1] == "E"
 
 
-def test_mark_all_present_and_undo(client, programme):
+def test_mark_all_present_and_undo(client, programme, create_user):
     north = programme.cohorts[0]
     now_session = next(s for s in north.sessions if s.topic == "S3")
-    login(client, north.trainers[0].email)
     url = f"/classroom/sessions/{now_session.id}/attendance"
+    login(client, create_user("trainer").email)  # not this cohort's trainer
+    assert client.post(f"{url}/all-present", data={"csrf_token": csrf_token(client, "/")}).status_code == 403
+    assert len(db.session.get(ClassSession, now_session.id).records) == 1
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(client, north.trainers[0].email)
     page = client.get(url).get_data(as_text=True)
     assert "Mark all present" in page and "self check-in" in page
     assert "T2" not in page  # left before this session
