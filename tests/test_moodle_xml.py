@@ -453,3 +453,15 @@ def test_question_text_over_the_limit_is_refused_with_its_line():
     doc = quiz(question("essay", "", name="Short"), question("essay", "", name="Long", text="word " * 4_001))
     error = parse_error(doc)
     assert error.line == 4 and "'Long'" in error.message and "at most 20,000 are allowed" in error.message
+
+
+def test_grades_moodle_does_not_allow_are_refused_with_the_nearest():
+    xml = (
+        '<quiz><question type="multichoice"><name><text>Q</text></name><questiontext><text>Which?</text>'
+        '</questiontext><single>false</single>\n<answer fraction="33"><text>a</text></answer>'
+        '<answer fraction="33"><text>b</text></answer><answer fraction="33"><text>c</text></answer>'
+        "</question></quiz>"
+    )
+    with pytest.raises(MoodleXmlError) as caught:
+        parse_moodle_xml(xml)
+    assert caught.value.line == 2 and "the nearest is 33.33333 %" in caught.value.message

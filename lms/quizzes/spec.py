@@ -6,24 +6,80 @@ These classes know nothing of the database. `lms.quizzes.kinds` gives each kind 
 
 from dataclasses import dataclass, field
 
-KINDS = ("multichoice", "truefalse", "shortanswer", "numerical", "matching", "essay", "description")
+KINDS = ("multichoice", "truefalse", "shortanswer", "numerical", "matching", "cloze", "essay", "description")
 TEXT_FORMATS = ("moodle", "markdown", "html", "plain")
+# The grades Moodle allows for an answer, as fractions (its question bank's grade list; negatives too).
+# Moodle refuses any other on import, so a file that imports here imports there: 33 % per right answer
+# would leave full marks out of reach. Compared within 0.00001, as Moodle does.
+MOODLE_GRADES = sorted(
+    {
+        sign * g
+        for g in (
+            1.0,
+            0.9,
+            0.8333333,
+            0.8,
+            0.75,
+            0.7,
+            0.6666667,
+            0.6,
+            0.5,
+            0.4,
+            0.3333333,
+            0.3,
+            0.25,
+            0.2,
+            0.1666667,
+            0.1428571,
+            0.125,
+            0.1111111,
+            0.1,
+            0.05,
+            0.0,
+        )
+        for sign in (1, -1)
+    }
+)
+
+
+def moodle_grade_problem(fraction: float) -> str:
+    """'' for a grade Moodle allows; otherwise the message naming the nearest one it does."""
+    if any(abs(fraction - grade) < 0.00001 for grade in MOODLE_GRADES):
+        return ""
+    nearest = min(MOODLE_GRADES, key=lambda grade: abs(fraction - grade))
+    return (
+        f"{format_percent(fraction)} is not a grade Moodle allows (100, 90, 83.33333, 80, 75, 70, "
+        f"66.66667, 60, 50, 40, 33.33333, 30, 25, 20, 16.66667, 14.28571, 12.5, 11.11111, 10, 5, 0 % "
+        f"and their negatives): the nearest is {format_percent(nearest)}"
+    )
+
+
+def format_percent(fraction: float) -> str:
+    return f"{fraction * 100:.5f}".rstrip("0").rstrip(".") + " %"
+
+
 # Where the blank of a missing-word question sits in its text ("Moodle costs _____ to download.").
 BLANK = "_____"
 MAX_QUESTION_CHARS = 20_000  # a question's text: enough for a case study, small enough to render fast
 
 
-def render_question_text(text: str, text_format: str) -> str:
-    """The question's text as safe HTML; plain text is escaped first, so it can never become markup.
+def render_question_text(text: str, text_format: str, kind: str = "") -> str:
+    """The question's text as safe HTML; plain text is escaped first, so it can never become markup, and
+    a cloze question's gaps become placeholders where the trainee writes the answers.
     Raises lms.markup.MarkdownError for text too complex to render."""
     from markupsafe import escape
 
     from lms.markup import render_markdown
 
-    return str(render_markdown(str(escape(text)) if text_format == "plain" else text))
+    source = str(escape(text)) if text_format == "plain" else text
+    if kind == "cloze":
+        from lms.quizzes.cloze import text_with_placeholders
+
+        source = text_with_placeholders(source)
+    return str(render_markdown(source))
 
 
-def question_text_problem(text: str, text_format: str) -> str | None:
+def question_text_problem(text: str, text_format: str, kind: str = "") -> str | None:
     """Why a question's text cannot be stored (too long, or too complex to render), or None: the one check
     that GIFT and Moodle XML imports make for every question."""
     from lms.markup import MarkdownError
@@ -33,7 +89,7 @@ def question_text_problem(text: str, text_format: str) -> str | None:
             f"the question text is {len(text):,} characters long; at most {MAX_QUESTION_CHARS:,} are allowed"
         )
     try:
-        render_question_text(text, text_format)
+        render_question_text(text, text_format, kind)
     except MarkdownError as error:
         return f"the question text cannot be displayed: {error}"
     return None
@@ -60,6 +116,15 @@ class AnswerSpec:
 
 
 @dataclass
+class UnitSpec:
+    """A unit a numerical answer may carry: the question's first unit has multiplier 1; in another unit
+    the same quantity is the value times `multiplier` (Moodle's <units>: m = 1, cm = 100)."""
+
+    name: str
+    multiplier: float = 1.0
+
+
+@dataclass
 class QuestionSpec:
     kind: str  # one of KINDS
     name: str
@@ -70,6 +135,8 @@ class QuestionSpec:
     general_feedback: str = ""
     # multichoice only: True = one answer (radio buttons), False = several answers (checkboxes).
     single: bool = True
+    # numerical only: the units an answer may be written with (none: a bare number).
+    units: list[UnitSpec] = field(default_factory=list)
 
     @property
     def is_missing_word(self) -> bool:
