@@ -1,7 +1,7 @@
 """attendance honesty: membership end dates, the programme's time zone, failed check-in codes
 
 Revision ID: 0010_attendance_honesty
-Revises: 0017_cloze_questions
+Revises: 0009_session_security
 Create Date: 2026-12-01 15:00:00
 
 Leaving a cohort now keeps the membership row (left_at) so the attendance of past sessions stays
@@ -14,7 +14,7 @@ import lms.db
 
 # revision identifiers, used by Alembic.
 revision = '0010_attendance_honesty'
-down_revision = '0017_cloze_questions'
+down_revision = '0009_session_security'
 branch_labels = None
 depends_on = None
 
