@@ -92,20 +92,19 @@ def prepare_dev_server(app: Flask, host: str, port: int) -> DevServer:
 def announce(server: DevServer) -> None:
     """Say where the site is; for a network address, a QR code for phones and a warning about http."""
     click.echo(f"Serving on {server.local_url} (Ctrl+C to stop)")
-    if server.host in ALL_INTERFACES and server.lan_url is None:
+    if server.lan_url:
+        click.echo(f"On the local network (phones, other computers): {server.lan_url}")
+        segno.make(server.lan_url, error="l").terminal(out=sys.stdout, compact=True, border=2)
+    elif server.host in ALL_INTERFACES:
         click.echo(
-            "Listening on every network interface, but this computer's network address was not found: "
-            "phones need http://<this computer's address>:" + str(server.port) + "/",
+            f"This computer's network address was not found: phones need http://<its address>:{server.port}/",
             err=True,
         )
-    if server.lan_url is None:
-        return
-    click.echo(f"On the local network (phones, other computers): {server.lan_url}")
-    segno.make(server.lan_url, error="l").terminal(out=sys.stdout, compact=True, border=2)
-    click.echo(
-        click.style("Warning: ", fg="yellow", bold=True)
-        + "this is plain http beyond this computer: anyone on the network can read the passwords and "
-        "pages sent. Use it for a demo on a network you trust; for real trainees, serve the site with "
-        "gunicorn behind HTTPS (README, Deployment).",
-        err=True,
-    )
+    if not is_loopback(server.host):
+        click.echo(
+            click.style("Warning: ", fg="yellow", bold=True)
+            + "this is plain http beyond this computer: anyone on the network can read the passwords and "
+            "pages sent. Use it for a demo on a network you trust; for real trainees, serve the site with "
+            "gunicorn behind HTTPS (README, Deployment).",
+            err=True,
+        )

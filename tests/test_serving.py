@@ -180,3 +180,11 @@ def test_demo_summary_says_what_the_database_holds(runner, create_course):
     create_course(title="A course added after the demo")
     again = runner.invoke(args=["demo", "--no-serve"]).output
     assert f"Courses ({len(courses) + 1}):" in again and "A course added after the demo" in again
+
+
+def test_all_interfaces_without_a_network_address_still_warns(production_app, no_server, monkeypatch):
+    monkeypatch.setattr(serving, "lan_address", lambda host: None)
+    result = production_app.test_cli_runner().invoke(args=["serve", "--host", "0.0.0.0", "--port", "5400"])
+    assert result.exit_code == 0, result.output
+    assert "network address was not found" in result.stderr and "Warning" in result.stderr
+    assert production_app.config["BASE_URL"] == "http://127.0.0.1:5400"
