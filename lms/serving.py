@@ -75,7 +75,7 @@ def prepare_dev_server(app: Flask, host: str, port: int) -> DevServer:
 
     - Cookies: HTTPS-only exactly when a request is HTTPS, unless LMS_SESSION_COOKIE_SECURE is set.
     - BASE_URL (links that leave the site): this server's address, unless LMS_BASE_URL is set.
-    - TRUSTED_HOSTS: when a list is configured, the LAN address is added so phones are let in.
+    - TRUSTED_HOSTS: when a list is configured, the addresses served are added (phones use the LAN one).
     """
     relax_cookie_security_for_development(app)
     local_host = "127.0.0.1" if host in ALL_INTERFACES else host
@@ -84,8 +84,8 @@ def prepare_dev_server(app: Flask, host: str, port: int) -> DevServer:
     if app.config["BASE_URL"] == defaults.BASE_URL:
         app.config["BASE_URL"] = server.public_url.rstrip("/")
     trusted = app.config.get("TRUSTED_HOSTS")
-    if lan and isinstance(trusted, list) and lan not in trusted:
-        trusted.append(lan)
+    if isinstance(trusted, list):
+        trusted.extend(name for name in (local_host, lan) if name and name not in trusted)
     return server
 
 

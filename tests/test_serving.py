@@ -120,7 +120,7 @@ def no_server(monkeypatch):
 
 
 def test_serving_the_classroom_network_shows_the_address_a_qr_code_and_a_warning(production_app, no_server):
-    production_app.config["TRUSTED_HOSTS"] = ["127.0.0.1"]
+    production_app.config["TRUSTED_HOSTS"] = ["lms.example.org"]
     result = production_app.test_cli_runner().invoke(args=["serve", "--host", "0.0.0.0", "--port", "5400"])
     assert result.exit_code == 0, result.output
     assert f"http://{LAN}:5400/" in result.stdout
@@ -130,7 +130,9 @@ def test_serving_the_classroom_network_shows_the_address_a_qr_code_and_a_warning
     config = production_app.config
     assert config["SESSION_COOKIE_SECURE"] == "auto"
     assert config["BASE_URL"] == f"http://{LAN}:5400"  # links in mails and QR codes reach the phones
-    assert config["TRUSTED_HOSTS"] == ["127.0.0.1", LAN]
+    assert config["TRUSTED_HOSTS"] == ["lms.example.org", "127.0.0.1", LAN]
+    client = production_app.test_client()
+    assert client.get("/login", base_url=f"http://{LAN}:5400").status_code == 200
 
 
 def test_serving_this_computer_only_needs_no_warning(production_app, no_server):
