@@ -123,5 +123,5 @@ def test_a_missing_pdf_library_gives_a_clear_503_not_a_500(client, login_as, mon
     db.session.commit()
     response = client.get(f"/classroom/sessions/{session.id}/sign-in.pdf")
     assert response.status_code == 503
-    assert "Not available" in response.get_data(as_text=True)
+    assert "Temporarily unavailable" in response.get_data(as_text=True)
     assert any("libpango-1.0-0" in record.getMessage() for record in caplog.records)

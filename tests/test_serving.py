@@ -8,7 +8,7 @@ from sqlalchemy import select
 from lms import create_app, serving
 from lms.cli import DEMO_PASSWORD
 from lms.db import db
-from tests.conftest import CSRF_RE, PASSWORD, make_test_app
+from tests.conftest import CSRF_RE, PASSWORD, app_with_tables, make_test_app
 
 LAN = "192.168.1.23"
 
@@ -16,10 +16,12 @@ LAN = "192.168.1.23"
 @pytest.fixture
 def production_app(tmp_path):
     """An app configured as under gunicorn: neither debug nor testing."""
-    app = make_test_app(f"sqlite:///{tmp_path / 'prod.sqlite'}", tmp_path / "instance", TESTING=False)
-    with app.app_context():
-        db.create_all()
-    return app
+    yield from app_with_tables(
+        f"sqlite:///{tmp_path / 'prod.sqlite'}",
+        tmp_path / "instance",
+        TESTING=False,
+        TRUSTED_HOSTS=[LAN, "lms.example.org"],
+    )
 
 
 def session_cookie(response, name="session"):
@@ -120,7 +122,11 @@ def no_server(monkeypatch):
 
 
 def test_serving_the_classroom_network_shows_the_address_a_qr_code_and_a_warning(production_app, no_server):
-    production_app.config["TRUSTED_HOSTS"] = ["lms.example.org"]
+    from lms.links import trusted_hosts
+
+    production_app.config["TRUSTED_HOSTS"] = trusted_hosts({"BASE_URL": "http://127.0.0.1:5000"})
+    client = production_app.test_client()
+    assert client.get("/login", base_url=f"http://{LAN}:5400").status_code == 400  # not trusted yet
     result = production_app.test_cli_runner().invoke(args=["serve", "--host", "0.0.0.0", "--port", "5400"])
     assert result.exit_code == 0, result.output
     assert f"http://{LAN}:5400/" in result.stdout
@@ -130,9 +136,9 @@ def test_serving_the_classroom_network_shows_the_address_a_qr_code_and_a_warning
     config = production_app.config
     assert config["SESSION_COOKIE_SECURE"] == "auto"
     assert config["BASE_URL"] == f"http://{LAN}:5400"  # links in mails and QR codes reach the phones
-    assert config["TRUSTED_HOSTS"] == ["lms.example.org", "127.0.0.1", LAN]
-    client = production_app.test_client()
-    assert client.get("/login", base_url=f"http://{LAN}:5400").status_code == 200
+    assert LAN in config["TRUSTED_HOSTS"] and "127.0.0.1" in config["TRUSTED_HOSTS"]
+    assert client.get("/login", base_url=f"http://{LAN}:5400").status_code == 200  # phones are let in
+    assert client.get("/login", base_url="http://evil.example").status_code == 400
 
 
 def test_serving_this_computer_only_needs_no_warning(production_app, no_server):
