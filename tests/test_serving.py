@@ -64,8 +64,10 @@ def test_auto_cookies_are_secure_exactly_over_https(production_app, scheme, secu
     assert production_app.config["SESSION_COOKIE_SECURE"] == "auto"
     response = log_in(production_app, f"{scheme}://{LAN}:5400")
     assert response.status_code == 302
-    for name in ("session", "remember_token"):
-        assert ("; Secure" in session_cookie(response, name)) is secure
+    from lms.auth.throttle import DEVICE_COOKIE
+
+    for name in ("session", "remember_token", DEVICE_COOKIE):
+        assert ("; Secure" in session_cookie(response, name)) is secure, name
 
 
 def test_an_administrators_choice_wins_over_the_development_server(tmp_path, monkeypatch):
