@@ -39,7 +39,11 @@ MAX_CONTENT_LENGTH = 20 * 1024 * 1024  # bytes per request; bigger uploads get a
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = None  # None: secure outside debug and testing
+# Whether the session and remember-me cookies are HTTPS-only: True, False, or "auto" (HTTPS-only when the
+# request came over HTTPS). None chooses: True in production (gunicorn behind TLS), "auto" under debug,
+# tests and the development server (`lms serve`, `lms demo`), so phones on a classroom network can log in
+# over plain http.
+SESSION_COOKIE_SECURE = None
 REMEMBER_COOKIE_HTTPONLY = True
 REMEMBER_COOKIE_SAMESITE = "Lax"
 REMEMBER_COOKIE_DURATION = timedelta(days=30)

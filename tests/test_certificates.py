@@ -126,6 +126,7 @@ def test_verify_is_rate_limited(client):
     assert statuses[:30] == [404] * 30 and statuses[30] == 429
 
 
+@pytest.mark.needs("pango")
 def test_trainee_downloads_only_their_own_certificate(client, complete_course, create_user):
     course, owner = complete_course()
     certificate = db.session.scalar(select(Certificate))
@@ -187,6 +188,7 @@ def test_register_filters_and_is_for_coordinators_only(client, login_as, complet
     assert "Ελένη" not in page
 
 
+@pytest.mark.needs("pango")
 def test_bulk_export_job_writes_pdfs_and_a_register(app, client, login_as, complete_course):
     app.config["EXPORT_JOBS_INLINE"] = True
     course, _ = complete_course()
@@ -209,6 +211,7 @@ def test_bulk_export_job_writes_pdfs_and_a_register(app, client, login_as, compl
     download.close()
 
 
+@pytest.mark.needs("pango")
 def test_cli_export(runner, complete_course, tmp_path):
     course, _ = complete_course()
     out = tmp_path / "certs.zip"

@@ -448,9 +448,9 @@ def attendance_export(cohort_id: int, fmt: str):
 @bp.route("/sessions/<int:session_id>/sign-in.pdf")
 @login_required
 def sign_in_sheet(session_id: int):
+    session = _session(session_id)
     from lms.classroom.pdf import render_document, sign_in_sheet_html  # WeasyPrint loads only when needed
 
-    session = _session(session_id)
     pdf = render_document(sign_in_sheet_html(session))
     return Response(
         pdf,
