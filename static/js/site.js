@@ -16,3 +16,23 @@ for (const form of document.querySelectorAll("form[data-confirm]")) {
     if (!window.confirm(form.dataset.confirm)) event.preventDefault();
   });
 }
+
+// Header menus are <details>: one open at a time, closed by Escape or a click elsewhere.
+const menus = [...document.querySelectorAll("details.menu")];
+for (const menu of menus) {
+  menu.addEventListener("toggle", () => {
+    if (menu.open) for (const other of menus) if (other !== menu) other.open = false;
+  });
+}
+document.addEventListener("click", (event) => {
+  for (const menu of menus) if (menu.open && !menu.contains(event.target)) menu.open = false;
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  for (const menu of menus) {
+    if (menu.open) {
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    }
+  }
+});

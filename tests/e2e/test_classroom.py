@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
-from tests.e2e.test_foundation import log_in, switch_language
+from tests.e2e.test_foundation import log_in, log_out, switch_language
 
 pytestmark = pytest.mark.e2e
 
@@ -23,7 +23,7 @@ CSV = (
 
 
 def _logout(page):
-    page.click("header form[action='/logout'] button")
+    log_out(page)
 
 
 def test_programme_cohort_schedule_attendance_check_in_and_exports(browser, live_server, tmp_path):

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from tests.e2e.test_foundation import log_in, switch_language
+from tests.e2e.test_foundation import log_in, log_out, switch_language
 
 pytestmark = pytest.mark.e2e
 
@@ -30,7 +30,7 @@ def test_trainer_writes_a_lesson_and_trainee_reads_it(page, live_server, screens
     page.get_by_role("button", name="Save lesson").click()
     page.wait_for_url(re.compile(r"/author/courses/ict-essentials/activities/\d+$"))
     lesson_url = page.get_by_role("link", name="View").get_attribute("href")
-    page.click("header form[action='/logout'] button")
+    log_out(page)
 
     log_in(page, live_server, "trainee@example.org")
     switch_language(page, "en")
