@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_decimal, get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 from lms.choices import country_name
 from lms.core import bp
 from lms.db import db, utcnow
-from lms.i18n import LANGUAGE_NAMES, _, ngettext, site_language
+from lms.i18n import LANGUAGE_NAMES, _, format_day, format_moment, ngettext, site_language, zone_note
 from lms.security import is_safe_next
 
 
@@ -93,8 +93,9 @@ def hours_label(hours) -> str:
 
 def register_template_helpers(app) -> None:
     app.jinja_env.filters["hours"] = hours_label
-    app.jinja_env.filters["datetime"] = format_datetime
-    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["datetime"] = format_moment
+    app.jinja_env.filters["date"] = format_day
+    app.jinja_env.globals["zone_note"] = zone_note
     app.jinja_env.filters["country"] = country_name
 
     @app.context_processor
