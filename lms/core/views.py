@@ -93,6 +93,7 @@ def hours_label(hours) -> str:
 
 def register_template_helpers(app) -> None:
     app.jinja_env.filters["hours"] = hours_label
+    app.jinja_env.filters["decimal2"] = lambda value: format_decimal(value, "0.00")
     app.jinja_env.filters["datetime"] = format_moment
     app.jinja_env.filters["date"] = format_day
     app.jinja_env.globals["zone_note"] = zone_note
