@@ -103,3 +103,15 @@ def test_backup_copies_a_live_sqlite_database(app, runner, create_user, tmp_path
         assert copy.execute("SELECT name FROM users").fetchall() == [("Ελένη Παπαδοπούλου",)]
     again = runner.invoke(args=["backup", "--out", str(out)])
     assert again.exit_code != 0 and "exists already" in again.output
+
+
+def test_render_lessons_renders_stored_markdown_again(runner, create_course):
+    course = create_course(modules=1, lessons=1)
+    lesson = course.modules[0].activities[0]
+    lesson.body = "- [ ] call three customers"
+    lesson.body_html = "<ul><li>[ ] call three customers</li></ul>"  # as an older version rendered it
+    db.session.commit()
+    result = runner.invoke(args=["render-lessons"])
+    assert result.exit_code == 0, result.output
+    db.session.refresh(lesson)
+    assert '<span class="task-box">☐</span> call three customers' in lesson.body_html
