@@ -44,5 +44,5 @@ def test_trainer_writes_a_lesson_and_trainee_reads_it(page, live_server, screens
     assert page.locator(".prose h2").inner_text() == "The 3-2-1 rule"
     screenshot("lesson")
     # Next/previous navigation leads on through the course.
-    page.locator("a[rel=next]").click()
+    page.locator(".step-nav-bottom a[rel=next]").click()
     assert "/learn/" in page.url
