@@ -10,7 +10,7 @@ import re
 from decimal import Decimal
 from itertools import pairwise
 
-from lms.quizzes.spec import BLANK, TEXT_FORMATS, AnswerSpec, QuestionFormatError, QuestionSpec
+from lms.quizzes.spec import BLANK, TEXT_FORMATS, AnswerSpec, QuestionFormatError, QuestionSpec, UnitSpec
 
 
 class GiftError(QuestionFormatError):
@@ -27,35 +27,62 @@ _ESCAPE = re.compile(r"\\([\\~=#{}:n])")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _FORMAT = re.compile(r"\[(" + "|".join(TEXT_FORMATS) + r")\]")
 _CONTEXT = re.compile(r"\A\$\w+\$(/|\Z)")  # "$course$/" (or "$system$/" ...) in front of a category path
+_UNITS = re.compile(r"\s*//\s*units:(.*)\Z", re.IGNORECASE)
 _TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
 
 
 def parse_gift(text: str) -> list[QuestionSpec]:
     questions, category = [], ""
-    for lines, numbers in _paragraphs(text):
+    for lines, numbers, units in _paragraphs(text):
         while lines and lines[0].lstrip().startswith("$CATEGORY:"):
             category = _category(lines.pop(0).split(":", 1)[1])
             numbers.pop(0)
         if lines:
-            questions.append(_Question(lines, numbers).parse(category))
+            question = _Question(lines, numbers).parse(category)
+            if units:
+                number, declared = units
+                if question.kind != "numerical":
+                    raise GiftError(number, "'// units:' belongs to a numerical question ({#...})")
+                question.units = _units(declared, number)
+            questions.append(question)
+        elif units:
+            raise GiftError(units[0], "'// units:' is not followed by a numerical question")
     return questions
 
 
 def _paragraphs(text: str):
-    """Each question's lines with their 1-based numbers. Blank lines separate questions; // comment
-    lines are dropped without ending a question (as in Moodle)."""
-    lines, numbers = [], []
+    """Each question's lines with their 1-based numbers, and its '// units:' line (number, text) if any.
+    Blank lines separate questions; other // comment lines are dropped without ending a question (as in
+    Moodle, which also ignores the units line: there the question takes bare numbers only)."""
+    lines, numbers, units = [], [], None
     for number, line in enumerate(text.removeprefix("\ufeff").split("\n"), 1):
         line = line.removesuffix("\r")
         if not line.strip():
             if lines:
-                yield lines, numbers
-            lines, numbers = [], []
+                yield lines, numbers, units
+            lines, numbers, units = [], [], None
+        elif found := _UNITS.match(line):
+            units = (number, found[1])
         elif not line.lstrip().startswith("//"):
             lines.append(line)
             numbers.append(number)
-    if lines:
-        yield lines, numbers
+    if lines or units:
+        yield lines, numbers, units
+
+
+def _units(declared: str, number: int) -> list[UnitSpec]:
+    """'// units: EUR, cents = 100': the first unit is the answers' own; others carry a multiplier."""
+    units = []
+    for item in declared.split(","):
+        name, equals, multiplier = (part.strip() for part in item.partition("="))
+        if not name:
+            raise GiftError(number, "an empty unit in '// units:': write names separated by commas")
+        if equals and not (_NUMBER.fullmatch(multiplier) and float(multiplier) > 0):
+            raise GiftError(number, f"unit {name!r}: the multiplier {multiplier!r} is not a positive number")
+        units.append(UnitSpec(name, float(multiplier) if equals else 1.0))
+    if units[0].multiplier != 1.0:
+        raise GiftError(number, f"the first unit ({units[0].name}) is the answers' own: its multiplier is 1")
+    return units
 
 
 def _category(path: str) -> str:
@@ -258,7 +285,13 @@ def dump_gift(questions: list[QuestionSpec]) -> str:
             # The full Moodle path, so that a category that itself starts with "top/" survives.
             parts.append(f"$CATEGORY: $course$/top/{q.category}" if q.category else "$CATEGORY: $course$/top")
             category = q.category
-        parts.append(_dump_question(q))
+        if q.units:
+            units = (
+                u.name if u.multiplier == 1.0 else f"{u.name} = {_number(u.multiplier)}" for u in q.units
+            )
+            parts.append("// units: " + ", ".join(units) + "\n" + _dump_question(q))
+        else:
+            parts.append(_dump_question(q))
     return "".join(part + "\n\n" for part in parts).removesuffix("\n")
 
 

@@ -33,6 +33,15 @@ class AnswerSpec:
 
 
 @dataclass
+class UnitSpec:
+    """A unit a numerical answer may carry: the question's first unit has multiplier 1; in another unit
+    the same quantity is the value times `multiplier` (Moodle's <units>: m = 1, cm = 100)."""
+
+    name: str
+    multiplier: float = 1.0
+
+
+@dataclass
 class QuestionSpec:
     kind: str  # one of KINDS
     name: str
@@ -43,6 +52,8 @@ class QuestionSpec:
     general_feedback: str = ""
     # multichoice only: True = one answer (radio buttons), False = several answers (checkboxes).
     single: bool = True
+    # numerical only: the units an answer may be written with (none: a bare number).
+    units: list[UnitSpec] = field(default_factory=list)
 
     @property
     def is_missing_word(self) -> bool:
