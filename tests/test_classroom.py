@@ -1,6 +1,7 @@
 """Programmes, cohorts, schedules across summer time, attendance, check-in codes and the calendar feed."""
 
 import io
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -174,6 +175,21 @@ def test_check_in_with_the_current_code_once(client, cohort, create_user, app):
     record = db.session.scalar(select(AttendanceRecord))
     assert (record.status, record.self_checked_in) == ("P", True)
     assert db.session.scalar(select(func.count()).select_from(AttendanceRecord)) == 1
+
+
+def test_check_in_screen_is_a_full_screen_view_with_a_countdown(client, cohort, app):
+    session = _now_session(cohort)
+    login(client, cohort.trainers[0].email)
+    page = client.get(f"/classroom/sessions/{session.id}/screen").get_data(as_text=True)
+    with app.test_request_context():
+        code = classroom.check_in_code(session)
+    assert f"{code[:3]} {code[3:]}" in page  # may be the next minute's: then the window just turned
+    assert 'http-equiv="refresh"' not in page  # refreshed by JS (axe: a timed refresh is critical)
+    assert '<header class="site-header">' not in page and '<footer class="site-footer">' not in page
+    seconds = int(re.search(r'data-expires-in="(\d+)"', page).group(1))
+    assert 1 <= seconds <= classroom.CODE_PERIOD
+    assert f'href="/classroom/sessions/{session.id}/screen">Show the new code</a>' in page  # without JS
+    assert "js/checkin-screen.js" in page
 
 
 def test_check_in_refused_for_another_cohort_or_outside_the_session(app, cohort, create_user):

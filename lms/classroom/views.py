@@ -271,11 +271,19 @@ def attendance(session_id: int):
 @bp.route("/sessions/<int:session_id>/screen")
 @login_required
 def screen(session_id: int):
-    """For the classroom's screen: the current check-in code and its QR code, refreshed every 20 s."""
+    """For the classroom's projector: the current check-in code, its QR code and when it changes."""
     session = _session(session_id)
-    code = classroom.check_in_code(session)
+    now = utcnow()
+    code = classroom.check_in_code(session, now)
     link = url_for("classroom.check_in", session=session.id, code=code, _external=True)
-    return render_template("classroom/screen.html", session=session, code=code, qr=qr_svg(link), link=link)
+    return render_template(
+        "classroom/screen.html",
+        session=session,
+        code=code,
+        qr=qr_svg(link),
+        link=link,
+        expires_in=classroom.CODE_PERIOD - int(now.timestamp()) % classroom.CODE_PERIOD,
+    )
 
 
 @bp.route("/check-in", methods=["GET", "POST"])

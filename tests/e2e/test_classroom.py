@@ -84,9 +84,16 @@ def test_programme_cohort_schedule_attendance_check_in_and_exports(browser, live
         page.get_by_role("button", name="Save attendance").click()
     shot("attendance")
     page.goto(f"{live_server}/classroom/sessions/{session_id}/screen")
-    code = page.locator(".checkin-code").inner_text().replace(" ", "")
+    code = page.locator(".checkin-code").inner_text().replace("Code:", "").replace(" ", "").strip()
     assert re.fullmatch(r"\d{6}", code)
+    # The projector view counts down by JS; its fallback link is hidden when JS runs.
+    start = page.locator(".checkin-seconds").inner_text()
+    from playwright.sync_api import expect
+
+    expect(page.locator(".checkin-seconds")).not_to_have_text(start)
+    assert not page.locator(".checkin-refresh").is_visible()
     shot("screen")
+    page.goto(live_server + "/")
     _logout(page)
 
     # The trainee checks in with the code.
