@@ -36,3 +36,13 @@ document.addEventListener("keydown", (event) => {
     }
   }
 });
+
+// A table or code block wider than the screen scrolls sideways: make it reachable by keyboard too.
+const markScrollable = () => {
+  for (const region of document.querySelectorAll(".table-scroll, .prose table, .prose pre")) {
+    if (region.scrollWidth > region.clientWidth) region.setAttribute("tabindex", "0");
+    else if (region.getAttribute("tabindex") === "0") region.removeAttribute("tabindex");
+  }
+};
+markScrollable();
+window.addEventListener("resize", markScrollable);
