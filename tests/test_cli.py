@@ -77,12 +77,34 @@ def test_demo_is_safe_to_rerun(runner):
         result = runner.invoke(args=["demo", "--no-serve"])
         assert result.exit_code == 0, result.output
     assert "trainee@example.org" in result.output and DEMO_PASSWORD in result.output
-    emails = db.session.scalars(select(User.email).order_by(User.email)).all()
-    assert emails == sorted(email for email, *_ in DEMO_USERS)
-    from lms.classroom.models import ClassSession, Programme
+    emails = set(db.session.scalars(select(User.email)))
+    assert {email for email, *_ in DEMO_USERS} <= emails
+    from lms.certificates.models import Certificate
+    from lms.classroom.models import AttendanceRecord, ClassSession, Cohort, Programme
+    from lms.demo_programme import NEXT_SESSIONS, PAST_SESSIONS, PROGRAMME_TITLE
+    from lms.quizzes.models import Attempt
 
-    assert db.session.scalar(select(db.func.count()).select_from(Programme)) == 1
-    assert db.session.scalar(select(db.func.count()).select_from(ClassSession)) == 8
+    def count(model, *where):
+        return db.session.scalar(select(db.func.count()).select_from(model).where(*where))
+
+    # The small programme of the demo trainee, and the realistic cross-border one: three cohorts of 20.
+    assert count(Programme) == 2
+    cohorts = db.session.scalars(
+        select(Cohort).join(Programme).where(Programme.title == PROGRAMME_TITLE)
+    ).all()
+    assert sorted(c.name.split()[0] for c in cohorts) == ["Blagoevgrad", "Serres", "Strumica"]
+    assert [len(c.members) for c in cohorts] == [20, 20, 20]
+    assert len(emails) == len(DEMO_USERS) + 60
+    assert count(ClassSession) == 8 + 3 * (PAST_SESSIONS + NEXT_SESSIONS)
+    assert count(AttendanceRecord) == 3 * 20 * PAST_SESSIONS
+    assert count(Attempt) > 60 and count(Certificate) > 0  # quizzes taken, some courses completed
+    trainee = db.session.scalar(select(User).where(User.email == "serres.01@example.org"))
+    assert (trainee.country, trainee.locale, trainee.sector is not None, trainee.org_size is not None) == (
+        "GR",
+        "el",
+        True,
+        True,
+    )
     for email, _name, role, *_ in DEMO_USERS:
         user = db.session.scalar(User.by_email(email))
         assert user.role == role and user.check_password(DEMO_PASSWORD)
