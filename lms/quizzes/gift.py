@@ -10,7 +10,16 @@ import re
 from decimal import Decimal
 from itertools import pairwise
 
-from lms.quizzes.spec import BLANK, TEXT_FORMATS, AnswerSpec, QuestionFormatError, QuestionSpec, UnitSpec
+from lms.quizzes.spec import (
+    BLANK,
+    KINDS,
+    TEXT_FORMATS,
+    AnswerSpec,
+    QuestionFormatError,
+    QuestionSpec,
+    UnitSpec,
+    moodle_grade_problem,
+)
 
 
 class GiftError(QuestionFormatError):
@@ -185,16 +194,20 @@ class _Question:
         elif answers.partition("#")[0].strip() in _TRUE_FALSE:
             q.kind, q.answers = "truefalse", self.true_false(answers)
         else:
-            q.kind, q.answers = "shortanswer", self.choices(content, base)
+            q.kind, q.answers = "shortanswer", self.choices(content, base, lead_answers=True)
 
-    def items(self, content: str, base: int) -> list[tuple[str, str, int]]:
-        """(marker, text, position) of each answer: an answer starts at each '=' or '~'."""
+    def items(self, content: str, base: int, lead_answers: bool = False) -> list[tuple[str, str, int]]:
+        """(marker, text, position) of each answer: an answer starts at each '=' or '~'; with
+        lead_answers, text before the first of them is an answer too (marker "")."""
         cuts = [i for i, c in enumerate(content) if c in "=~"]
         lead = content[: cuts[0]] if cuts else content
+        items = [(content[i], content[i + 1 : j], base + i) for i, j in pairwise([*cuts, len(content)])]
         if lead.strip():
             where = base + len(lead) - len(lead.lstrip())
-            self.fail(where, f"{_clean(lead)!r} is not an answer: answers start with '=' or '~'")
-        return [(content[i], content[i + 1 : j], base + i) for i, j in pairwise([*cuts, len(content)])]
+            if not lead_answers:
+                self.fail(where, f"{_clean(lead)!r} is not an answer: answers start with '=' or '~'")
+            items.insert(0, ("", lead, where - 1))
+        return items
 
     def weight(self, raw: str, pos: int, default: float) -> tuple[float, str]:
         """The weight of "%50%text" as a fraction (0.5) and the rest; (default, raw) without a weight."""
@@ -205,30 +218,43 @@ class _Question:
         if not (percent and _NUMBER.fullmatch(number.strip()) and -100 <= Decimal(number) <= 100):
             self.fail(pos, f"unknown weight '%{_clean(number)}{percent}': use a percentage from -100 to 100")
         # Decimal shifts the point exactly: %33.33333% is the float of 0.3333333, as in Moodle XML.
-        return float(Decimal(number).scaleb(-2)), rest
+        fraction = float(Decimal(number).scaleb(-2))
+        if problem := moodle_grade_problem(fraction):
+            self.fail(pos, f"weight '%{_clean(number)}%': {problem}")
+        return fraction, rest
 
-    def choices(self, content: str, base: int) -> list[AnswerSpec]:
-        """Multiple-choice and short answers: [=|~][%weight%]text[#feedback]."""
+    def choices(self, content: str, base: int, lead_answers: bool = False) -> list[AnswerSpec]:
+        """Multiple-choice and short answers: [=|~][%weight%]text[#feedback].
+
+        As in Moodle, a bare '~' right before another answer ("~a ~=b") is dropped, and a short answer
+        may start without '=' ("{One}", "{One =Two}").
+        """
         answers = []
-        for marker, raw, pos in self.items(content, base):
-            fraction, raw = self.weight(raw, pos, 1.0 if marker == "=" else 0.0)
+        for marker, raw, pos in self.items(content, base, lead_answers):
+            if marker == "~" and not raw.strip() and content[pos - base + 1 :].lstrip()[:1] in ("=", "~"):
+                continue
+            fraction, raw = self.weight(raw, pos, 0.0 if marker == "~" else 1.0)
             text, _, feedback = raw.partition("#")
             if not _plain(text):
                 self.fail(pos, f"an empty answer after '{marker}'")
+            if lead_answers and "->" in text:  # written back as "=a->b" it would read as a matching pair
+                self.fail(pos, f"a short answer cannot contain '->' (in {_plain(text)!r})")
             answers.append(AnswerSpec(_plain(text), fraction, _plain(feedback)))
         return answers
 
     def matching(self, content: str, base: int) -> list[AnswerSpec]:
         answers = []
         for _, raw, pos in self.items(content, base):
-            pair, _, feedback = raw.partition("#")
+            pair, hash_, _ = raw.partition("#")
+            if hash_:  # Moodle would keep "#..." in the right-hand text: refuse rather than differ
+                self.fail(pos, "matching pairs have no feedback in Moodle: write \\# for a # in the text")
             left, arrow, right = pair.partition("->")
             if not arrow:
                 self.fail(pos, f"the matching pair {_clean(pair)!r} has no '->' between its two sides")
             if not _plain(right):
                 self.fail(pos, "the matching pair has nothing after '->'")
             # An empty left side is an extra wrong choice on the right, as in Moodle.
-            answers.append(AnswerSpec(_plain(left), 1.0, _plain(feedback), match=_plain(right)))
+            answers.append(AnswerSpec(_plain(left), 1.0, match=_plain(right)))
         return answers
 
     def true_false(self, answers: str) -> list[AnswerSpec]:
@@ -278,9 +304,15 @@ class _Question:
         return float(raw)
 
 
+# Every kind but cloze: Moodle's GIFT has no way to write embedded answers.
+GIFT_KINDS = frozenset(KINDS) - {"cloze"}
+
+
 def dump_gift(questions: list[QuestionSpec]) -> str:
     parts, category = [], ""
     for q in questions:
+        if q.kind not in GIFT_KINDS:
+            raise ValueError(f"question {q.name!r}: a {q.kind} question has no GIFT form; use Moodle XML")
         if q.category != category:
             # The full Moodle path, so that a category that itself starts with "top/" survives.
             parts.append(f"$CATEGORY: $course$/top/{q.category}" if q.category else "$CATEGORY: $course$/top")

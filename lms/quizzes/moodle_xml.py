@@ -15,7 +15,15 @@ from xml.parsers.expat import ErrorString
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import DefusedXMLParser, ParseError
 
-from lms.quizzes.spec import KINDS, AnswerSpec, QuestionFormatError, QuestionSpec, UnitSpec
+from lms.quizzes.cloze import parse_gaps
+from lms.quizzes.spec import (
+    KINDS,
+    AnswerSpec,
+    QuestionFormatError,
+    QuestionSpec,
+    UnitSpec,
+    moodle_grade_problem,
+)
 
 # Moodle's format names <-> ours (TEXT_FORMATS).
 _FORMATS = {"html": "html", "moodle_auto_format": "moodle", "plain_text": "plain", "markdown": "markdown"}
@@ -138,6 +146,11 @@ def _question(el: _Element, kind: str, category: str) -> QuestionSpec:
             raise MoodleXmlError(
                 el.line, f"numerical question {name!r}: the first unit's multiplier must be 1"
             )
+    if kind == "cloze":
+        try:
+            parse_gaps(text)
+        except QuestionFormatError as error:  # its line within the text, counted from the <text>
+            raise MoodleXmlError(el.find("questiontext/text").line + error.line - 1, error.message) from None
     if kind == "truefalse" and sorted(a.text for a in q.answers) != ["false", "true"]:
         raise MoodleXmlError(el.line, f"truefalse question {name!r} needs one 'true' and one 'false' answer")
     return q
@@ -149,6 +162,8 @@ def _answer(el: _Element, kind: str) -> AnswerSpec:
         raise MoodleXmlError(el.line, f"answer fraction {percent!r} is not a number from -100 to 100")
     # Decimal shifts the point exactly: "33.33333" gives the float of "0.3333333", and dump writes it back.
     answer = AnswerSpec(fraction=float(Decimal(percent).scaleb(-2)), feedback=_text(el, "feedback"))
+    if problem := moodle_grade_problem(answer.fraction):
+        raise MoodleXmlError(el.line, f"answer fraction {percent!r}: {problem}")
     text = _text(el, ".")
     if kind == "numerical":
         # Moodle's "*" is the catch-all answer: anything else, usually with feedback and no credit.
