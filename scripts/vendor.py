@@ -21,6 +21,13 @@ ROOT = Path(__file__).resolve().parents[1]
 ASSETS = [
     # axe-core: the accessibility checker the browser tests inject into every page (tests only, not shipped).
     ("axe-core", "4.11.1", ["axe.min.js", "LICENSE"], "tests/e2e/vendor/axe-core"),
+    # GitHub's Markdown toolbar for a <textarea> (a web component, MIT): the lesson editor's buttons.
+    (
+        "@github/markdown-toolbar-element",
+        "2.2.3",
+        ["dist/index.js", "LICENSE"],
+        "static/vendor/markdown-toolbar-element",
+    ),
 ]
 
 
@@ -37,7 +44,7 @@ def fetch(package: str, version: str, files: list[str], destination: Path) -> No
             archive.extractall(tmp, filter="data")
         destination.mkdir(parents=True, exist_ok=True)
         for name in files:
-            shutil.copyfile(Path(tmp) / "package" / name, destination / name)
+            shutil.copyfile(Path(tmp) / "package" / name, destination / Path(name).name)
         (destination / "VERSION").write_text(f"{package}@{version} from the npm registry\n")
 
 
@@ -51,7 +58,7 @@ def main() -> int:
         pinned = f"{package}@{version} from the npm registry\n"
         version_file = destination / "VERSION"
         current = version_file.exists() and version_file.read_text() == pinned
-        if current and all((destination / name).exists() for name in files):
+        if current and all((destination / Path(name).name).exists() for name in files):
             continue
         if args.check:
             stale.append(f"{package}@{version} -> {folder}")

@@ -26,6 +26,13 @@ def test_trainer_writes_a_lesson_and_trainee_reads_it(page, live_server, screens
     preview = page.locator(".preview-body")
     preview.locator("table").wait_for()
     assert preview.locator("strong").inner_text() == "three"
+    # The toolbar (vendored markdown-toolbar-element) and its shortcuts edit the Markdown.
+    page.locator("#body").press("End")
+    page.locator("#body").press("Enter")
+    page.locator("markdown-toolbar [data-insert=callout]").click()
+    preview.locator(".admonition.tip").wait_for()
+    page.locator("#body").press("Control+b")
+    assert "****" in page.input_value("#body")
     screenshot("editor-preview")
     page.get_by_role("button", name="Save lesson").click()
     page.wait_for_url(re.compile(r"/author/courses/ict-essentials/activities/\d+$"))
