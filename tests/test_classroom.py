@@ -310,3 +310,13 @@ def test_funder_report_page_and_xlsx(client, login_as, cohort, create_user):
     assert rows["Attendance rate (%)"] == 41.7  # (2+1+2) of 3 people x 2 sessions x 2 points
     assert rows["North Macedonia"] == 3
     response.close()
+
+
+def test_trainers_are_picked_with_checkboxes_not_a_ctrl_click_list(client, login_as, cohort, create_user):
+    other = create_user("trainer", name="Стефан Трајковски")
+    login_as("coordinator")
+    page = client.get(f"/classroom/cohorts/{cohort.id}").get_data(as_text=True)
+    assert "<select multiple" not in page and 'class="field picker"' in page
+    field = 'type="checkbox" name="trainers-trainers"'  # the cohort page's trainers form has a prefix
+    assert f'<input {field} value="{cohort.trainers[0].id}" checked>' in page
+    assert f'<input {field} value="{other.id}"> Стефан Трајковски' in page

@@ -46,3 +46,18 @@ const markScrollable = () => {
 };
 markScrollable();
 window.addEventListener("resize", markScrollable);
+
+// A long list of checkboxes (trainers, courses) gets a filter box: type part of a name to narrow it.
+for (const picker of document.querySelectorAll(".picker")) {
+  const filter = picker.querySelector(".picker-filter");
+  const items = [...picker.querySelectorAll(".picker-options li")];
+  if (!filter || items.length < 7) continue;
+  filter.hidden = false;
+  filter.addEventListener("input", () => {
+    const wanted = filter.value.trim().toLocaleLowerCase();
+    for (const item of items) {
+      const checked = item.querySelector("input")?.checked;
+      item.hidden = Boolean(wanted) && !checked && !item.textContent.toLocaleLowerCase().includes(wanted);
+    }
+  });
+}
