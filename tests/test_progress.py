@@ -287,6 +287,12 @@ def test_matrix_has_short_column_labels_with_full_titles_and_a_key(client, creat
     first = course.modules[0].activities[0]
     assert f'<abbr title="{course.modules[0].title}: {first.title}">1.1</abbr>' in page
     assert f"<dt>1.1</dt><dd>{first.title} " in page  # the key below the table
+    gradebook = client.get(f"/progress/courses/{course.slug}/gradebook").get_data(as_text=True)
+    quiz = next(a for a in course.activities() if a.kind == "quiz")
+    code = re.search(
+        rf'<abbr title="{re.escape(quiz.module.title)}: {re.escape(quiz.title)}">(\d+\.\d+)</abbr>', gradebook
+    )
+    assert code and f"<dt>{code.group(1)}</dt><dd>{quiz.title} " in gradebook
 
 
 def test_matrix_filters_by_cohort(client, create_user, course_with_quiz):

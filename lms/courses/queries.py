@@ -22,6 +22,15 @@ def visible_activities(course: Course, editor: bool) -> list[Activity]:
     return [a for _module, activities in visible_outline(course, editor) for a in activities]
 
 
+def outline_numbers(course: Course) -> dict[int, str]:
+    """Each activity's short label as the outline numbers it: module.activity ('2.3'), for narrow columns."""
+    return {
+        activity.id: f"{m}.{a}"
+        for m, module in enumerate(course.modules, start=1)
+        for a, activity in enumerate(module.activities, start=1)
+    }
+
+
 def get_enrolment(course: Course, user) -> Enrolment | None:
     if not user.is_authenticated:
         return None
