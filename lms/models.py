@@ -4,7 +4,14 @@ from lms.admin.models import AuditEntry, SiteSetting
 from lms.assignments.models import Extension, Submission, SubmissionFile
 from lms.auth.models import User
 from lms.certificates.models import Certificate, ExportJob
-from lms.classroom.models import AttendanceRecord, ClassSession, Cohort, CohortMember, Programme
+from lms.classroom.models import (
+    AttendanceRecord,
+    CheckInFailure,
+    ClassSession,
+    Cohort,
+    CohortMember,
+    Programme,
+)
 from lms.courses.models import Activity, Course, CourseFile, Enrolment, Module
 from lms.progress.models import Completion, CourseCompletion, GradeOverride
 from lms.quizzes.models import Attempt, Question, QuestionCategory, QuizSlot, Response
@@ -15,6 +22,7 @@ __all__ = [
     "Submission",
     "SubmissionFile",
     "AttendanceRecord",
+    "CheckInFailure",
     "ClassSession",
     "Cohort",
     "CohortMember",

@@ -44,6 +44,8 @@ def looks_like(data: bytes, name: str) -> bool:
         except UnicodeDecodeError:
             return False
         return True
+    if suffix == ".webp" and data[8:12] != b"WEBP":  # RIFF also starts WAV and AVI
+        return False
     return suffix in MAGIC and data.startswith(MAGIC[suffix])
 
 

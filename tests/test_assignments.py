@@ -73,6 +73,21 @@ def test_a_bad_setting_names_the_line(app, line, message):
     assert f"01-plan/01-business-plan.assignment.md line 8: {message}" in str(error.value)
 
 
+def test_an_assignment_body_has_the_same_markdown_cap_as_a_lesson(app):
+    """Every kind's Markdown body goes through reader.markdown: too long is refused with the file named."""
+    text = ASSIGNMENT.replace("# Your business plan", "word " * 20_001)
+    with pytest.raises(PackageError) as error:
+        parse_package(_files(text))
+    assert "01-plan/01-business-plan.assignment.md: the assignment is 100," in str(error.value)
+
+
+def test_a_riff_file_that_is_not_webp_is_not_an_image():
+    from lms.uploads import looks_like
+
+    assert looks_like(b"RIFF\x00\x00\x00\x00WEBPVP8 ", "pic.webp")
+    assert not looks_like(b"RIFF\x00\x00\x00\x00WAVEfmt ", "pic.webp")
+
+
 @pytest.fixture
 def setup(create_course, create_user):
     """A course with a published assignment (files and text, a rubric) and two enrolled trainees."""

@@ -211,6 +211,30 @@ def test_bad_uploads_are_refused_with_a_message(client, login_as, create_course,
     assert db.session.scalar(select(func.count()).select_from(CourseFile)) == 0
 
 
+def test_image_pasted_into_the_editor_is_uploaded_and_answered_in_json(client, login_as, create_course):
+    """The lesson editor uploads a pasted or dropped image asking for JSON, then links the path it gets."""
+    course = create_course()
+    login_as("coordinator")
+    base = f"/author/courses/{course.slug}"
+
+    def paste(name, data):
+        return client.post(
+            f"{base}/files",
+            data={"file": (io.BytesIO(data), name), "csrf_token": csrf_token(client, base)},
+            content_type="multipart/form-data",
+            headers={"Accept": "application/json"},
+        )
+
+    response = paste("Screenshot 2026.png", PNG)
+    assert response.status_code == 200 and response.json == {
+        "path": "images/screenshot-2026.png",
+        "name": "Screenshot 2026",
+    }
+    refused = paste("evil.png", b"MZ\x90\x00")
+    assert refused.status_code == 400 and "not an image or document type" in refused.json["error"]
+    assert db.session.scalar(select(func.count()).select_from(CourseFile)) == 1
+
+
 def test_request_over_the_size_limit_gets_413(app, client, login_as, create_course):
     course = create_course()
     login_as("coordinator")
@@ -309,3 +333,30 @@ def test_trainer_enrols_and_unenrols_a_participant(client, login_as, create_user
     assert _post(client, url, {"email": "nobody@example.org"}).status_code == 400
     _post(client, f"{url}/{enrolment.id}/unenrol", {}, url)
     assert db.session.scalar(select(Enrolment.status)) == "unenrolled"
+
+
+def test_markdown_limits_are_explained_in_every_editor(client, login_as, create_course):
+    course = create_course(modules=1, lessons=1)
+    login_as("coordinator")
+    token = csrf_token(client, "/")
+    preview = client.post(
+        f"/author/courses/{course.slug}/preview",
+        data={"body": "[" * 199_000, "module_id": course.modules[0].id},
+        headers={"X-CSRFToken": token},
+        content_type="multipart/form-data",  # as the editor's fetch() sends it
+    )
+    assert preview.status_code == 413 and "at most 100,000 are allowed" in preview.get_json()["error"]
+    activity = course.modules[0].activities[0]
+    url = f"/author/courses/{course.slug}/activities/{activity.id}"
+    response = _post(client, url, {"title": "T", "minutes": "5", "body": "x" * 100_001, "version": "1"})
+    assert response.status_code == 400 and "at most 100,000 are allowed" in response.get_data(as_text=True)
+    assert db.session.get(Activity, activity.id).title == "Lesson 1.1"  # nothing saved
+    response = _post(client, url, {"title": "T", "minutes": "5", "body": "[" * 99_000, "version": "1"})
+    assert response.status_code == 302  # a run of brackets is text, shown as it is
+    assert db.session.get(Activity, activity.id).body_html.count("[") == 99_000
+
+
+def test_course_summary_over_the_limit_is_explained(client, login_as):
+    login_as("trainer")
+    response = _post(client, "/author/new", {**COURSE, "summary": "*" * 5_001})
+    assert response.status_code == 400 and "at most 5,000 are allowed" in response.get_data(as_text=True)

@@ -75,6 +75,10 @@ class ActivityKind:
         """With GRADE: its weight in the course's final grade."""
         return 1.0
 
+    def marks_hidden(self, activity, now) -> bool:
+        """With GRADE: whether the trainee may not see their mark at `now` (their trainers always may)."""
+        return False
+
     def grade(self, activity, user_id: int) -> float | None:
         """With GRADE: one trainee's grade in percent, None when there is none yet."""
         return None

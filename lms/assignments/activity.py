@@ -36,6 +36,8 @@ class AssignmentKind(ActivityKind):
         if "title" not in values or not values["title"][1]:
             reader.problem(path, 1, "front matter needs a 'title'")
             return None
+        if not reader.markdown(path, body, "assignment"):
+            return None
         result = AssignmentSettings()
         for key in FLAGS:
             setattr(result, key, reader.flag(path, values, key, getattr(result, key)))

@@ -3,7 +3,7 @@
 import io
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import format_datetime, format_timedelta
+from flask_babel import format_timedelta
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -18,7 +18,7 @@ from lms.courses.queries import get_enrolment
 from lms.courses.services import activity_url, blob_path
 from lms.db import db, utcnow
 from lms.forms import ActionForm
-from lms.i18n import _, ngettext
+from lms.i18n import _, format_moment, ngettext
 from lms.security import login_required, require
 
 FILTERS = ("all", "not_submitted", "needs_grading", "late")
@@ -27,7 +27,7 @@ FILTERS = ("all", "not_submitted", "needs_grading", "late")
 def _message(error: assignments.AssignmentError) -> str:
     params = dict(error.params)
     if "cutoff" in params:
-        params["cutoff"] = format_datetime(params["cutoff"], "medium")
+        params["cutoff"] = format_moment(params["cutoff"])
     return {
         "closed": _("The cut-off was %(cutoff)s: this assignment no longer takes submissions."),
         "text-too-long": _("Your text is longer than %(count)d characters. Nothing was saved."),

@@ -23,13 +23,13 @@ from lms.authoring.forms import (
 from lms.courses import services
 from lms.courses.archive import read_zip, write_zip
 from lms.courses.models import Activity, Module
-from lms.courses.package import ATTACHMENT_TYPES, PackageError, package_files, parse_package
+from lms.courses.package import PackageError, content_matches, package_files, parse_package
 from lms.courses.queries import get_course_outline, participants, taught_courses
 from lms.courses.transfer import export_course, import_course
 from lms.db import db
 from lms.i18n import _
+from lms.markup import MarkdownError, markdown_problem
 from lms.security import editable_course, require, role_required
-from lms.uploads import looks_like
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 COURSE_FIELDS = (
@@ -340,16 +340,23 @@ def preview(slug: str):
     course = editable_course(slug)
     module = _module_of(course, _int(request.form.get("module_id")))
     text = request.form.get("body", "")
-    if len(text) > 200_000:
-        abort(413)
-    return jsonify(html=str(services.render_lesson(course.slug, module.slug, text)))
+    if problem := markdown_problem(text):
+        return jsonify(error=problem), 413
+    try:
+        return jsonify(html=str(services.render_lesson(course.slug, module.slug, text)))
+    except MarkdownError as error:
+        return jsonify(error=str(error)), 422
 
 
 @bp.route("/courses/<slug>/files", methods=["POST"])
 @role_required("trainer")
 def upload_file(slug: str):
+    """Upload a course file: from the course page (a redirect with a message), or an image pasted into the
+    lesson editor (asked for JSON: the file's path, or the error)."""
     course = editable_course(slug)
     form = UploadFileForm()
+    wants_json = request.accept_mimetypes.best == "application/json"
+    error, path, name = _("Choose a file to upload."), None, ""
     if form.validate_on_submit():
         upload = form.file.data
         data = upload.read(MAX_UPLOAD_BYTES + 1)
@@ -359,16 +366,21 @@ def upload_file(slug: str):
             + posixpath.splitext(name)[1].lower()
         )
         if len(data) > MAX_UPLOAD_BYTES:
-            flash(_("%(name)s is larger than 5 MB. Make it smaller and upload it again.", name=name), "error")
-        elif posixpath.splitext(clean)[1] not in ATTACHMENT_TYPES or not looks_like(data, clean):
-            flash(_("%(name)s is not an image or document type this site accepts.", name=name), "error")
+            error = _("%(name)s is larger than 5 MB. Make it smaller and upload it again.", name=name)
+        elif not content_matches(data, clean):
+            error = _("%(name)s is not an image or document type this site accepts.", name=name)
         else:
             path = f"images/{clean}"
             services.put_file(course, path, data)
             db.session.commit()
-            flash(_("Uploaded. Use it in a lesson with ![description](../%(path)s).", path=path), "success")
+    if wants_json:
+        if path is None:
+            return jsonify(error=error), 400
+        return jsonify(path=path, name=posixpath.splitext(name)[0])
+    if path is None:
+        flash(error, "error")
     else:
-        flash(_("Choose a file to upload."), "error")
+        flash(_("Uploaded. Use it in a lesson with ![description](../%(path)s).", path=path), "success")
     return redirect(url_for("authoring.course", slug=slug) + "#files")
 
 

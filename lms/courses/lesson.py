@@ -31,6 +31,8 @@ class LessonKind(ActivityKind):
                 reader.problem(path, number, f"minutes '{raw}' must be a whole number from 1 to 1000")
             else:
                 minutes = int(raw)
+        if not reader.markdown(path, body, "lesson"):
+            return None
         return ActivitySpec(
             kind=self.name,
             slug=slug,

@@ -13,7 +13,14 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from lms.courses.models import CATEGORIES
-from lms.markup import find_relative_links
+from lms.markup import (
+    MAX_MARKDOWN_CHARS,
+    MAX_SUMMARY_CHARS,
+    MarkdownError,
+    find_relative_links,
+    render_markdown,
+)
+from lms.uploads import looks_like
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 NUMBERED_RE = re.compile(r"^(\d{1,3})-([a-z0-9]+(?:-[a-z0-9]+)*)$")
@@ -31,6 +38,12 @@ ATTACHMENT_TYPES = {
     ".csv": "text/csv; charset=utf-8",
 }
 IMAGE_TYPES = {ext for ext, kind in ATTACHMENT_TYPES.items() if kind.startswith("image/")}
+
+
+def content_matches(data: bytes, name: str) -> bool:
+    """Is `data` a file a course may carry, and what the name's type says (lms.uploads.looks_like)?
+    The one check for browser uploads and package imports."""
+    return posixpath.splitext(name)[1].lower() in ATTACHMENT_TYPES and looks_like(data, name)
 
 
 @dataclass
@@ -173,6 +186,11 @@ class _Reader:
                 allowed = ", ".join(sorted(ATTACHMENT_TYPES))
                 self.problem(path, None, f"file type {suffix or '(none)'} is not allowed here ({allowed})")
                 continue
+            if not content_matches(data, path):
+                self.problem(
+                    path, None, f"the contents are not a {suffix} file (the type is checked, not the name)"
+                )
+                continue
             files[_by_slug(path, module_slugs)] = data
         for module in modules:
             for activity in module.activities:
@@ -207,6 +225,8 @@ class _Reader:
         for key in ("title", "summary"):
             if not isinstance(data[key], str) or not data[key].strip():
                 self.problem("course.toml", None, f"'{key}' must be a non-empty text")
+        if isinstance(data["summary"], str) and len(data["summary"]) > MAX_SUMMARY_CHARS:
+            self.problem("course.toml", None, f"'summary' is longer than {MAX_SUMMARY_CHARS:,} characters")
         try:
             hours = Decimal(str(data["hours"]))
             if hours < 0 or hours > 10000:
@@ -339,6 +359,23 @@ class _Reader:
             else:
                 values[key] = (number, value)
         return values, "\n".join(lines[end + 1 :]).lstrip("\n")
+
+    def markdown(self, path: str, body: str, what: str) -> bool:
+        """Whether a Markdown body is within the length cap and renders: the same renderer the import
+        uses, so what it would refuse is refused here (a problem noted otherwise)."""
+        if len(body) > MAX_MARKDOWN_CHARS:
+            self.problem(
+                path,
+                None,
+                f"the {what} is {len(body):,} characters long; at most {MAX_MARKDOWN_CHARS:,} are allowed",
+            )
+            return False
+        try:
+            render_markdown(body)
+        except MarkdownError as error:
+            self.problem(path, None, str(error))
+            return False
+        return True
 
     def flag(self, path: str, values: dict, key: str, default: bool) -> bool:
         """A true/false front-matter value; a problem (and the default) for anything else."""

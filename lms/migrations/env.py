@@ -35,30 +35,22 @@ def run_migrations_online():
     options = current_app.extensions["migrate"].configure_args
     options.setdefault("process_revision_directives", skip_empty_autogenerate)
     with database.engine.connect() as connection:
+        # SQLite alters a table by rebuilding it: with foreign keys on, dropping the old copy cascades to
+        # every row that points at it (enrolments, attempts, memberships...). They are off while the
+        # migrations run (the PRAGMA works only outside a transaction, so on the driver's connection) and
+        # checked after, so a migration can never lose rows this way, nor leave a dangling reference.
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
-            # Batch mode rebuilds a table (copy, drop, rename). With foreign keys on, dropping the old
-            # table would run its ON DELETE CASCADE and delete the rows that refer to it (a trainee's
-            # completions when `activities` is rebuilt). The pragma only takes effect outside a
-            # transaction, so it goes straight to the driver; the keys are checked after the upgrade.
-            _driver_pragma(connection, "PRAGMA foreign_keys=OFF")
-        try:
-            context.configure(connection=connection, target_metadata=database.metadata, **options)
-            with context.begin_transaction():
-                context.run_migrations()
-                if sqlite:
-                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-                    if broken:
-                        raise RuntimeError(f"the upgrade left rows with broken foreign keys: {broken[:5]}")
-        finally:
-            if sqlite:
-                _driver_pragma(connection, "PRAGMA foreign_keys=ON")
-
-
-def _driver_pragma(connection, pragma: str) -> None:
-    cursor = connection.connection.dbapi_connection.cursor()
-    cursor.execute(pragma)
-    cursor.close()
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        context.configure(connection=connection, target_metadata=database.metadata, **options)
+        with context.begin_transaction():
+            context.run_migrations()
+        if sqlite:
+            driver = connection.connection.driver_connection
+            dangling = driver.execute("PRAGMA foreign_key_check").fetchall()
+            driver.execute("PRAGMA foreign_keys=ON")
+            if dangling:
+                raise RuntimeError(f"the upgrade left rows pointing at missing rows: {dangling[:10]}")
 
 
 if context.is_offline_mode():

@@ -35,10 +35,21 @@ class Progress:
     completed_at: datetime | None = None  # the course's completion
     last_access: datetime | None = None
     next_activity: Activity | None = None
+    marks_hidden: frozenset[int] = frozenset()  # graded activities whose marks the trainee may not see now
+    final_grade_hidden: bool = False  # the final grade would reveal a hidden mark
 
     @property
     def percent(self) -> int:
         return round(100 * self.required_done / self.required_total) if self.required_total else 0
+
+    # What the trainee may see of their marks (course page, dashboard, certificate): the activity's kind
+    # decides (ActivityKind.marks_hidden); trainers' pages use the fields above.
+    def visible_grade(self, activity_id: int) -> float | None:
+        return None if activity_id in self.marks_hidden else self.grades.get(activity_id)
+
+    @property
+    def visible_final_grade(self) -> float | None:
+        return None if self.final_grade_hidden else self.final_grade
 
 
 @dataclass
@@ -49,9 +60,13 @@ class CourseShape:
     required: list[Activity]
     graded: list[Activity]  # published activities whose kind gives a grade
     weights: dict[int, float]  # graded activity id -> weight in the final grade
+    marks_hidden: frozenset[int] = frozenset()  # graded activities whose marks the trainee may not see now
 
     @classmethod
-    def of(cls, course: Course) -> "CourseShape":
+    def of(cls, course: Course, now: datetime | None = None) -> "CourseShape":
+        from lms.db import utcnow
+
+        now = now or utcnow()
         activities = [a for a in course.activities() if a.published]
         graded = with_feature(activities, GRADE)
         return cls(
@@ -59,7 +74,13 @@ class CourseShape:
             required=[a for a in activities if a.counts_for_completion],
             graded=graded,
             weights={a.id: kind_of(a).weight(a) for a in graded},
+            marks_hidden=frozenset(a.id for a in graded if kind_of(a).marks_hidden(a, now)),
         )
+
+    @property
+    def final_grade_hidden(self) -> bool:
+        """A final grade made of a hidden mark would reveal it: hidden too."""
+        return any(aid in self.marks_hidden for aid in self.weights)
 
 
 def summarise(
@@ -75,6 +96,7 @@ def summarise(
     row.required_done = sum(1 for a in shape.required if a.id in row.completed)
     row.final_grade = manual[None] if None in manual else final_grade(row.grades, shape.weights)
     row.completed_at = course_completion.completed_at if course_completion else None
+    row.marks_hidden, row.final_grade_hidden = shape.marks_hidden, shape.final_grade_hidden
     row.next_activity = next(
         (a for a in shape.activities if a.id not in row.completed and not a.optional), None
     )

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
+from flask_babel import format_datetime, get_timezone
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -12,7 +12,7 @@ from lms.activities import kind_of, with_feature
 from lms.activities.base import GRADE, MARK_DONE
 from lms.charts import bar_chart, funnel_chart
 from lms.courses.models import Activity, Course, Module
-from lms.courses.queries import get_enrolment
+from lms.courses.queries import get_enrolment, outline_numbers
 from lms.db import db, utcnow
 from lms.exports import csv_response, xlsx_response
 from lms.i18n import _
@@ -153,6 +153,7 @@ def course_matrix(slug: str):
         enrolments=enrolments,
         rows=rows,
         activities=activities,
+        codes=outline_numbers(course),
         inactive_since=inactive_since,
     )
 
@@ -163,7 +164,8 @@ def _export_rows(course: Course, enrolments, rows, with_activities: bool):
     header = [_("Name"), _("E-mail"), _("Organisation"), _("Country")]
     columns = activities if with_activities else [a for a in activities if a.id in graded]
     header += [a.title for a in columns]
-    header += [_("Progress (%)"), _("Final grade"), _("Completed on"), _("Last access")]
+    zone = str(get_timezone())  # the reader's: the cells are formatted in it, and the header says so
+    header += [_("Progress (%)"), _("Final grade"), _("Completed on"), f"{_('Last access')} ({zone})"]
     yield header
     done = _("done")
     for enrolment in enrolments:
@@ -220,5 +222,11 @@ def gradebook(slug: str):
     enrolments, rows = _matrix_rows(course, MatrixFilterForm(formdata=None))
     graded = with_feature([a for a in course.activities() if a.published], GRADE)
     return render_template(
-        "progress/gradebook.html", course=course, enrolments=enrolments, rows=rows, graded=graded, form=form
+        "progress/gradebook.html",
+        course=course,
+        enrolments=enrolments,
+        rows=rows,
+        graded=graded,
+        codes=outline_numbers(course),
+        form=form,
     ), 400 if form.is_submitted() else 200

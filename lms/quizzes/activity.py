@@ -75,8 +75,10 @@ class QuizKind(ActivityKind):
         return grade is not None and grade >= settings.pass_mark
 
     def weight(self, activity):
-
         return QuizSettings.from_dict(activity.settings).weight
+
+    def marks_hidden(self, activity, now):
+        return not QuizSettings.from_dict(activity.settings).review_allows("marks", now)
 
     def grade(self, activity, user_id):
 
