@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.e2e.test_foundation import log_in, switch_language
+from tests.e2e.test_foundation import log_in, log_out, switch_language
 
 pytestmark = pytest.mark.e2e
 
@@ -30,7 +30,7 @@ def test_assignment_set_submitted_graded_and_read(page, live_server, screenshot)
     screenshot("assignment-edit")
     trainee_page = page.get_by_role("link", name="View as a trainee").get_attribute("href")
     grading = page.get_by_role("link", name="Submissions and grading").get_attribute("href")
-    page.click("header form[action='/logout'] button")
+    log_out(page)
 
     log_in(page, live_server, "trainee@example.org")
     switch_language(page, "en")
@@ -44,7 +44,7 @@ def test_assignment_set_submitted_graded_and_read(page, live_server, screenshot)
     assert page.locator(".alert-success").inner_text().strip().endswith("Submitted for grading.")
     assert page.get_by_role("link", name="plan.pdf").count() == 1
     screenshot("assignment-submitted")
-    page.click("header form[action='/logout'] button")
+    log_out(page)
 
     log_in(page, live_server, "trainer@example.org")
     switch_language(page, "en")
@@ -59,7 +59,7 @@ def test_assignment_set_submitted_graded_and_read(page, live_server, screenshot)
     page.get_by_role("button", name="Save grade").click()
     page.wait_for_url(re.compile(r"/grading$"))
     assert "100%" in page.locator("tr", has_text="Ελένη Παπαδοπούλου").inner_text()
-    page.click("header form[action='/logout'] button")
+    log_out(page)
 
     log_in(page, live_server, "trainee@example.org")
     switch_language(page, "en")
