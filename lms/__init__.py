@@ -97,6 +97,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from lms.db import db
     from lms.i18n import init_i18n
+    from lms.jobs import init_jobs
     from lms.migrate import init_migrations
     from lms.security import init_security
 
@@ -104,6 +105,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_migrations(app)
     init_i18n(app)
     init_security(app)
+    init_jobs(app)
 
     register_blueprints(app)
 

@@ -71,8 +71,8 @@ def _sqlite_begin(connection):
     """A request that changes data (POST...) takes SQLite's write lock when its transaction starts
     (BEGIN IMMEDIATE): two workers writing at once then wait for each other (busy_timeout) instead of
     one failing with "database is locked" when it upgrades a read lock halfway. Reads stay deferred."""
-    if connection.dialect.name != "sqlite":
-        return
+    if connection.dialect.name != "sqlite" or connection.get_execution_options().get("lms_own_transactions"):
+        return  # the job queue's engine (kombu) opens its own BEGIN IMMEDIATE
     connection.exec_driver_sql("BEGIN IMMEDIATE" if _writing_request() else "BEGIN")
 
 

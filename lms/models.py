@@ -5,6 +5,7 @@ from lms.auth.models import User
 from lms.certificates.models import Certificate, ExportJob
 from lms.classroom.models import AttendanceRecord, ClassSession, Cohort, CohortMember, Programme
 from lms.courses.models import Activity, Course, CourseFile, Enrolment, Module
+from lms.jobs import TaskMark
 from lms.progress.models import Completion, CourseCompletion, GradeOverride
 from lms.quizzes.models import Attempt, Question, QuestionCategory, QuizSlot, Response
 
@@ -31,5 +32,6 @@ __all__ = [
     "QuizSlot",
     "Response",
     "SiteSetting",
+    "TaskMark",
     "User",
 ]

@@ -157,6 +157,7 @@ def forgot_password():
                     link=link,
                 ),
             )
+            db.session.commit()
         # The same answer whether or not the account exists, so the form reveals no e-mail addresses.
         flash(_("If an account exists for this e-mail, a link to set a new password is on its way."), "info")
         return redirect(url_for("auth.login"))

@@ -16,6 +16,7 @@ from lms.auth.models import User
 from lms.certificates.models import Certificate
 from lms.courses.models import Course
 from lms.db import db, utcnow
+from lms.storage import storage
 
 # No 0/O, 1/I/L: a code read off paper and typed in must not be ambiguous. 32 symbols, 16 of them: 80 bits.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -182,7 +183,7 @@ def renderer():
     app = current_app._get_current_object()
     if "certificate_renderer" not in app.extensions:
         app.extensions["certificate_renderer"] = CertificateRenderer(
-            Path(app.static_folder), Path(app.instance_path) / "uploads"
+            Path(app.static_folder), storage(app).within("uploads")
         )
     return app.extensions["certificate_renderer"]
 
@@ -248,7 +249,7 @@ def export_zip(
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("register.csv", "\ufeff" + register.getvalue())
         for code, pdf in render_many(
-            pages, Path(app.static_folder), Path(app.instance_path) / "uploads", processes=processes
+            pages, Path(app.static_folder), storage(app).within("uploads"), processes=processes
         ):
             archive.writestr(
                 names[code], pdf, compress_type=zipfile.ZIP_STORED
