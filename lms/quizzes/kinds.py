@@ -7,10 +7,13 @@ attempt's layout maps positions back to answers. So no page, data attribute or a
 carries anything that tells a right answer from a wrong one.
 """
 
-import math
 import random
 import re
 
+from flask import has_request_context
+
+from lms.quizzes.cloze import Gap, parse_gaps
+from lms.quizzes.numbers import Reading, Unit, legacy_number, read_number, show_number
 from lms.quizzes.spec import BLANK
 
 KINDS: dict[str, "Kind"] = {}
@@ -155,43 +158,85 @@ class ShortAnswer(Kind):
         return {"value": value or ""}
 
 
-def parse_number(text: str) -> float | None:
-    """A number as people type it: '3.5', '3,5' (Greek, Balkan keyboards), ' 1 200 '."""
-    cleaned = (text or "").strip().replace(" ", "").replace("\u00a0", "")
-    if cleaned.count(",") == 1 and "." not in cleaned:
-        cleaned = cleaned.replace(",", ".")
-    try:
-        number = float(cleaned)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
+def answer_locale() -> str:
+    """The language of the page the trainee answers on: numbers are read with its decimal mark."""
+    if has_request_context():
+        from flask_babel import get_locale
+
+        return str(get_locale() or "en")
+    return "en"
 
 
 @register
 class Numerical(ShortAnswer):
+    """A number, read in the language the trainee answered in, optionally with a declared unit.
+
+    Responses are stored as {"text": typed text, "locale": the page's language}; a plain string is an
+    answer saved before locales were recorded, and is read as it was then.
+    """
+
     name = "numerical"
 
     def read(self, question, form, order):
         text = (form.get(field(question)) or "").strip()[:50]
-        return text or None
+        return {"text": text, "locale": answer_locale()} if text else None
+
+    def reading(self, question, value) -> Reading | None:
+        if not value:
+            return None
+        if isinstance(value, str):
+            number = legacy_number(value)
+            return Reading(value, number, "", number, problem="" if number is not None else "not-a-number")
+        units = [Unit(u["name"], u["multiplier"]) for u in question.units or []]
+        return read_number(value["text"], value["locale"], units)
 
     def _matches(self, question, value):
-        number = parse_number(value)
-        if number is None:
+        reading = self.reading(question, value)
+        if reading is None or reading.value is None:
             return []
         hits = [
             a
             for a in question.answers
-            if a["value"] is not None and abs(number - a["value"]) <= a["tolerance"] + 1e-9
+            if a["value"] is not None and abs(reading.value - a["value"]) <= a["tolerance"] + 1e-9
         ]
+        if not hits:  # Moodle's "*" answer: anything else that is a number
+            hits = [a for a in question.answers if a["value"] is None]
         return sorted(hits, key=lambda a: -a["fraction"])
 
     def right_answer(self, question):
+        unit = f" {question.units[0]['name']}" if question.units else ""
+
         def show(answer):
             value = f"{answer['value']:g}"
-            return f"{value} ± {answer['tolerance']:g}" if answer["tolerance"] else value
+            return (f"{value} ± {answer['tolerance']:g}" if answer["tolerance"] else value) + unit
 
         return ", ".join(show(a) for a in question.answers if a["fraction"] >= 1.0 and a["value"] is not None)
+
+    def display(self, question, order, value):
+        reading = self.reading(question, value)
+        if reading is None:
+            return {"value": ""}
+        return {"value": reading.text, "reading": describe_reading(reading, answer_locale())}
+
+
+def describe_reading(reading: Reading, locale: str) -> str:
+    """How the page says a typed number was read: only when it was not plain, so it never nags."""
+    from flask_babel import gettext
+
+    if reading.problem == "not-a-number":
+        return gettext("This is not read as a number.")
+    shown = show_number(reading.number, locale)
+    if reading.problem == "unknown-unit":
+        return gettext(
+            "Read as %(number)s, but %(unit)s is not a unit this question takes.",
+            number=shown,
+            unit=reading.unit,
+        )
+    if reading.unit:
+        return gettext("Read as %(number)s %(unit)s.", number=shown, unit=reading.unit)
+    if reading.ambiguous:
+        return gettext("Read as %(number)s.", number=shown)
+    return ""
 
 
 @register
@@ -286,3 +331,123 @@ class Description(Kind):
 
     def grade(self, question, value):
         return None
+
+
+@register
+class Cloze(Kind):
+    """Embedded answers (lms.quizzes.cloze): one input per gap, graded gap by gap by its weight.
+
+    Responses are {gap number: value}: text for a short answer, {"text", "locale"} for a number, the
+    answer's index for a choice, a list of indexes for several choices. The layout's order is
+    {gap number: display order of its choices}.
+    """
+
+    name = "cloze"
+
+    def gaps(self, question) -> list[Gap]:
+        return parse_gaps(question.text)
+
+    def answer_order(self, question, rng, shuffle):
+        orders = {}
+        for gap in self.gaps(question):
+            if gap.kind in ("choice", "multi"):
+                order = list(range(len(gap.answers)))
+                if gap.shuffle:
+                    rng.shuffle(order)
+                orders[str(gap.number)] = order
+        return orders
+
+    def read(self, question, form, order):
+        value = {}
+        for gap in self.gaps(question):
+            name, key = f"{field(question)}_{gap.number}", str(gap.number)
+            if gap.kind == "multi":
+                chosen = [_position_map(order.get(key, []), raw) for raw in form.getlist(name)]
+                if picked := sorted({index for index in chosen if index is not None}):
+                    value[key] = picked
+            elif gap.kind == "choice":
+                if (index := _position_map(order.get(key, []), form.get(name))) is not None:
+                    value[key] = index
+            elif text := (form.get(name) or "").strip()[:200]:
+                value[key] = {"text": text, "locale": answer_locale()} if gap.kind == "numerical" else text
+        return value or None
+
+    def _chosen(self, gap: Gap, value) -> list[dict]:
+        """The answers a gap's response matches, best first ("*" answers anything else)."""
+        if value is None:
+            return []
+        if gap.kind == "multi":
+            return [gap.answers[i] for i in value if i < len(gap.answers)]
+        if gap.kind == "choice":
+            return [gap.answers[value]] if value < len(gap.answers) else []
+        if gap.kind == "numerical":
+            number = read_number(value["text"], value["locale"]).value
+            hits = [
+                a
+                for a in gap.answers
+                if a.value is not None and number is not None and abs(number - a.value) <= a.tolerance + 1e-9
+            ]
+        else:
+            same = (
+                (lambda a, b: a == b)
+                if gap.kind == "short_case"
+                else (lambda a, b: normalise_text(a) == normalise_text(b))
+            )
+            hits = [a for a in gap.answers if a.text != "*" and same(a.text, value)]
+        hits = hits or [a for a in gap.answers if a.text == "*"]
+        return sorted(hits, key=lambda a: -a.fraction)[:1]
+
+    def gap_fraction(self, gap: Gap, value) -> float:
+        chosen = self._chosen(gap, value)
+        if gap.kind == "multi":
+            return _clip(sum(a.fraction for a in chosen))
+        return _clip(chosen[0].fraction) if chosen else 0.0
+
+    def grade(self, question, value):
+        gaps, value = self.gaps(question), value or {}
+        total = sum(gap.weight for gap in gaps)
+        scored = sum(gap.weight * self.gap_fraction(gap, value.get(str(gap.number))) for gap in gaps)
+        return _clip(scored / total) if total else 0.0
+
+    def chosen_feedback(self, question, value):
+        value = value or {}
+        return [
+            a.feedback
+            for gap in self.gaps(question)
+            for a in self._chosen(gap, value.get(str(gap.number)))
+            if a.feedback
+        ]
+
+    def right_answer(self, question):
+        def right(gap):
+            best = [a for a in gap.answers if a.fraction > 0]
+            if gap.kind == "multi":
+                return ", ".join(a.text for a in best)
+            top = max(best, key=lambda a: a.fraction)
+            return f"{top.value:g}" if gap.kind == "numerical" else top.text
+
+        return "; ".join(f"{gap.number}: {right(gap)}" for gap in self.gaps(question))
+
+    def display(self, question, order, value):
+        value, order = value or {}, order or {}
+        gaps = {gap.number: gap for gap in self.gaps(question)}
+        segments = []
+        for i, part in enumerate(re.split(r"\[\[gap:(\d+)\]\]", question.text_html)):
+            if i % 2 == 0:
+                segments.append({"html": part})
+                continue
+            gap = gaps[int(part)]
+            given = value.get(part)
+            item = {"gap": gap.number, "name": f"{field(question)}_{gap.number}", "layout": gap.layout}
+            if gap.kind in ("choice", "multi"):
+                picked = set(given if isinstance(given, list) else [] if given is None else [given])
+                item["multiple"] = gap.kind == "multi"
+                item["options"] = [
+                    {"position": p, "text": gap.answers[index].text, "checked": index in picked}
+                    for p, index in enumerate(order.get(part, range(len(gap.answers))))
+                ]
+            else:
+                item["value"] = given["text"] if isinstance(given, dict) else given or ""
+                item["numerical"] = gap.kind == "numerical"
+            segments.append(item)
+        return {"segments": segments}
