@@ -113,10 +113,9 @@ def activity(slug: str, module_slug: str, activity_slug: str):
         touch(enrolment)
         if current.kind == "lesson" and course.completion_lessons == "viewed":
             complete(current, current_user.id, "viewed")
-        db.session.commit()
     row = course_progress(course, [current_user.id])[current_user.id] if trainee else None
-
-    return render_template(
+    # Rendered before the commit, which would expire every loaded row and make the page load them again.
+    page = render_template(
         "courses/activity.html",
         course=course,
         activity=current,
@@ -129,6 +128,8 @@ def activity(slug: str, module_slug: str, activity_slug: str):
         progress=row,
         done_form=DoneForm(),
     )
+    db.session.commit()
+    return page
 
 
 @bp.route("/<slug>/files/<path:path>")
