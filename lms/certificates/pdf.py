@@ -318,13 +318,18 @@ def _render_in_worker(page: tuple[str, str]) -> tuple[str, bytes]:
 
 
 def render_many(
-    html_pages: Iterable[tuple[str, str]], static_dir: Path, uploads, processes: int = 2
+    html_pages: Iterable[tuple[str, str]],
+    static_dir: Path,
+    uploads,
+    processes: int = 2,
+    renderer: CertificateRenderer | None = None,
 ) -> Iterator[tuple[str, bytes]]:
     """(code, html) in, (code, pdf) out, in the same order, rendered by `processes` worker processes,
-    each with one renderer for its whole share of the batch; processes=1 renders in this process.
-    uploads: a folder or a Storage."""
+    each with one renderer for its whole share of the batch; processes=1 renders in this process, with
+    `renderer` if given (warm: its fonts, stylesheet and images are loaded already). uploads: a folder
+    or a Storage."""
     if processes <= 1:
-        renderer = CertificateRenderer(Path(static_dir), uploads)
+        renderer = renderer or CertificateRenderer(Path(static_dir), uploads)
         for code, html in html_pages:
             yield code, renderer.pdf_from_html(html)
         return

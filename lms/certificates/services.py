@@ -249,7 +249,7 @@ def export_zip(
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("register.csv", "\ufeff" + register.getvalue())
         for code, pdf in render_many(
-            pages, Path(app.static_folder), storage(app).within("uploads"), processes=processes
+            pages, Path(app.static_folder), r.uploads, processes=processes, renderer=r
         ):
             archive.writestr(
                 names[code], pdf, compress_type=zipfile.ZIP_STORED
