@@ -5,13 +5,14 @@ waits in the site's storage (lms.storage) for its download.
 """
 
 import tempfile
+import threading
 from pathlib import Path
 
 from flask import current_app
 
 from lms.certificates.models import Certificate, ExportJob
 from lms.db import db, utcnow
-from lms.jobs import enqueue, is_embedded, task
+from lms.jobs import enqueue, task
 from lms.storage import storage
 
 
@@ -55,8 +56,10 @@ def run_export(job_id: int) -> None:
             job.done = done
             db.session.commit()
 
-    # Rendering processes are forked: not from the embedded worker's thread inside a web server.
-    processes = 1 if is_embedded(current_app) else current_app.config["EXPORT_PROCESSES"]
+    # Rendering processes are forked: never from a thread (the embedded worker inside `lms serve`, a job
+    # run at once by a threaded server), where a lock held by another thread can hang the child.
+    on_main_thread = threading.current_thread() is threading.main_thread()
+    processes = current_app.config["EXPORT_PROCESSES"] if on_main_thread else 1
     filename = f"certificates-{job.id}.zip"
     with tempfile.TemporaryDirectory(prefix="lms-export-") as scratch:
         archive = Path(scratch) / filename
