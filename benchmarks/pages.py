@@ -20,12 +20,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from http.cookiejar import CookieJar
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -33,6 +31,8 @@ from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from tests.live import Browser, Processes, wait_until_answers  # noqa: E402
 
 APP_PORT, HELLO_PORT = 5610, 5611
 HELLO = """from flask import Flask
@@ -44,60 +44,20 @@ app = Flask(__name__)
 def hello():
     return "Hello, World!"
 """
-CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
+def _gunicorn(processes: Processes, app: str, port: int, workers: int, env: dict, cwd: Path):
+    return processes.start(
+        str(port), ["-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", app], cwd, env
+    )
 
 
-def _opener(jar):
-    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect)
-
-
-def _open(opener, url, form=None):
-    data = urllib.parse.urlencode(form).encode() if form is not None else None
-    try:
-        with opener.open(url, data=data, timeout=60) as response:
-            return response.status, dict(response.headers), response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read().decode()
-
-
-def _login(base: str, email: str, password: str):
-    jar = CookieJar()
-    opener = _opener(jar)
-    token = CSRF.search(_open(opener, f"{base}/login")[2]).group(1)
-    status = _open(opener, f"{base}/login", {"email": email, "password": password, "csrf_token": token})[0]
+def _login(base: str, email: str, password: str) -> Browser:
+    browser = Browser()
+    status = browser.login(base, email, password)
     if status != 302:
         raise SystemExit(f"could not log in as {email}: HTTP {status}")
-    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
-    return opener, cookie
-
-
-def _wait(url: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the server for {url} exited with {process.returncode}")
-        try:
-            urllib.request.urlopen(url, timeout=10).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"{url} did not answer within 2 minutes")
-
-
-def _gunicorn(app: str, port: int, workers: int, env: dict, cwd: Path, log: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", app],
-        cwd=cwd,
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-    )
+    return browser
 
 
 def _wrk(url: str, cookie: str | None, duration: int, connections: int) -> dict:
@@ -177,78 +137,78 @@ def main() -> None:
         with server_db.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
         database_url = server.set(database=name).render_as_string(hide_password=False)
-    processes = []
     try:
-        url, paths = _prepare(database_url, instance)
-        (scratch / "hello.py").write_text(HELLO)
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "LMS_SECRET_KEY": "benchmark-secret",
-            "LMS_INSTANCE_PATH": str(instance),
-            "LMS_DATABASE_URL": url,
-            "LMS_SESSION_COOKIE_SECURE": "false",
-            "LMS_LOGIN_RATE_LIMIT_IP": "100000 per minute",
-        }
-        for app, port, cwd in (("lms:create_app()", APP_PORT, ROOT), ("hello:app", HELLO_PORT, scratch)):
-            processes.append(_gunicorn(app, port, args.workers, env, cwd, scratch / f"{port}.log"))
-        app_base, hello_base = f"http://127.0.0.1:{APP_PORT}", f"http://127.0.0.1:{HELLO_PORT}"
-        _wait(f"{app_base}/login", processes[0])
-        _wait(f"{hello_base}/", processes[1])
-
-        from lms.cli import DEMO_PASSWORD, DEMO_USERS
-
-        trainee_opener, trainee = _login(app_base, DEMO_USERS[0][0], DEMO_PASSWORD)
-        _, trainer = _login(app_base, DEMO_USERS[1][0], DEMO_PASSWORD)
-        pages = [
-            ("login page", "/login", None),
-            ("catalogue", "/courses/", trainee),
-            ("dashboard", "/", trainee),
-            ("course page", paths["course"], trainee),
-            ("lesson page", paths["lesson"], trainee),
-        ]
-        if paths["quiz_id"]:
-            token = CSRF.search(_open(trainee_opener, f"{app_base}/")[2]).group(1)
-            status, headers, _ = _open(
-                trainee_opener, f"{app_base}/quizzes/{paths['quiz_id']}/start", {"csrf_token": token}
-            )
-            location = urllib.parse.urlsplit(headers.get("Location", "")).path
-            if status == 302 and "/attempts/" in location:
-                pages.append(("quiz attempt page", location, trainee))
-        pages.append(("progress matrix", paths["matrix"], trainer))
-
-        hello = _wrk(f"{hello_base}/", None, args.duration, args.connections)
-        print(
-            f"gunicorn -w {args.workers}, wrk -t 2 -c {args.connections} -d {args.duration}s; "
-            f"database: {make_url(url).get_backend_name()}; cores: {os.cpu_count()}"
-        )
-        print("The machine may be shared with other work: compare ratios from the same run.\n")
-        print(f"{'page':<20} {'req/s':>9} {'p50':>9} {'p99':>9} {'ratio':>7}  notes")
-        print(f"{'hello-world':<20} {hello['rate']:>9.1f} {hello['p50']:>9} {hello['p99']:>9} {1:>7.3f}")
-        for name, path, cookie in pages:
-            result = _wrk(f"{app_base}{path}", cookie, args.duration, args.connections)
-            notes = []
-            if result["bad"]:
-                notes.append(f"{result['bad']} non-2xx/3xx")
-            if result["errors"]:
-                notes.append(f"socket errors: {result['errors']}")
-            print(
-                f"{name:<20} {result['rate']:>9.1f} {result['p50']:>9} {result['p99']:>9} "
-                f"{result['rate'] / hello['rate']:>7.3f}  {'; '.join(notes)}"
-            )
+        with Processes(scratch) as processes:
+            _measure(args, scratch, instance, database_url, processes)
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
         if server_db is not None:
             with server_db.connect() as connection:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             server_db.dispose()
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _measure(args, scratch: Path, instance: Path, database_url: str | None, processes: Processes) -> None:
+    from lms.cli import DEMO_PASSWORD, DEMO_USERS
+
+    url, paths = _prepare(database_url, instance)
+    (scratch / "hello.py").write_text(HELLO)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "LMS_SECRET_KEY": "benchmark-secret",
+        "LMS_INSTANCE_PATH": str(instance),
+        "LMS_DATABASE_URL": url,
+        "LMS_SESSION_COOKIE_SECURE": "false",
+        "LMS_LOGIN_RATE_LIMIT_IP": "100000 per minute",
+    }
+    app_base, hello_base = f"http://127.0.0.1:{APP_PORT}", f"http://127.0.0.1:{HELLO_PORT}"
+    wait_until_answers(
+        f"{app_base}/login", _gunicorn(processes, "lms:create_app()", APP_PORT, args.workers, env, ROOT)
+    )
+    wait_until_answers(
+        f"{hello_base}/", _gunicorn(processes, "hello:app", HELLO_PORT, args.workers, env, scratch)
+    )
+
+    trainee_browser = _login(app_base, DEMO_USERS[0][0], DEMO_PASSWORD)
+    trainee = trainee_browser.cookie_header()
+    trainer = _login(app_base, DEMO_USERS[1][0], DEMO_PASSWORD).cookie_header()
+    pages = [
+        ("login page", "/login", None),
+        ("catalogue", "/courses/", trainee),
+        ("dashboard", "/", trainee),
+        ("course page", paths["course"], trainee),
+        ("lesson page", paths["lesson"], trainee),
+    ]
+    if paths["quiz_id"]:
+        token = trainee_browser.csrf(f"{app_base}/")
+        status, headers, _ = trainee_browser.request(
+            f"{app_base}/quizzes/{paths['quiz_id']}/start", {"csrf_token": token}
+        )
+        location = urllib.parse.urlsplit(headers.get("Location", "")).path
+        if status == 302 and "/attempts/" in location:
+            pages.append(("quiz attempt page", location, trainee))
+    pages.append(("progress matrix", paths["matrix"], trainer))
+
+    hello = _wrk(f"{hello_base}/", None, args.duration, args.connections)
+    print(
+        f"gunicorn -w {args.workers}, wrk -t 2 -c {args.connections} -d {args.duration}s; "
+        f"database: {make_url(url).get_backend_name()}; cores: {os.cpu_count()}"
+    )
+    print("The machine may be shared with other work: compare ratios from the same run.\n")
+    print(f"{'page':<20} {'req/s':>9} {'p50':>9} {'p99':>9} {'ratio':>7}  notes")
+    print(f"{'hello-world':<20} {hello['rate']:>9.1f} {hello['p50']:>9} {hello['p99']:>9} {1:>7.3f}")
+    for page, path, cookie in pages:
+        result = _wrk(f"{app_base}{path}", cookie, args.duration, args.connections)
+        notes = []
+        if result["bad"]:
+            notes.append(f"{result['bad']} non-2xx/3xx")
+        if result["errors"]:
+            notes.append(f"socket errors: {result['errors']}")
+        print(
+            f"{page:<20} {result['rate']:>9.1f} {result['p50']:>9} {result['p99']:>9} "
+            f"{result['rate'] / hello['rate']:>7.3f}  {'; '.join(notes)}"
+        )
 
 
 if __name__ == "__main__":

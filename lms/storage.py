@@ -144,28 +144,22 @@ class S3Storage(Storage):
     def save_file(self, key: str, source: Path) -> None:
         self.client.upload_file(str(source), self.bucket, self._key(key))
 
-    def _missing(self, error) -> bool:
-        return error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound")
+    def _call(self, operation: str, key: str) -> dict:
+        """An S3 call on one object; FileNotFoundError when the object is not there."""
+        from botocore.exceptions import ClientError
+
+        try:
+            return getattr(self.client, operation)(Bucket=self.bucket, Key=self._key(key))
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                raise FileNotFoundError(key) from error
+            raise
 
     def read(self, key: str) -> bytes:
-        from botocore.exceptions import ClientError
-
-        try:
-            return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
-        except ClientError as error:
-            if self._missing(error):
-                raise FileNotFoundError(key) from error
-            raise
+        return self._call("get_object", key)["Body"].read()
 
     def _head(self, key: str) -> dict:
-        from botocore.exceptions import ClientError
-
-        try:
-            return self.client.head_object(Bucket=self.bucket, Key=self._key(key))
-        except ClientError as error:
-            if self._missing(error):
-                raise FileNotFoundError(key) from error
-            raise
+        return self._call("head_object", key)
 
     def exists(self, key: str) -> bool:
         try:
@@ -182,14 +176,7 @@ class S3Storage(Storage):
 
     def send(self, key: str, **options) -> Response:
         """Streamed through this host (the bucket stays private; no presigned URL leaves the site)."""
-        from botocore.exceptions import ClientError
-
-        try:
-            body = self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"]
-        except ClientError as error:
-            if self._missing(error):
-                raise FileNotFoundError(key) from error
-            raise
+        body = self._call("get_object", key)["Body"]
         spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 (send_file closes it)
         shutil.copyfileobj(body, spool)
         spool.seek(0)

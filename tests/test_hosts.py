@@ -6,27 +6,24 @@ import io
 import json
 import os
 import re
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
 import zipfile
-from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
 
 from lms.db import db
 from tests.conftest import PASSWORD, REDIS_URL, make_test_app
+from tests.live import CSRF, Browser, Processes, wait_until_answers
 from tests.test_storage import BUCKET, CREDENTIALS, s3_endpoint  # noqa: F401 (a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 AMQP_URL = os.environ.get("LMS_TEST_AMQP_URL")
 PORT_A, PORT_B = 5601, 5602
-CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
 
 pytestmark = [
     pytest.mark.skipif(not REDIS_URL, reason="LMS_TEST_REDIS_URL is not set: several hosts share Redis"),
@@ -35,47 +32,6 @@ pytestmark = [
         reason="LMS_TEST_DATABASE_URL is not set: several hosts share PostgreSQL",
     ),
 ]
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-class Browser:
-    """One person's browser: one cookie jar, whichever host it talks to (cookies ignore the port)."""
-
-    def __init__(self):
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(CookieJar()), _NoRedirect
-        )
-
-    def request(self, url: str, form: dict | None = None) -> tuple[int, dict, bytes]:
-        data = urllib.parse.urlencode(form).encode() if form is not None else None
-        try:
-            with self.opener.open(url, data=data, timeout=60) as response:
-                return response.status, dict(response.headers), response.read()
-        except urllib.error.HTTPError as error:
-            return error.code, dict(error.headers), error.read()
-
-    def csrf(self, url: str) -> str:
-        return CSRF.search(self.request(url)[2].decode()).group(1)
-
-    def login(self, host: str, email: str, password: str = PASSWORD) -> int:
-        token = self.csrf(f"{host}/login")
-        return self.request(f"{host}/login", {"email": email, "password": password, "csrf_token": token})[0]
-
-
-def _wait_until_answers(url: str, process: subprocess.Popen, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"{url}: the process exited with {process.returncode}")
-        try:
-            urllib.request.urlopen(url, timeout=10).close()
-            return
-        except OSError:  # refused, reset or timed out while it starts
-            time.sleep(0.2)  # waiting for a server to start, bounded by the deadline
-    raise AssertionError(f"{url} did not answer in time")
 
 
 @pytest.fixture(scope="module")
@@ -101,39 +57,18 @@ def site(postgres_database, s3_endpoint, tmp_path_factory):  # noqa: F811
         "LMS_STORAGE_S3_SECRET_KEY": "testing",
     }
     seeded = _seed(postgres_database, base / "seed")
-    processes, logs = [], []
-    try:
-        for name, command in (
-            ("a", ["-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{PORT_A}", "lms:create_app()"]),
-            ("b", ["-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{PORT_B}", "lms:create_app()"]),
-            ("worker", ["-m", "lms", "worker", "--concurrency", "1", "--loglevel", "WARNING"]),
-        ):
-            log = (base / f"{name}.log").open("wb")
-            logs.append(log)
-            processes.append(
-                subprocess.Popen(  # noqa: S603 (our own commands)
-                    [sys.executable, *command],
-                    cwd=ROOT,
-                    env={**env, "LMS_INSTANCE_PATH": str(base / name)},
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                )
+    with Processes(base) as processes:
+        servers = [
+            processes.start(name, command, ROOT, {**env, "LMS_INSTANCE_PATH": str(base / name)})
+            for name, command in (
+                ("a", ["-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{PORT_A}", "lms:create_app()"]),
+                ("b", ["-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{PORT_B}", "lms:create_app()"]),
+                ("worker", ["-m", "lms", "worker", "--concurrency", "1", "--loglevel", "WARNING"]),
             )
-        deadline = time.monotonic() + 120
-        for port, process in ((PORT_A, processes[0]), (PORT_B, processes[1])):
-            _wait_until_answers(f"http://127.0.0.1:{port}/login", process, deadline)
+        ]
+        for port, server in ((PORT_A, servers[0]), (PORT_B, servers[1])):
+            wait_until_answers(f"http://127.0.0.1:{port}/login", server)
         yield f"http://127.0.0.1:{PORT_A}", f"http://127.0.0.1:{PORT_B}", seeded
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        for log in logs:
-            log.close()
 
 
 def _seed(database_url: str, instance: Path) -> dict:
@@ -189,7 +124,7 @@ def _seed(database_url: str, instance: Path) -> dict:
 def test_an_export_started_on_a_is_watched_and_downloaded_on_b(site):
     host_a, host_b, seeded = site
     browser = Browser()
-    assert browser.login(host_a, "coordinator@example.org") == 302
+    assert browser.login(host_a, "coordinator@example.org", PASSWORD) == 302
     token = browser.csrf(f"{host_a}/certificates/")
     status, headers, _ = browser.request(
         f"{host_a}/certificates/exports", {"course": str(seeded["course_id"]), "csrf_token": token}
@@ -212,7 +147,7 @@ def test_an_export_started_on_a_is_watched_and_downloaded_on_b(site):
 def test_a_quiz_attempt_started_on_a_is_submitted_on_b(site):
     host_a, host_b, seeded = site
     browser = Browser()
-    assert browser.login(host_a, "eleni@example.org") == 302
+    assert browser.login(host_a, "eleni@example.org", PASSWORD) == 302
     status, headers, _ = browser.request(
         f"{host_a}/quizzes/{seeded['quiz_id']}/start", {"csrf_token": browser.csrf(f"{host_a}/")}
     )

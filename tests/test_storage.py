@@ -1,6 +1,7 @@
 """One storage interface: the instance folder, and S3-compatible object storage (against moto's server, an
 in-process fake of S3, when it is installed)."""
 
+import contextlib
 import io
 import socket
 import zipfile
@@ -47,9 +48,11 @@ def s3_endpoint():
     endpoint = f"http://127.0.0.1:{port}"
     import boto3
 
-    boto3.client("s3", endpoint_url=endpoint, **CREDENTIALS).create_bucket(
-        Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": CREDENTIALS["region_name"]}
-    )
+    client = boto3.client("s3", endpoint_url=endpoint, **CREDENTIALS)
+    with contextlib.suppress(client.exceptions.BucketAlreadyOwnedByYou):  # moto keeps buckets per process
+        client.create_bucket(
+            Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": CREDENTIALS["region_name"]}
+        )
     yield endpoint
     server.stop()
 
