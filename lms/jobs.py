@@ -174,6 +174,29 @@ def mark_done(key: str) -> None:
     db.session.flush()
 
 
+DELIVERED_KEPT = timedelta(days=1)
+
+
+@task("jobs.prune_embedded_queue", every=timedelta(hours=1))
+def prune_embedded_queue() -> int:
+    """The embedded SQLite queue keeps every delivered message (kombu marks them invisible): delete those
+    older than a day so instance/jobs.sqlite stays small. Does nothing with a real broker."""
+    from sqlalchemy import create_engine, text
+
+    if not is_embedded(current_app):
+        return 0
+    engine = create_engine(broker_url(current_app).removeprefix("sqla+"))
+    try:
+        with engine.begin() as connection:
+            result = connection.execute(
+                text("DELETE FROM kombu_message WHERE visible = :hidden AND timestamp < :before"),
+                {"hidden": False, "before": (utcnow() - DELIVERED_KEPT).replace(tzinfo=None)},
+            )
+            return result.rowcount
+    finally:
+        engine.dispose()
+
+
 class EmbeddedWorker:
     """A Celery worker (one job at a time) and the scheduler, in threads of this process: the embedded
     default for `lms serve` and `lms demo`, so a small site needs no server besides the app."""

@@ -262,3 +262,31 @@ def test_doctor_reports_a_broker_that_does_not_answer(app, runner):
     result = runner.invoke(args=["doctor"])
     broker = next(line for line in result.output.splitlines() if " broker " in line)
     assert broker.startswith("FAIL") and str(CLOSED_PORT) in broker
+
+
+def test_the_embedded_queue_forgets_delivered_messages_after_a_day(app):
+    from sqlalchemy import create_engine, text
+
+    from lms.jobs import broker_url, prune_embedded_queue
+
+    app.config["JOBS_EAGER"] = False
+    with celery_app().connection_for_write() as connection:
+        assert connection.default_channel.session is not None  # kombu creates the queue's tables
+    engine = create_engine(broker_url(app).removeprefix("sqla+"))
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO kombu_queue (id, name) VALUES (1, 'q')"))
+        for visible, age in ((False, 2), (False, 0), (True, 2)):
+            connection.execute(
+                text(
+                    "INSERT INTO kombu_message (visible, timestamp, payload, version, queue_id) "
+                    "VALUES (:visible, :sent, '{}', 1, 1)"
+                ),
+                {"visible": visible, "sent": (utcnow() - timedelta(days=age)).replace(tzinfo=None)},
+            )
+    assert prune_embedded_queue() == 1
+    with engine.connect() as connection:
+        left = connection.execute(text("SELECT visible FROM kombu_message ORDER BY id")).scalars().all()
+    engine.dispose()
+    assert left == [False, True]  # the recent delivered one and the pending one stay
+    app.config["BROKER_URL"] = "redis://127.0.0.1:6379/0"
+    assert prune_embedded_queue() == 0  # a real broker keeps its own house
