@@ -4,7 +4,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -13,6 +13,7 @@ from lms.classroom.models import ClassSession, Cohort, CohortMember
 from lms.db import db, utcnow
 from lms.i18n import BABEL_LOCALES, _
 from lms.jobs import is_done, mark_done, task
+from lms.links import external_url
 from lms.mail import send_mail
 
 REMIND_BEFORE = timedelta(hours=24)
@@ -31,15 +32,14 @@ def send_session_reminders() -> int:
         )
     ).all()
     queued = 0
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        for session in sessions:
-            for member in session.cohort.members:
-                key = f"reminder:session:{session.id}:user:{member.user_id}"
-                if not member.user.active or is_done(key):
-                    continue
-                send_mail(member.user.email, *reminder_text(session, member.user))
-                mark_done(key)
-                queued += 1
+    for session in sessions:
+        for member in session.cohort.members:
+            key = f"reminder:session:{session.id}:user:{member.user_id}"
+            if not member.user.active or is_done(key):
+                continue
+            send_mail(member.user.email, *reminder_text(session, member.user))
+            mark_done(key)
+            queued += 1
     db.session.commit()
     return queued
 
@@ -65,5 +65,5 @@ def reminder_text(session: ClassSession, user) -> tuple[str, str]:
             parts.append(_("Place: %(place)s", place=session.place))
         if session.online_url:
             parts.append(_("Join online: %(link)s", link=session.online_url))
-        parts.append(_("Your e-classes: %(link)s", link=url_for("classroom.index", _external=True)))
+        parts.append(_("Your e-classes: %(link)s", link=external_url("classroom.index")))
     return str(subject), "\n\n".join(str(part) for part in parts)
