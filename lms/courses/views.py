@@ -8,11 +8,11 @@ from lms.courses.queries import catalogue as catalogue_query
 from lms.courses.queries import get_course_outline, get_enrolment
 from lms.courses.services import CourseError, blob_key, self_enrol
 from lms.courses.services import unenrol as unenrol_service
-from lms.db import db
+from lms.db import db, writing
 from lms.i18n import _
 from lms.progress.forms import DoneForm
 from lms.progress.queries import course_progress
-from lms.progress.services import complete, touch
+from lms.progress.services import record_view, view_recorded
 from lms.quizzes.views import quiz_intro
 from lms.security import login_required, require
 from lms.storage import storage
@@ -109,13 +109,11 @@ def activity(slug: str, module_slug: str, activity_slug: str):
         abort(404)
     index = sequence.index(current)
     trainee = enrolment is not None and enrolment.is_active
-    if trainee:
-        touch(enrolment)
-        if current.kind == "lesson" and course.completion_lessons == "viewed":
-            complete(current, current_user.id, "viewed")
+    if trainee and not view_recorded(current, enrolment):
+        with writing(best_effort=True):
+            record_view(current, enrolment)
     row = course_progress(course, [current_user.id])[current_user.id] if trainee else None
-    # Rendered before the commit, which would expire every loaded row and make the page load them again.
-    page = render_template(
+    return render_template(
         "courses/activity.html",
         course=course,
         activity=current,
@@ -128,8 +126,6 @@ def activity(slug: str, module_slug: str, activity_slug: str):
         progress=row,
         done_form=DoneForm(),
     )
-    db.session.commit()
-    return page
 
 
 @bp.route("/<slug>/files/<path:path>")
