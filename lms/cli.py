@@ -124,6 +124,7 @@ def _serve(host: str, port: int, debug: bool, worker: bool | None) -> None:
 
     from werkzeug.serving import run_simple
 
+    from lms.jobs import EmbeddedWorker, is_embedded
     from lms.serving import announce, prepare_dev_server
 
     app = current_app._get_current_object()
