@@ -94,14 +94,21 @@ def format_day(value, width: str = "medium") -> str:
     return dates.format_date(value, _pattern(locale, DATE_SKELETONS[width]), locale=locale)
 
 
+def format_clock(value: datetime) -> str:
+    """The time of day of a moment in the reader's zone, 24-hour: '15:04'."""
+    if value is None:
+        return ""
+    locale = date_locale()
+    return dates.format_time(to_user_timezone(value), _pattern(locale, "Hm"), locale=locale)
+
+
 def format_moment(value: datetime, width: str = "medium", zone: bool = False) -> str:
     """A moment in the reader's zone: '1 Dec 2026, 15:04' or 'Tue 1 Dec, 15:04'; zone adds '(UTC+2)'."""
     if value is None:
         return ""
     local = to_user_timezone(value)
     locale = date_locale()
-    time = dates.format_time(local, _pattern(locale, "Hm"), locale=locale)
-    text = locale.datetime_formats["medium"].format(time, format_day(local.date(), width))
+    text = locale.datetime_formats["medium"].format(format_clock(value), format_day(local.date(), width))
     return f"{text} ({utc_offset(local)})" if zone else text
 
 

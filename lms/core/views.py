@@ -20,7 +20,16 @@ from werkzeug.exceptions import HTTPException, SecurityError
 from lms.choices import country_name
 from lms.core import bp
 from lms.db import db, utcnow
-from lms.i18n import LANGUAGE_NAMES, _, format_day, format_moment, ngettext, site_language, zone_note
+from lms.i18n import (
+    LANGUAGE_NAMES,
+    _,
+    format_clock,
+    format_day,
+    format_moment,
+    ngettext,
+    site_language,
+    zone_note,
+)
 from lms.markup import PYGMENTS_CSS_CLASS
 from lms.security import is_safe_next, session_cookie_lost_over_http
 
@@ -149,6 +158,7 @@ def register_template_helpers(app) -> None:
     app.jinja_env.filters["decimal2"] = lambda value: format_decimal(value, "0.00")
     app.jinja_env.filters["datetime"] = format_moment
     app.jinja_env.filters["date"] = format_day
+    app.jinja_env.filters["time"] = format_clock
     app.jinja_env.globals["zone_note"] = zone_note
     app.jinja_env.filters["country"] = country_name
 

@@ -1,7 +1,7 @@
 """task marks
 
 Revision ID: 0014_task_marks
-Revises: 0009_session_security
+Revises: 0010_attendance_honesty
 Create Date: 2026-12-01 14:54:27.694884
 
 """
@@ -12,7 +12,7 @@ import lms.db
 
 # revision identifiers, used by Alembic.
 revision = '0014_task_marks'
-down_revision = '0009_session_security'
+down_revision = '0010_attendance_honesty'
 branch_labels = None
 depends_on = None
 
