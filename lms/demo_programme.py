@@ -195,7 +195,8 @@ def _trainees(
             gender="female" if woman else "male",
             timezone=zone,
         )
-        add_member(cohort, user)
+        # Members since before the first class, so the past classes count them (not "not yet a member").
+        add_member(cohort, user).added_at = utcnow() - timedelta(weeks=PAST_SESSIONS + 1)
         members.append((user, rng.uniform(0.35, 1.0)))  # how far and how well this trainee works
     return members
 

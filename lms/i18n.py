@@ -98,7 +98,8 @@ def format_clock(value: datetime) -> str:
     """The time of day of a moment in the reader's zone, 24-hour: '15:04'."""
     if value is None:
         return ""
-    return dates.format_time(to_user_timezone(value), _pattern(date_locale(), "Hm"), locale=date_locale())
+    locale = date_locale()
+    return dates.format_time(to_user_timezone(value), _pattern(locale, "Hm"), locale=locale)
 
 
 def format_moment(value: datetime, width: str = "medium", zone: bool = False) -> str:
@@ -107,7 +108,7 @@ def format_moment(value: datetime, width: str = "medium", zone: bool = False) ->
         return ""
     local = to_user_timezone(value)
     locale = date_locale()
-    text = locale.datetime_formats["medium"].format(format_clock(local), format_day(local.date(), width))
+    text = locale.datetime_formats["medium"].format(format_clock(value), format_day(local.date(), width))
     return f"{text} ({utc_offset(local)})" if zone else text
 
 

@@ -13,6 +13,7 @@ from lms.classroom.models import (
     Programme,
 )
 from lms.courses.models import Activity, Course, CourseFile, Enrolment, Module
+from lms.jobs import TaskMark
 from lms.progress.models import Completion, CourseCompletion, GradeOverride
 from lms.quizzes.models import Attempt, Question, QuestionCategory, QuizSlot, Response
 
@@ -43,5 +44,6 @@ __all__ = [
     "QuizSlot",
     "Response",
     "SiteSetting",
+    "TaskMark",
     "User",
 ]

@@ -152,6 +152,7 @@ def user_import_confirm():
         ), 400
     try:
         mails = apply_plan(plan, current_user, source=filename)
+        send_welcome_mails(mails)
         db.session.commit()
     except (AccountError, IntegrityError):  # someone created one of these users since the check
         db.session.rollback()
@@ -160,17 +161,7 @@ def user_import_confirm():
             "error",
         )
         return redirect(url_for("admin.user_import"))
-    failed = send_welcome_mails(mails)
     flash(ngettext("Imported %(num)d user.", "Imported %(num)d users.", len(mails)), "success")
-    if failed:
-        flash(
-            _(
-                "The welcome mail could not be sent to %(emails)s: send them a password reset link from "
-                "their page.",
-                emails=", ".join(failed),
-            ),
-            "warning",
-        )
     return redirect(url_for("admin.users"))
 
 

@@ -17,9 +17,10 @@ from lms.admin.services import audit
 from lms.assignments.models import Extension, Submission, SubmissionFile
 from lms.assignments.settings import AssignmentSettings
 from lms.courses.models import Activity
-from lms.courses.services import blob_path, store_blob
+from lms.courses.services import blob_key, store_blob
 from lms.db import db, utcnow
 from lms.markup import render_markdown
+from lms.storage import storage
 from lms.uploads import CONTENT_TYPES, clean_name, looks_like
 
 MAX_TEXT = 100_000  # characters of online text (Markdown is rendered at save time: keep it bounded)
@@ -271,7 +272,7 @@ def submissions_zip(work: list[tuple]) -> bytes:
             if submission.text:
                 archive.writestr(f"{folder}/online-text.md", submission.text)
             for stored in submission.work_files():
-                archive.write(blob_path(stored.sha256), f"{folder}/{stored.name}")
+                archive.writestr(f"{folder}/{stored.name}", storage().read(blob_key(stored.sha256)))
     return buffer.getvalue()
 
 

@@ -15,11 +15,12 @@ from lms.assignments.queries import extension_of, get_assignment, get_file, grad
 from lms.assignments.settings import FILE_TYPES, parse_time
 from lms.courses.models import Module
 from lms.courses.queries import get_enrolment
-from lms.courses.services import activity_url, blob_path
+from lms.courses.services import activity_url, blob_key
 from lms.db import db, utcnow
 from lms.forms import ActionForm
 from lms.i18n import _, format_moment, ngettext
 from lms.security import login_required, require
+from lms.storage import storage
 
 FILTERS = ("all", "not_submitted", "needs_grading", "late")
 
@@ -143,13 +144,16 @@ def file(file_id: int):
     course = submission.activity.module.course
     owner = submission.user_id == current_user.id and (stored.role == "work" or submission.released)
     require(owner or course.can_edit(current_user))
-    response = send_file(
-        blob_path(stored.sha256),
-        mimetype=stored.content_type,
-        as_attachment=True,
-        download_name=stored.name,
-        max_age=0,
-    )
+    try:
+        response = storage().send(
+            blob_key(stored.sha256),
+            mimetype=stored.content_type,
+            as_attachment=True,
+            download_name=stored.name,
+            max_age=0,
+        )
+    except FileNotFoundError:
+        abort(404)
     response.cache_control.private = True
     return response
 
