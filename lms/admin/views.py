@@ -93,21 +93,17 @@ def new_user():
             form.email.errors.append(_("An account with this e-mail already exists."))
         else:
             audit("user.create", user.email, role=user.role)
-            mail = welcome_mail(user, [], has_password=False)
+            # Queued with the commit: a background job sends it, and retries while the mail server fails.
+            send_welcome_mails([welcome_mail(user, [], has_password=False)])
             db.session.commit()
-            if send_welcome_mails([mail]):
-                flash(
-                    _("Created %(name)s, but the welcome mail could not be sent.", name=user.name), "warning"
-                )
-            else:
-                flash(
-                    _(
-                        "Created %(name)s; a link to choose a password was sent to %(email)s.",
-                        name=user.name,
-                        email=user.email,
-                    ),
-                    "success",
-                )
+            flash(
+                _(
+                    "Created %(name)s; a link to choose a password was sent to %(email)s.",
+                    name=user.name,
+                    email=user.email,
+                ),
+                "success",
+            )
             return redirect(url_for("admin.edit_user", user_id=user.id))
     status = 400 if form.is_submitted() else 200
     return render_template("admin/user_new.html", form=form), status
