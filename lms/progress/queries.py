@@ -175,12 +175,7 @@ def my_progress(user, enrolments: list[Enrolment]) -> dict[int, Progress]:
     """A trainee's progress in each of their courses (course id -> Progress), in a fixed number of queries."""
     if not enrolments:
         return {}
-    courses = {
-        c.id: c
-        for c in db.session.scalars(
-            Course.with_outline().where(Course.id.in_([e.course_id for e in enrolments]))
-        )
-    }
+    courses = {e.course_id: e.course for e in enrolments}  # my_enrolments loaded their outlines
     shapes = {course_id: CourseShape.of(course) for course_id, course in courses.items()}
     completions = defaultdict(list)
     activity_course = {a.id: course.id for course in courses.values() for a in course.activities()}
