@@ -5,6 +5,7 @@ from lms.auth.models import User
 from lms.certificates.models import Certificate, ExportJob
 from lms.classroom.models import AttendanceRecord, ClassSession, Cohort, CohortMember, Programme
 from lms.courses.models import Activity, Course, CourseFile, Enrolment, Module
+from lms.enterprises.models import Enterprise
 from lms.progress.models import Completion, CourseCompletion, GradeOverride
 from lms.quizzes.models import Attempt, Question, QuestionCategory, QuizSlot, Response
 
@@ -23,6 +24,7 @@ __all__ = [
     "CourseCompletion",
     "GradeOverride",
     "CourseFile",
+    "Enterprise",
     "ExportJob",
     "Enrolment",
     "Module",

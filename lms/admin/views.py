@@ -48,6 +48,8 @@ def users():
 def edit_user(user_id: int):
     user = db.get_or_404(User, user_id)
     form = UserEditForm(obj=user)
+    if request.method == "GET":
+        form.show_enterprise(user)
     if form.validate_on_submit():
         if user.id == current_user.id and (form.role.data != user.role or not form.active.data):
             form.role.errors.append(_("You cannot change your own role or suspend yourself."))
@@ -57,14 +59,19 @@ def edit_user(user_id: int):
             changes["role"] = form.role.data
             changes["active"] = form.active.data
             update_user(user, changes)
-            db.session.commit()
-            flash(_("Saved %(name)s.", name=user.name), "success")
-            return redirect(url_for("admin.edit_user", user_id=user.id))
+            before = user.enterprise, user.founder
+            if form.place(user, user.country):
+                if (user.enterprise, user.founder) != before:
+                    audit("user.enterprise", user.email, enterprise=user.organisation, founder=user.founder)
+                db.session.commit()
+                flash(_("Saved %(name)s.", name=user.name), "success")
+                return redirect(url_for("admin.edit_user", user_id=user.id))
+            db.session.rollback()
     status = 400 if form.is_submitted() else 200
     return render_template("admin/user_edit.html", form=form, user=user, reset_form=SendResetForm()), status
 
 
-_EDITABLE = {"organisation", "sector", "org_size", "country", "gender", "locale", "timezone"}
+_EDITABLE = {"country", "gender", "locale", "timezone"}
 
 
 @bp.route("/users/import", methods=["GET", "POST"])

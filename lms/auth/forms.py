@@ -5,13 +5,12 @@ from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, 
 from lms.auth.models import EMAIL_MAX, NAME_MAX
 from lms.choices import (
     GENDER_CHOICES,
-    ORG_SIZES,
-    SECTORS,
     TIMEZONES,
     country_choices,
     language_choices,
     options,
 )
+from lms.enterprises.forms import EnterpriseFields
 from lms.i18n import _l
 
 PASSWORD_MIN = 10
@@ -29,15 +28,10 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Log in"))
 
 
-class ProfileFields(FlaskForm):
+class ProfileFields(EnterpriseFields):
     """The fields a person fills in about themselves, at registration and on their profile."""
 
     name = StringField(_l("Full name"), validators=[InputRequired(), Length(max=NAME_MAX), _no_blank])
-    organisation = StringField(_l("Organisation (company name)"), validators=[Optional(), Length(max=200)])
-    sector = SelectField(_l("Sector"), choices=options(SECTORS, blank="—"), validators=[Optional()])
-    org_size = SelectField(
-        _l("Organisation size"), choices=options(ORG_SIZES, blank="—"), validators=[Optional()]
-    )
     country = SelectField(_l("Country"), validators=[Optional()])
     gender = SelectField(
         _l("Gender"),

@@ -89,6 +89,9 @@ def register():
             form.email.errors.append(_("An account with this e-mail already exists."))
             status = 409
         else:
+            if not form.place(user, user.country):
+                db.session.rollback()  # the person chooses an enterprise first; nothing is kept
+                return render_template("auth/register.html", form=form), 400
             db.session.commit()
             login_user(user)
             flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
@@ -100,8 +103,7 @@ def register():
 
 def _profile(form) -> dict:
     return {
-        field: (getattr(form, field).data or None)
-        for field in ("organisation", "sector", "org_size", "country", "gender", "locale", "timezone")
+        field: (getattr(form, field).data or None) for field in ("country", "gender", "locale", "timezone")
     }
 
 
@@ -109,10 +111,15 @@ def _profile(form) -> dict:
 @login_required
 def profile():
     form = ProfileForm(obj=current_user)
+    if request.method == "GET":
+        form.show_enterprise(current_user)
     if form.validate_on_submit():
         current_user.name = form.name.data.strip()
         for field, value in _profile(form).items():
             setattr(current_user, field, value)
+        if not form.place(current_user, current_user.country):
+            db.session.rollback()
+            return render_template("auth/profile.html", form=form), 400
         session["locale"] = current_user.locale
         db.session.commit()
         flash(_("Your profile is saved."), "success")

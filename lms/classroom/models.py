@@ -39,6 +39,8 @@ class Programme(db.Model):
     summary: Mapped[str] = mapped_column(Text, default="")
     funding_line: Mapped[str] = mapped_column(String(300), default="")
     statuses: Mapped[list] = mapped_column(JSON, default=lambda: [dict(s) for s in DEFAULT_STATUSES])
+    # The indicators its funder asks for, as keys of lms.classroom.indicators.INDICATORS; None: all.
+    indicators: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     courses: Mapped[list[Course]] = relationship(secondary=programme_courses, order_by=Course.title)
