@@ -132,7 +132,7 @@ def test_one_landscape_a4_page_with_metadata(renderer, tmp_path, weasyprint_log,
     assert info["Pages"] == "1"
     width, height = map(float, re.match(r"([\d.]+) x ([\d.]+) pts", info["Page size"]).groups())
     assert (width, height) == pytest.approx(A4_LANDSCAPE_PT, abs=0.5)
-    heading = "Βεβαίωση παρακολούθησης"
+    heading = "Πιστοποιητικό ολοκλήρωσης"  # the word the Greek interface uses
     assert info["Title"] == f"{heading} — {GREEK_NAME} — Ψηφιακό μάρκετινγκ για μικρές επιχειρήσεις"
     assert info["Author"] == "Thessaloniki Innovation Incubator"
     assert not weasyprint_log.records, "WeasyPrint failed to load something"
@@ -143,11 +143,21 @@ def test_one_landscape_a4_page_with_metadata(renderer, tmp_path, weasyprint_log,
 @pytest.mark.parametrize(
     ("language", "name", "course_title", "printed"),
     [
-        ("el", GREEK_NAME, "Ψηφιακό μάρκετινγκ", ["Βεβαίωση παρακολούθησης", "14 Μαρτίου 2025", "ώρες"]),
-        ("mk", CYRILLIC_NAME, "Финансиско планирање", ["Потврда за завршена обука", "14 март 2025"]),
-        ("bg", "Цветелина Живкова", "Управление на проекти", ["Удостоверение за завършено обучение"]),
+        ("el", GREEK_NAME, "Ψηφιακό μάρκετινγκ", ["Πιστοποιητικό ολοκλήρωσης", "14 Μαρτίου 2025", "24 ώρες"]),
+        (
+            "mk",
+            CYRILLIC_NAME,
+            "Финансиско планирање",
+            ["Сертификат за завршена обука", "14 март 2025", "24 часа"],
+        ),
+        ("bg", "Цветелина Живкова", "Управление на проекти", ["Сертификат за завършено обучение"]),
         ("sr", SERBIAN_NAME, "Osnove preduzetništva", ["Sertifikat o završenoj obuci", "14. mart 2025."]),
-        ("en", "Mary O'Brien", "Export readiness", ["Certificate of completion", "March 14, 2025", "hours"]),
+        (
+            "en",
+            "Mary O'Brien",
+            "Export readiness",
+            ["Certificate of completion", "March 14, 2025", "24 hours"],
+        ),
     ],
 )
 def test_text_layer_in_each_language_uses_only_the_bundled_fonts(
@@ -318,3 +328,11 @@ def test_renderer_reuses_its_fonts_and_stylesheet(renderer):
     renderer.render(replace(make_view(), name=CYRILLIC_NAME, language="mk"))
     assert renderer.stylesheet is stylesheet
     assert renderer.font_config is font_config
+
+
+@pytest.mark.parametrize(
+    ("language", "hours", "printed"), [("mk", 21, "21 час "), ("el", 1, "1 ώρα"), ("sr", 2, "2 sata")]
+)
+def test_hours_on_a_certificate_agree_with_their_number(renderer, tmp_path, language, hours, printed):
+    pdf = renderer.render(make_view(language=language, name=SERBIAN_NAME, hours=hours))
+    assert printed in pdf_text(write_pdf(tmp_path, pdf)).replace("\n", " ")

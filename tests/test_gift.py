@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from lms.quizzes.gift import GiftError, dump_gift, parse_gift
+from lms.quizzes.moodle_xml import dump_moodle_xml, parse_moodle_xml
 from lms.quizzes.spec import BLANK, AnswerSpec, QuestionFormatError, QuestionSpec
 
 BUNDLED = sorted((Path(__file__).parent.parent / "courses").glob("*/*/*.gift"))
@@ -385,7 +386,11 @@ def test_greek_and_cyrillic():
         ("How much? {#}", 1, "needs an answer"),
         ("How much? {#1e999}", 1, "out of range"),
         ("Q1 {T}\n\n::No end\nof the title {=a ~b}", 3, "title is not closed"),
-        ("Q {foo}", 1, "'foo' is not an answer"),
+        ("Q {foo ~a}", 1, "'foo' is not an answer"),
+        ("Q {x->y}", 1, "cannot contain '->'"),
+        ("Q {=a ~%33%b}", 1, "the nearest is 33.33333 %"),
+        ("Q {#=%45%3 =2}", 1, "not a grade Moodle allows"),
+        ("Match {\n=a -> 1#well done\n=b -> 2\n=c -> 3\n}", 2, "no feedback in Moodle"),
         ("Q {\n  foo ~a =b}", 2, "not an answer"),
         ("::Title::{=a ~b}", 1, "no text"),
     ],
@@ -452,7 +457,9 @@ def test_dump_writes_the_first_category_and_returns_to_top():
     assert dump_gift([]) == ""
 
 
-@pytest.mark.parametrize("fraction", [1 / 3, 2 / 3, 0.1, 1 / 7, -1 / 3, 0.3333333, 1e-7, 0.83, -0.999999])
+@pytest.mark.parametrize(
+    "fraction", [1 / 3, 2 / 3, 0.1, 1 / 7, -1 / 3, 0.3333333, 1e-7, 0.8333333, -0.999999]
+)
 def test_weights_survive_exactly(fraction):
     answers = [AnswerSpec("a", fraction), AnswerSpec("b", 1.0)]
     q = QuestionSpec("multichoice", "n", "t", answers=answers, single=False)
@@ -629,4 +636,25 @@ def test_random_texts_either_fail_with_a_line_or_round_trip():
             continue
         parsed += 1
         assert parse_gift(dump_gift(questions)) == questions, text
+        # docs/quiz-formats.md promises GIFT -> Moodle XML -> GIFT for everything the reader accepts.
+        assert parse_moodle_xml(dump_moodle_xml(questions)) == questions, text
     assert parsed > 300
+
+
+# --- forms Moodle accepts ---------------------------------------------------------------------------------
+
+
+def test_a_bare_tilde_before_another_answer_is_dropped_as_moodle_does():
+    q = one("Q {~a ~b ~=c}")
+    assert [(a.text, a.fraction) for a in q.answers] == [("a", 0.0), ("b", 0.0), ("c", 1.0)]
+    assert one("Q {~a~~b =c}").answers == one("Q {~a ~b =c}").answers
+
+
+def test_a_short_answer_may_start_without_equals():
+    assert [(a.text, a.fraction) for a in one("Capital? {Athens}").answers] == [("Athens", 1.0)]
+    q = one("Capital? {Athens#Yes =%50%Athina}")
+    assert q.kind == "shortanswer"
+    assert [(a.text, a.fraction, a.feedback) for a in q.answers] == [
+        ("Athens", 1.0, "Yes"),
+        ("Athina", 0.5, ""),
+    ]

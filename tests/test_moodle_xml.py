@@ -447,3 +447,15 @@ def test_bundled_gift_quizzes_survive_moodle_xml(path):
     questions = parse_gift(path.read_text(encoding="utf-8"))
     assert questions
     assert parse_moodle_xml(dump_moodle_xml(questions)) == questions
+
+
+def test_grades_moodle_does_not_allow_are_refused_with_the_nearest():
+    xml = (
+        '<quiz><question type="multichoice"><name><text>Q</text></name><questiontext><text>Which?</text>'
+        '</questiontext><single>false</single>\n<answer fraction="33"><text>a</text></answer>'
+        '<answer fraction="33"><text>b</text></answer><answer fraction="33"><text>c</text></answer>'
+        "</question></quiz>"
+    )
+    with pytest.raises(MoodleXmlError) as caught:
+        parse_moodle_xml(xml)
+    assert caught.value.line == 2 and "the nearest is 33.33333 %" in caught.value.message

@@ -25,14 +25,15 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from babel.dates import format_date
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_percent
 from flask import render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext
 from fontTools.ttLib import TTFont
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from lms.core.views import hours_label
 from lms.qr import qr_svg
 
 # Internal URL schemes: the only URLs the PDF renderer will fetch.
@@ -47,59 +48,21 @@ TITLE_FONT = "fonts/NotoSerif-Italic.ttf"
 # The partners write Serbian in Latin script (as lms.i18n does for the site).
 BABEL_LOCALES = {"sr": "sr_Latn"}
 
-# The fixed texts of a certificate, in each language a certificate can be issued in.
-TEXTS: dict[str, dict[str, str]] = {
-    "en": {
-        "heading": "Certificate of completion",
-        "certify": "This is to certify that",
-        "completed": "has successfully completed the course",
-        "hours": "hours",
-        "completed_on": "Completed on",
-        "grade": "Grade",
-        "verify": "Verify at",
-        "code": "Certificate code",
-    },
-    "el": {
-        "heading": "Βεβαίωση παρακολούθησης",
-        "certify": "Βεβαιώνεται ότι ο/η",
-        "completed": "ολοκλήρωσε με επιτυχία το πρόγραμμα",
-        "hours": "ώρες",
-        "completed_on": "Ολοκληρώθηκε στις",
-        "grade": "Βαθμός",
-        "verify": "Επαλήθευση στο",
-        "code": "Κωδικός βεβαίωσης",
-    },
-    "mk": {
-        "heading": "Потврда за завршена обука",
-        "certify": "Со ова се потврдува дека",
-        "completed": "успешно ја заврши обуката",
-        "hours": "часа",
-        "completed_on": "Завршено на",
-        "grade": "Оценка",
-        "verify": "Проверка на",
-        "code": "Код на потврдата",
-    },
-    "bg": {
-        "heading": "Удостоверение за завършено обучение",
-        "certify": "С настоящото се удостоверява, че",
-        "completed": "успешно завърши обучението",
-        "hours": "часа",
-        "completed_on": "Завършено на",
-        "grade": "Оценка",
-        "verify": "Проверка на",
-        "code": "Код на удостоверението",
-    },
-    "sr": {
-        "heading": "Sertifikat o završenoj obuci",
-        "certify": "Ovim se potvrđuje da je",
-        "completed": "uspešno završio/la obuku",
-        "hours": "časova",
-        "completed_on": "Završeno",
-        "grade": "Ocena",
-        "verify": "Provera na",
-        "code": "Šifra sertifikata",
-    },
-}
+# The languages a certificate can be issued in; its texts come from the site's catalogues.
+LANGUAGES = ("en", "el", "mk", "bg", "sr")
+
+
+def certificate_texts() -> dict[str, str]:
+    """The fixed texts of a certificate in the current locale (set with flask_babel.force_locale)."""
+    return {
+        "heading": gettext("Certificate of completion"),
+        "certify": gettext("This is to certify that"),
+        "completed": gettext("has successfully completed the course"),
+        "grade": gettext("Grade"),
+        "verify": gettext("Verify at"),
+        "code": gettext("Certificate code"),
+    }
+
 
 _TEMPLATE_NAME = re.compile(r"[a-z0-9_]+")
 
@@ -138,7 +101,7 @@ class CertificateView:
 
 
 def babel_locale(language: str) -> str:
-    return BABEL_LOCALES.get(language, language if language in TEXTS else "en")
+    return BABEL_LOCALES.get(language, language if language in LANGUAGES else "en")
 
 
 def template_name(template: str) -> str:
@@ -207,7 +170,7 @@ def size_class(
 def template_context(
     view: CertificateView, static_dir: Path, asset_url: Callable[[str], str] = asset_url
 ) -> dict:
-    texts = TEXTS.get(view.language, TEXTS["en"])
+    texts = certificate_texts()
     locale = babel_locale(view.language)
     measure = LINE_PT.get(view.template, LINE_PT["classic"])
     grade = None
@@ -216,10 +179,12 @@ def template_context(
     return {
         "view": view,
         "t": texts,
-        "lang": view.language if view.language in TEXTS else "en",
+        "lang": view.language if view.language in LANGUAGES else "en",
         "document_title": f"{texts['heading']} — {view.name} — {view.course_title}",
-        "completed_on": format_date(view.completed_on, format="long", locale=locale),
-        "hours": format_decimal(view.hours, format="#,##0.#", locale=locale),
+        "completed_on": gettext(
+            "Completed on %(date)s", date=format_date(view.completed_on, format="long", locale=locale)
+        ),
+        "hours": hours_label(view.hours),  # "1 hour", "12 hours", with the language's plural
         "grade": grade,
         "qr_svg": qr_svg(view.verify_url),
         "asset_url": asset_url,

@@ -10,7 +10,15 @@ import re
 from decimal import Decimal
 from itertools import pairwise
 
-from lms.quizzes.spec import BLANK, TEXT_FORMATS, AnswerSpec, QuestionFormatError, QuestionSpec
+from lms.quizzes.spec import (
+    BLANK,
+    TEXT_FORMATS,
+    AnswerSpec,
+    QuestionFormatError,
+    QuestionSpec,
+    UnitSpec,
+    moodle_grade_problem,
+)
 
 
 class GiftError(QuestionFormatError):
@@ -27,35 +35,62 @@ _ESCAPE = re.compile(r"\\([\\~=#{}:n])")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _FORMAT = re.compile(r"\[(" + "|".join(TEXT_FORMATS) + r")\]")
 _CONTEXT = re.compile(r"\A\$\w+\$(/|\Z)")  # "$course$/" (or "$system$/" ...) in front of a category path
+_UNITS = re.compile(r"\s*//\s*units:(.*)\Z", re.IGNORECASE)
 _TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
 
 
 def parse_gift(text: str) -> list[QuestionSpec]:
     questions, category = [], ""
-    for lines, numbers in _paragraphs(text):
+    for lines, numbers, units in _paragraphs(text):
         while lines and lines[0].lstrip().startswith("$CATEGORY:"):
             category = _category(lines.pop(0).split(":", 1)[1])
             numbers.pop(0)
         if lines:
-            questions.append(_Question(lines, numbers).parse(category))
+            question = _Question(lines, numbers).parse(category)
+            if units:
+                number, declared = units
+                if question.kind != "numerical":
+                    raise GiftError(number, "'// units:' belongs to a numerical question ({#...})")
+                question.units = _units(declared, number)
+            questions.append(question)
+        elif units:
+            raise GiftError(units[0], "'// units:' is not followed by a numerical question")
     return questions
 
 
 def _paragraphs(text: str):
-    """Each question's lines with their 1-based numbers. Blank lines separate questions; // comment
-    lines are dropped without ending a question (as in Moodle)."""
-    lines, numbers = [], []
+    """Each question's lines with their 1-based numbers, and its '// units:' line (number, text) if any.
+    Blank lines separate questions; other // comment lines are dropped without ending a question (as in
+    Moodle, which also ignores the units line: there the question takes bare numbers only)."""
+    lines, numbers, units = [], [], None
     for number, line in enumerate(text.removeprefix("\ufeff").split("\n"), 1):
         line = line.removesuffix("\r")
         if not line.strip():
             if lines:
-                yield lines, numbers
-            lines, numbers = [], []
+                yield lines, numbers, units
+            lines, numbers, units = [], [], None
+        elif found := _UNITS.match(line):
+            units = (number, found[1])
         elif not line.lstrip().startswith("//"):
             lines.append(line)
             numbers.append(number)
-    if lines:
-        yield lines, numbers
+    if lines or units:
+        yield lines, numbers, units
+
+
+def _units(declared: str, number: int) -> list[UnitSpec]:
+    """'// units: EUR, cents = 100': the first unit is the answers' own; others carry a multiplier."""
+    units = []
+    for item in declared.split(","):
+        name, equals, multiplier = (part.strip() for part in item.partition("="))
+        if not name:
+            raise GiftError(number, "an empty unit in '// units:': write names separated by commas")
+        if equals and not (_NUMBER.fullmatch(multiplier) and float(multiplier) > 0):
+            raise GiftError(number, f"unit {name!r}: the multiplier {multiplier!r} is not a positive number")
+        units.append(UnitSpec(name, float(multiplier) if equals else 1.0))
+    if units[0].multiplier != 1.0:
+        raise GiftError(number, f"the first unit ({units[0].name}) is the answers' own: its multiplier is 1")
+    return units
 
 
 def _category(path: str) -> str:
@@ -158,16 +193,20 @@ class _Question:
         elif answers.partition("#")[0].strip() in _TRUE_FALSE:
             q.kind, q.answers = "truefalse", self.true_false(answers)
         else:
-            q.kind, q.answers = "shortanswer", self.choices(content, base)
+            q.kind, q.answers = "shortanswer", self.choices(content, base, lead_answers=True)
 
-    def items(self, content: str, base: int) -> list[tuple[str, str, int]]:
-        """(marker, text, position) of each answer: an answer starts at each '=' or '~'."""
+    def items(self, content: str, base: int, lead_answers: bool = False) -> list[tuple[str, str, int]]:
+        """(marker, text, position) of each answer: an answer starts at each '=' or '~'; with
+        lead_answers, text before the first of them is an answer too (marker "")."""
         cuts = [i for i, c in enumerate(content) if c in "=~"]
         lead = content[: cuts[0]] if cuts else content
+        items = [(content[i], content[i + 1 : j], base + i) for i, j in pairwise([*cuts, len(content)])]
         if lead.strip():
             where = base + len(lead) - len(lead.lstrip())
-            self.fail(where, f"{_clean(lead)!r} is not an answer: answers start with '=' or '~'")
-        return [(content[i], content[i + 1 : j], base + i) for i, j in pairwise([*cuts, len(content)])]
+            if not lead_answers:
+                self.fail(where, f"{_clean(lead)!r} is not an answer: answers start with '=' or '~'")
+            items.insert(0, ("", lead, where - 1))
+        return items
 
     def weight(self, raw: str, pos: int, default: float) -> tuple[float, str]:
         """The weight of "%50%text" as a fraction (0.5) and the rest; (default, raw) without a weight."""
@@ -178,30 +217,43 @@ class _Question:
         if not (percent and _NUMBER.fullmatch(number.strip()) and -100 <= Decimal(number) <= 100):
             self.fail(pos, f"unknown weight '%{_clean(number)}{percent}': use a percentage from -100 to 100")
         # Decimal shifts the point exactly: %33.33333% is the float of 0.3333333, as in Moodle XML.
-        return float(Decimal(number).scaleb(-2)), rest
+        fraction = float(Decimal(number).scaleb(-2))
+        if problem := moodle_grade_problem(fraction):
+            self.fail(pos, f"weight '%{_clean(number)}%': {problem}")
+        return fraction, rest
 
-    def choices(self, content: str, base: int) -> list[AnswerSpec]:
-        """Multiple-choice and short answers: [=|~][%weight%]text[#feedback]."""
+    def choices(self, content: str, base: int, lead_answers: bool = False) -> list[AnswerSpec]:
+        """Multiple-choice and short answers: [=|~][%weight%]text[#feedback].
+
+        As in Moodle, a bare '~' right before another answer ("~a ~=b") is dropped, and a short answer
+        may start without '=' ("{One}", "{One =Two}").
+        """
         answers = []
-        for marker, raw, pos in self.items(content, base):
-            fraction, raw = self.weight(raw, pos, 1.0 if marker == "=" else 0.0)
+        for marker, raw, pos in self.items(content, base, lead_answers):
+            if marker == "~" and not raw.strip() and content[pos - base + 1 :].lstrip()[:1] in ("=", "~"):
+                continue
+            fraction, raw = self.weight(raw, pos, 0.0 if marker == "~" else 1.0)
             text, _, feedback = raw.partition("#")
             if not _plain(text):
                 self.fail(pos, f"an empty answer after '{marker}'")
+            if lead_answers and "->" in text:  # written back as "=a->b" it would read as a matching pair
+                self.fail(pos, f"a short answer cannot contain '->' (in {_plain(text)!r})")
             answers.append(AnswerSpec(_plain(text), fraction, _plain(feedback)))
         return answers
 
     def matching(self, content: str, base: int) -> list[AnswerSpec]:
         answers = []
         for _, raw, pos in self.items(content, base):
-            pair, _, feedback = raw.partition("#")
+            pair, hash_, _ = raw.partition("#")
+            if hash_:  # Moodle would keep "#..." in the right-hand text: refuse rather than differ
+                self.fail(pos, "matching pairs have no feedback in Moodle: write \\# for a # in the text")
             left, arrow, right = pair.partition("->")
             if not arrow:
                 self.fail(pos, f"the matching pair {_clean(pair)!r} has no '->' between its two sides")
             if not _plain(right):
                 self.fail(pos, "the matching pair has nothing after '->'")
             # An empty left side is an extra wrong choice on the right, as in Moodle.
-            answers.append(AnswerSpec(_plain(left), 1.0, _plain(feedback), match=_plain(right)))
+            answers.append(AnswerSpec(_plain(left), 1.0, match=_plain(right)))
         return answers
 
     def true_false(self, answers: str) -> list[AnswerSpec]:
@@ -258,7 +310,13 @@ def dump_gift(questions: list[QuestionSpec]) -> str:
             # The full Moodle path, so that a category that itself starts with "top/" survives.
             parts.append(f"$CATEGORY: $course$/top/{q.category}" if q.category else "$CATEGORY: $course$/top")
             category = q.category
-        parts.append(_dump_question(q))
+        if q.units:
+            units = (
+                u.name if u.multiplier == 1.0 else f"{u.name} = {_number(u.multiplier)}" for u in q.units
+            )
+            parts.append("// units: " + ", ".join(units) + "\n" + _dump_question(q))
+        else:
+            parts.append(_dump_question(q))
     return "".join(part + "\n\n" for part in parts).removesuffix("\n")
 
 

@@ -7,10 +7,12 @@ attempt's layout maps positions back to answers. So no page, data attribute or a
 carries anything that tells a right answer from a wrong one.
 """
 
-import math
 import random
 import re
 
+from flask import has_request_context
+
+from lms.quizzes.numbers import Reading, Unit, legacy_number, read_number, show_number
 from lms.quizzes.spec import BLANK
 
 KINDS: dict[str, "Kind"] = {}
@@ -155,43 +157,85 @@ class ShortAnswer(Kind):
         return {"value": value or ""}
 
 
-def parse_number(text: str) -> float | None:
-    """A number as people type it: '3.5', '3,5' (Greek, Balkan keyboards), ' 1 200 '."""
-    cleaned = (text or "").strip().replace(" ", "").replace("\u00a0", "")
-    if cleaned.count(",") == 1 and "." not in cleaned:
-        cleaned = cleaned.replace(",", ".")
-    try:
-        number = float(cleaned)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
+def answer_locale() -> str:
+    """The language of the page the trainee answers on: numbers are read with its decimal mark."""
+    if has_request_context():
+        from flask_babel import get_locale
+
+        return str(get_locale() or "en")
+    return "en"
 
 
 @register
 class Numerical(ShortAnswer):
+    """A number, read in the language the trainee answered in, optionally with a declared unit.
+
+    Responses are stored as {"text": typed text, "locale": the page's language}; a plain string is an
+    answer saved before locales were recorded, and is read as it was then.
+    """
+
     name = "numerical"
 
     def read(self, question, form, order):
         text = (form.get(field(question)) or "").strip()[:50]
-        return text or None
+        return {"text": text, "locale": answer_locale()} if text else None
+
+    def reading(self, question, value) -> Reading | None:
+        if not value:
+            return None
+        if isinstance(value, str):
+            number = legacy_number(value)
+            return Reading(value, number, "", number, problem="" if number is not None else "not-a-number")
+        units = [Unit(u["name"], u["multiplier"]) for u in question.units or []]
+        return read_number(value["text"], value["locale"], units)
 
     def _matches(self, question, value):
-        number = parse_number(value)
-        if number is None:
+        reading = self.reading(question, value)
+        if reading is None or reading.value is None:
             return []
         hits = [
             a
             for a in question.answers
-            if a["value"] is not None and abs(number - a["value"]) <= a["tolerance"] + 1e-9
+            if a["value"] is not None and abs(reading.value - a["value"]) <= a["tolerance"] + 1e-9
         ]
+        if not hits:  # Moodle's "*" answer: anything else that is a number
+            hits = [a for a in question.answers if a["value"] is None]
         return sorted(hits, key=lambda a: -a["fraction"])
 
     def right_answer(self, question):
+        unit = f" {question.units[0]['name']}" if question.units else ""
+
         def show(answer):
             value = f"{answer['value']:g}"
-            return f"{value} ± {answer['tolerance']:g}" if answer["tolerance"] else value
+            return (f"{value} ± {answer['tolerance']:g}" if answer["tolerance"] else value) + unit
 
         return ", ".join(show(a) for a in question.answers if a["fraction"] >= 1.0 and a["value"] is not None)
+
+    def display(self, question, order, value):
+        reading = self.reading(question, value)
+        if reading is None:
+            return {"value": ""}
+        return {"value": reading.text, "reading": describe_reading(reading, answer_locale())}
+
+
+def describe_reading(reading: Reading, locale: str) -> str:
+    """How the page says a typed number was read: only when it was not plain, so it never nags."""
+    from flask_babel import gettext
+
+    if reading.problem == "not-a-number":
+        return gettext("This is not read as a number.")
+    shown = show_number(reading.number, locale)
+    if reading.problem == "unknown-unit":
+        return gettext(
+            "Read as %(number)s, but %(unit)s is not a unit this question takes.",
+            number=shown,
+            unit=reading.unit,
+        )
+    if reading.unit:
+        return gettext("Read as %(number)s %(unit)s.", number=shown, unit=reading.unit)
+    if reading.ambiguous:
+        return gettext("Read as %(number)s.", number=shown)
+    return ""
 
 
 @register

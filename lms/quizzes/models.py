@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lms.auth.models import User
 from lms.courses.models import Activity, Course
 from lms.db import UTCDateTime, db, utcnow
-from lms.quizzes.spec import KINDS, AnswerSpec, QuestionSpec
+from lms.quizzes.spec import KINDS, AnswerSpec, QuestionSpec, UnitSpec
 
 
 class QuestionCategory(db.Model):
@@ -45,6 +45,7 @@ class Question(db.Model):
     answers: Mapped[list] = mapped_column(JSON, default=list)
     general_feedback: Mapped[str] = mapped_column(Text, default="")
     single: Mapped[bool] = mapped_column(default=True)
+    units: Mapped[list] = mapped_column(JSON, default=list)  # [{"name": "EUR", "multiplier": 1.0}, ...]
     # Bumped when the question is corrected, so attempts can be regraded against the new version.
     version: Mapped[int] = mapped_column(default=1)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -61,6 +62,7 @@ class Question(db.Model):
             answers=[AnswerSpec(**answer) for answer in self.answers],
             general_feedback=self.general_feedback,
             single=self.single,
+            units=[UnitSpec(**unit) for unit in self.units or []],
         )
 
     def same_content(self, spec: QuestionSpec) -> bool:
@@ -74,6 +76,7 @@ class Question(db.Model):
         self.kind, self.name, self.text, self.text_format = spec.kind, spec.name, spec.text, spec.text_format
         self.answers = [vars(answer).copy() for answer in spec.answers]
         self.general_feedback, self.single = spec.general_feedback, spec.single
+        self.units = [vars(unit).copy() for unit in spec.units]
         # Plain text is escaped first, so its characters can never become markup.
         source = str(escape(spec.text)) if spec.text_format == "plain" else spec.text
         self.text_html = str(render_markdown(source))

@@ -15,7 +15,14 @@ from xml.parsers.expat import ErrorString
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import DefusedXMLParser, ParseError
 
-from lms.quizzes.spec import KINDS, AnswerSpec, QuestionFormatError, QuestionSpec
+from lms.quizzes.spec import (
+    KINDS,
+    AnswerSpec,
+    QuestionFormatError,
+    QuestionSpec,
+    UnitSpec,
+    moodle_grade_problem,
+)
 
 # Moodle's format names <-> ours (TEXT_FORMATS).
 _FORMATS = {"html": "html", "moodle_auto_format": "moodle", "plain_text": "plain", "markdown": "markdown"}
@@ -132,6 +139,12 @@ def _question(el: _Element, kind: str, category: str) -> QuestionSpec:
         q.answers = [_answer(a, kind) for a in el.findall("answer")]
         if not q.answers:
             raise MoodleXmlError(el.line, f"{kind} question {name!r} has no answers")
+    if kind == "numerical":
+        q.units = [_unit(unit) for unit in el.iterfind("units/unit")]
+        if q.units and q.units[0].multiplier != 1.0:
+            raise MoodleXmlError(
+                el.line, f"numerical question {name!r}: the first unit's multiplier must be 1"
+            )
     if kind == "truefalse" and sorted(a.text for a in q.answers) != ["false", "true"]:
         raise MoodleXmlError(el.line, f"truefalse question {name!r} needs one 'true' and one 'false' answer")
     return q
@@ -143,6 +156,8 @@ def _answer(el: _Element, kind: str) -> AnswerSpec:
         raise MoodleXmlError(el.line, f"answer fraction {percent!r} is not a number from -100 to 100")
     # Decimal shifts the point exactly: "33.33333" gives the float of "0.3333333", and dump writes it back.
     answer = AnswerSpec(fraction=float(Decimal(percent).scaleb(-2)), feedback=_text(el, "feedback"))
+    if problem := moodle_grade_problem(answer.fraction):
+        raise MoodleXmlError(el.line, f"answer fraction {percent!r}: {problem}")
     text = _text(el, ".")
     if kind == "numerical":
         # Moodle's "*" is the catch-all answer: anything else, usually with feedback and no credit.
@@ -153,6 +168,16 @@ def _answer(el: _Element, kind: str) -> AnswerSpec:
     else:
         answer.text = text.lower() if kind == "truefalse" else text
     return answer
+
+
+def _unit(el: _Element) -> UnitSpec:
+    name = (el.findtext("unit_name") or "").strip()
+    if not name:
+        raise MoodleXmlError(el.line, "<unit> without a <unit_name>")
+    multiplier = _number((el.findtext("multiplier") or "1").strip(), el, "unit multiplier")
+    if multiplier <= 0:
+        raise MoodleXmlError(el.line, f"unit {name!r}: the multiplier must be above 0")
+    return UnitSpec(name, multiplier)
 
 
 def _pair(el: _Element) -> AnswerSpec:
@@ -195,6 +220,15 @@ def _dump_question(q: QuestionSpec) -> ET.Element:
             ET.SubElement(answer, "tolerance").text = repr(float(a.tolerance))
         if a.feedback:
             _add_text(answer, "feedback", a.feedback, fmt)
+    if q.units:
+        units = ET.SubElement(el, "units")
+        for unit in q.units:
+            holder = ET.SubElement(units, "unit")
+            ET.SubElement(holder, "multiplier").text = repr(float(unit.multiplier))
+            ET.SubElement(holder, "unit_name").text = unit.name
+        # Moodle's settings for "units are optional": a bare number is in the first unit.
+        ET.SubElement(el, "unitgradingtype").text = "0"
+        ET.SubElement(el, "showunits").text = "0"  # typed in the answer box, after the number
     return el
 
 

@@ -8,6 +8,56 @@ from dataclasses import dataclass, field
 
 KINDS = ("multichoice", "truefalse", "shortanswer", "numerical", "matching", "essay", "description")
 TEXT_FORMATS = ("moodle", "markdown", "html", "plain")
+# The grades Moodle allows for an answer, as fractions (its question bank's grade list; negatives too).
+# Moodle refuses any other on import, so a file that imports here imports there: 33 % per right answer
+# would leave full marks out of reach. Compared within 0.00001, as Moodle does.
+MOODLE_GRADES = sorted(
+    {
+        sign * g
+        for g in (
+            1.0,
+            0.9,
+            0.8333333,
+            0.8,
+            0.75,
+            0.7,
+            0.6666667,
+            0.6,
+            0.5,
+            0.4,
+            0.3333333,
+            0.3,
+            0.25,
+            0.2,
+            0.1666667,
+            0.1428571,
+            0.125,
+            0.1111111,
+            0.1,
+            0.05,
+            0.0,
+        )
+        for sign in (1, -1)
+    }
+)
+
+
+def moodle_grade_problem(fraction: float) -> str:
+    """'' for a grade Moodle allows; otherwise the message naming the nearest one it does."""
+    if any(abs(fraction - grade) < 0.00001 for grade in MOODLE_GRADES):
+        return ""
+    nearest = min(MOODLE_GRADES, key=lambda grade: abs(fraction - grade))
+    return (
+        f"{format_percent(fraction)} is not a grade Moodle allows (100, 90, 83.33333, 80, 75, 70, "
+        f"66.66667, 60, 50, 40, 33.33333, 30, 25, 20, 16.66667, 14.28571, 12.5, 11.11111, 10, 5, 0 % "
+        f"and their negatives): the nearest is {format_percent(nearest)}"
+    )
+
+
+def format_percent(fraction: float) -> str:
+    return f"{fraction * 100:.5f}".rstrip("0").rstrip(".") + " %"
+
+
 # Where the blank of a missing-word question sits in its text ("Moodle costs _____ to download.").
 BLANK = "_____"
 
@@ -33,6 +83,15 @@ class AnswerSpec:
 
 
 @dataclass
+class UnitSpec:
+    """A unit a numerical answer may carry: the question's first unit has multiplier 1; in another unit
+    the same quantity is the value times `multiplier` (Moodle's <units>: m = 1, cm = 100)."""
+
+    name: str
+    multiplier: float = 1.0
+
+
+@dataclass
 class QuestionSpec:
     kind: str  # one of KINDS
     name: str
@@ -43,6 +102,8 @@ class QuestionSpec:
     general_feedback: str = ""
     # multichoice only: True = one answer (radio buttons), False = several answers (checkboxes).
     single: bool = True
+    # numerical only: the units an answer may be written with (none: a bare number).
+    units: list[UnitSpec] = field(default_factory=list)
 
     @property
     def is_missing_word(self) -> bool:

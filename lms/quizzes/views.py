@@ -204,8 +204,23 @@ def save(attempt_id: int):
 def autosave(attempt_id: int):
     attempt = _own_attempt(attempt_id)
     saved = _save_page(attempt)
-    # Only whether it was saved and the time left: never a mark, a right answer or feedback.
-    return jsonify(saved=saved, remaining=_remaining_seconds(attempt, utcnow()))
+    # Whether it was saved, the time left and how typed numbers were read: never a mark, a right
+    # answer or feedback.
+    return jsonify(saved=saved, remaining=_remaining_seconds(attempt, utcnow()), readings=_readings(attempt))
+
+
+def _readings(attempt) -> dict[str, str]:
+    """How each answer on the saved page was read, where its kind says ("Read as 2,3.")."""
+    slots = attempt.layout[_page_number(attempt, request.form.get("page"))]
+    questions = questions_by_id(slot["q"] for slot in slots)
+    responses = {r.question_id: r for r in attempt.responses}
+    readings = {}
+    for slot in slots:
+        question, response = questions[slot["q"]], responses.get(slot["q"])
+        data = kind_of(question).display(question, slot["order"], response.value if response else None)
+        if "reading" in data:
+            readings[f"reading-q{question.id}"] = data["reading"]
+    return readings
 
 
 @bp.route("/attempts/<int:attempt_id>/summary")

@@ -14,15 +14,24 @@ if (form) {
     try {
       const response = await fetch(form.dataset.autosaveUrl, { method: "POST", body: new FormData(form) });
       if (!response.ok) throw new Error(response.status);
-      const { saved } = await response.json();
+      const { saved, readings = {} } = await response.json();
       if (status) status.textContent = saved ? status.dataset.saved || "✓" : "";
+      // How each typed number was read ("Read as 2,3."), so a trainee sees it before submitting.
+      for (const [id, text] of Object.entries(readings)) {
+        const output = document.getElementById(id);
+        if (output) output.textContent = text;
+      }
       if (!saved) window.location.reload(); // time is up: the server has closed the attempt
     } catch {
       dirty = true; // try again at the next tick
     }
   };
   form.addEventListener("input", () => { dirty = true; });
-  form.addEventListener("change", () => { dirty = true; });
+  form.addEventListener("change", (event) => {
+    dirty = true;
+    // A number's reading is worth showing as soon as the trainee leaves the field.
+    if (event.target.getAttribute("inputmode") === "decimal") send();
+  });
   form.addEventListener("submit", () => { dirty = false; });
   setInterval(send, AUTOSAVE_MS);
   // Leaving the page (closing the tab, switching app on a phone): send what is there.
