@@ -269,6 +269,7 @@ def test_registration_asks_when_names_are_only_similar(client):
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "similar name" in page and "Αρτοποιία Σερρών ΙΚΕ" in page
     assert db.session.scalar(User.by_email("nikos@example.org")) is None  # nothing half-written
+    assert page.count(f'value="{PASSWORD}"') == 2  # not to be typed again just to choose
     response = _register(client, enterprise_name="Artopoiia Serron", enterprise_choice=str(bakery.id))
     assert response.status_code == 302
     assert db.session.scalar(User.by_email("nikos@example.org")).enterprise_id == bakery.id
@@ -463,3 +464,19 @@ def test_migration_turns_organisations_into_enterprises_and_loses_nothing(empty_
     assert [sorted(e.name for e in group) for group in services.duplicate_groups()] == [
         ["Artopoiia Serron IKE", "Αρτοποιία Σερρών"]
     ]
+
+
+def test_lists_of_people_and_enterprises_do_not_query_per_row(client, login_as, create_user):
+    from tests.test_courses import QueryCounter
+
+    login_as("coordinator")
+    counts = []
+    for size in (1, 8):
+        for n in range(size):
+            create_user(name=f"P{size}-{n}", organisation=f"Firm {size}-{n}")
+        with QueryCounter(db.engine) as users, QueryCounter(db.engine):
+            assert client.get("/admin/users").status_code == 200
+        with QueryCounter(db.engine) as firms:
+            assert client.get("/enterprises/").status_code == 200
+        counts.append((users.count, firms.count))
+    assert counts[0] == counts[1], counts

@@ -1,6 +1,7 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import PasswordInput
 
 from lms.auth.models import EMAIL_MAX, NAME_MAX
 from lms.choices import (
@@ -62,6 +63,12 @@ class RegisterForm(ProfileFields):
         validators=[InputRequired(), EqualTo("password", message=_l("The two passwords differ."))],
     )
     submit = SubmitField(_l("Create my account"))
+
+    def keep_passwords(self) -> None:
+        """Show the typed (and valid) password again when the form comes back only for a choice of
+        enterprise, so that the person does not type it twice more."""
+        for field in (self.password, self.confirm):
+            field.widget = PasswordInput(hide_value=False)
 
 
 class ProfileForm(ProfileFields):

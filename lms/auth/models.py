@@ -46,7 +46,8 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    enterprise: Mapped[Enterprise | None] = relationship(back_populates="members")
+    # Loaded with the user (one LEFT JOIN): every list of people shows their enterprise.
+    enterprise: Mapped[Enterprise | None] = relationship(back_populates="members", lazy="joined")
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"

@@ -91,6 +91,7 @@ def register():
         else:
             if not form.place(user, user.country):
                 db.session.rollback()  # the person chooses an enterprise first; nothing is kept
+                form.keep_passwords()
                 return render_template("auth/register.html", form=form), 400
             db.session.commit()
             login_user(user)

@@ -86,7 +86,6 @@ def report_scope(programme: Programme, start: date | None = None, end: date | No
         select(User)
         .join(CohortMember, CohortMember.user_id == User.id)
         .where(CohortMember.cohort_id.in_(cohort_ids))
-        .options(selectinload(User.enterprise))
         .distinct()
     ).all()
     low, high = _bounds(start, end)

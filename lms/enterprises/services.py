@@ -189,7 +189,8 @@ def duplicate_groups() -> list[list[Enterprise]]:
         ids = frozenset(e.id for e in members)
         if len(members) > 1 and ids not in seen and not all(e.reviewed for e in members):
             seen.add(ids)
-            result.append(members)
+            # The likeliest record to keep first: one with a number, then the one with most people.
+            result.append(sorted(members, key=lambda e: (e.number is None, -len(e.members), e.name)))
     return result
 
 
