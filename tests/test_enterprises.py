@@ -357,6 +357,7 @@ def test_csv_upload_previews_create_join_and_match(app, client, login_as):
     plan = parse(app, data)
     assert plan.ok, plan.problems
     actions = [(row.row, row.enterprise_action, row.enterprise_id, row.same_as_row) for row in plan.rows]
+    assert [row.written_as for row in plan.rows] == ["Artopoiia Serron", "", "", ""]  # found by number
     assert actions == [
         (2, "join", existing.id, None),
         (3, "create", None, None),

@@ -86,6 +86,7 @@ class ImportRow:
     enterprise_action: str = ""
     enterprise_id: int | None = None
     enterprise_name: str = ""  # of the enterprise joined
+    written_as: str = ""  # the file's name for it, when it is not one of the joined enterprise's names
     same_as_row: int | None = None
     courses: list[str] = field(default_factory=list)
     cohorts: list[str] = field(default_factory=list)
@@ -496,6 +497,8 @@ def _plan_enterprises(plan: ImportPlan) -> None:
             earlier = created_by_name.get(key)
         if existing is not None:
             row.enterprise_action, row.enterprise_id, row.enterprise_name = "join", existing.id, existing.name
+            if key not in existing.search_keys.split("|"):
+                row.written_as = row.organisation
         elif earlier is not None:
             row.enterprise_action, row.same_as_row = "match", earlier
         else:
