@@ -15,27 +15,16 @@ from lms.classroom import services as classroom
 from lms.classroom.models import ClassSession, Cohort, Programme
 from lms.db import db, utcnow
 from lms.enterprises import services as enterprises
-from tests.conftest import PASSWORD, csrf_token
+from tests.conftest import csrf_token
 from tests.test_classroom_pdf import pdf_text, run, write_pdf
+from tests.test_enterprises import _register as register
 
 GR_VAT = "094259216"
 
 
 def _register(app, name, email, **fields):
     """A person signs up on their own (a fresh browser each)."""
-    client = app.test_client()
-    data = {
-        "name": name,
-        "email": email,
-        "password": PASSWORD,
-        "confirm": PASSWORD,
-        "locale": "el",
-        "timezone": "Europe/Athens",
-        "country": "GR",
-        "csrf_token": csrf_token(client, "/register"),
-        **fields,
-    }
-    response = client.post("/register", data=data)
+    response = register(app.test_client(), name=name, email=email, **fields)
     assert response.status_code == 302, response.get_data(as_text=True)
     return db.session.scalar(User.by_email(email))
 

@@ -11,6 +11,7 @@ from lms.db import db
 from lms.enterprises.models import SECTION_OF_DIVISION, Enterprise, size_class
 from lms.enterprises.names import latin, loose_key, name_key
 from lms.enterprises.numbers import NumberError, clean_number
+from lms.enterprises.queries import people_counts
 from lms.i18n import _
 
 EDITABLE = (
@@ -184,14 +185,17 @@ def duplicate_groups() -> list[list[Enterprise]]:
             if key and enterprise not in groups[key]:
                 groups[key].append(enterprise)
     seen: set[frozenset[int]] = set()
-    result = []
+    found = []
     for members in groups.values():
         ids = frozenset(e.id for e in members)
         if len(members) > 1 and ids not in seen and not all(e.reviewed for e in members):
             seen.add(ids)
-            # The likeliest record to keep first: one with a number, then the one with most people.
-            result.append(sorted(members, key=lambda e: (e.number is None, -len(e.members), e.name)))
-    return result
+            found.append(members)
+    people = people_counts([e.id for members in found for e in members])
+    # The likeliest record to keep first: one with a number, then the one with most people.
+    return [
+        sorted(members, key=lambda e: (e.number is None, -people.get(e.id, 0), e.name)) for members in found
+    ]
 
 
 def keep_apart(enterprises: list[Enterprise]) -> None:

@@ -1,14 +1,14 @@
 """Coordinators keep the enterprise records: list, create, edit, and merge duplicates."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from lms.auth.models import User
 from lms.db import db
 from lms.enterprises import bp, services
 from lms.enterprises.forms import EnterpriseForm, EnterpriseSearchForm, MergeForm
 from lms.enterprises.models import Enterprise
+from lms.enterprises.queries import people_counts
 from lms.forms import ActionForm
 from lms.i18n import _, ngettext
 from lms.security import role_required
@@ -22,14 +22,7 @@ def index():
     form = EnterpriseSearchForm(request.args)
     query = Enterprise.search((form.q.data or "") if form.validate() else "")
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
-    ids = [e.id for e in page.items]
-    people = dict(
-        db.session.execute(
-            select(User.enterprise_id, func.count())
-            .where(User.enterprise_id.in_(ids))
-            .group_by(User.enterprise_id)
-        ).all()
-    )
+    people = people_counts([e.id for e in page.items])
     return render_template(
         "enterprises/index.html",
         form=form,
@@ -139,14 +132,7 @@ def merge():
 @role_required("coordinator")
 def duplicates():
     groups = services.duplicate_groups()
-    ids = [e.id for group in groups for e in group]
-    people = dict(
-        db.session.execute(
-            select(User.enterprise_id, func.count())
-            .where(User.enterprise_id.in_(ids))
-            .group_by(User.enterprise_id)
-        ).all()
-    )
+    people = people_counts([e.id for group in groups for e in group])
     return render_template("enterprises/duplicates.html", groups=groups, people=people, form=ActionForm())
 
 
