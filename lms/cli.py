@@ -73,6 +73,9 @@ def init_command():
     """Create or upgrade the database (a secret key is written to instance/config.py if none is set)."""
     _upgrade_database()
     click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
+    from lms.certificates.signing import signing_key
+
+    click.echo(f"Open Badges signing key: {signing_key().kid}")
 
 
 @click.command("demo")
@@ -359,6 +362,27 @@ def export_certificates_command(course_slug: str, out: Path, processes: int, inc
 
         export_zip(certificates, out, processes=processes, progress=advance)
     click.echo(f"wrote {len(certificates)} certificates to {out}")
+
+
+@certificates_group.command("rotate-key")
+@with_appcontext
+def rotate_key_command():
+    """Make a new Open Badges signing key; older keys stay published so their credentials still verify."""
+    from lms.certificates.signing import create_key
+
+    click.echo(f"New signing key: {create_key().kid}")
+
+
+@certificates_group.command("retire-key")
+@click.argument("kid")
+@with_appcontext
+def retire_key_command(kid: str):
+    """Withdraw a signing key: credentials it signed no longer verify (use after a key has leaked)."""
+    from lms.certificates.signing import retire_key
+
+    if not retire_key(kid):
+        raise click.ClickException(f"No signing key {kid!r} in instance/keys/")
+    click.echo(f"Retired {kid}")
 
 
 @certificates_group.command("run-job", hidden=True)

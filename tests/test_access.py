@@ -87,6 +87,8 @@ MATRIX = {
     # The certificate is the target trainee's.
     "certificates.verify_form": ("/verify", 200, 200, 200, 200),
     "certificates.verify": ("/verify/{code}", 200, 200, 200, 200),
+    "certificates.jwks": ("/.well-known/jwks.json", 200, 200, 200, 200),
+    "certificates.revocation_list": ("/status/revocation", 200, 200, 200, 200),
     "certificates.mine": ("/certificates/mine", LOGIN, 200, 200, 200),
     "certificates.download": ("/certificates/{certificate_id}.pdf", LOGIN, 403, 403, 200),
     "certificates.register": ("/certificates/", LOGIN, 403, 403, 200),

@@ -2,16 +2,16 @@
 
 import io
 
-from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from lms.admin.models import SiteSetting
 from lms.admin.services import audit
 from lms.auth.models import User
-from lms.certificates import bp, jobs
+from lms.certificates import badges, bp, jobs
 from lms.certificates import services as certs
-from lms.certificates.badges import open_badge
+from lms.certificates.badges import open_badge, signed_open_badge
 from lms.certificates.forms import (
     CertificateFilterForm,
     CertificateSettingsForm,
@@ -21,6 +21,7 @@ from lms.certificates.forms import (
     VerifyForm,
 )
 from lms.certificates.models import Certificate, ExportJob
+from lms.certificates.signing import public_jwks, signing_key
 from lms.courses.models import Course
 from lms.db import db, utcnow
 from lms.i18n import _
@@ -54,6 +55,8 @@ def verify_form():
 def verify(code: str):
     if code.endswith(".json"):
         return verify_json(code[:-5])
+    if code.endswith(".jwt"):
+        return verify_jwt(code[:-4])
     certificate = _lookup(code)
     status = 200 if certificate is not None else 404
     return render_template(
@@ -76,6 +79,32 @@ def verify_json(code: str):
         ), 410
     response = jsonify(open_badge(certificate))
     response.mimetype = "application/vc+ld+json"
+    return response
+
+
+def verify_jwt(code: str):
+    """The credential signed as a VC-JWT, for a wallet or an employer's verifier."""
+    certificate = _lookup(code)
+    if certificate is None or not certificate.is_valid:
+        return verify_json(code)  # the same 404 or 410 as the JSON
+    return Response(signed_open_badge(certificate), mimetype="application/vc+jwt")
+
+
+@bp.route("/.well-known/jwks.json")
+def jwks():
+    """The public keys that sign this site's credentials (older ones stay until retired)."""
+    signing_key()  # the first key is made on first use, so the set is never empty
+    response = jsonify(public_jwks())
+    response.cache_control.max_age = 3600
+    return response
+
+
+@bp.route("/status/revocation")
+@limiter.limit(configured_limit("VERIFY_RATE_LIMIT"))
+def revocation_list():
+    """The signed Bitstring Status List of revoked certificates (bit = certificate id)."""
+    response = Response(badges.revocation_list(), mimetype="application/vc+jwt")
+    response.cache_control.max_age = 300
     return response
 
 

@@ -69,15 +69,22 @@ def bank_page(slug: str):
     ), status
 
 
+def question_source(question: Question) -> str:
+    """The text a trainer corrects: GIFT, or Moodle XML for a kind GIFT cannot write (cloze)."""
+    from lms.quizzes.gift import GIFT_KINDS, dump_gift
+    from lms.quizzes.moodle_xml import dump_moodle_xml
+
+    spec = question.to_spec()
+    return dump_gift([spec]) if spec.kind in GIFT_KINDS else dump_moodle_xml([spec])
+
+
 @bp.route("/questions/<int:question_id>", methods=["GET", "POST"])
 @login_required
 def question(question_id: int):
-    from lms.quizzes.gift import dump_gift
-
     question = db.get_or_404(Question, question_id)
     course = editable_course(question.category.course.slug)
     form = QuestionForm(
-        data={"source": dump_gift([question.to_spec()])} if not QuestionForm().is_submitted() else None
+        data={"source": question_source(question)} if not QuestionForm().is_submitted() else None
     )
     problem = None
     if form.validate_on_submit():

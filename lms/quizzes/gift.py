@@ -12,6 +12,7 @@ from itertools import pairwise
 
 from lms.quizzes.spec import (
     BLANK,
+    KINDS,
     TEXT_FORMATS,
     AnswerSpec,
     QuestionFormatError,
@@ -303,9 +304,15 @@ class _Question:
         return float(raw)
 
 
+# Every kind but cloze: Moodle's GIFT has no way to write embedded answers.
+GIFT_KINDS = frozenset(KINDS) - {"cloze"}
+
+
 def dump_gift(questions: list[QuestionSpec]) -> str:
     parts, category = [], ""
     for q in questions:
+        if q.kind not in GIFT_KINDS:
+            raise ValueError(f"question {q.name!r}: a {q.kind} question has no GIFT form; use Moodle XML")
         if q.category != category:
             # The full Moodle path, so that a category that itself starts with "top/" survives.
             parts.append(f"$CATEGORY: $course$/top/{q.category}" if q.category else "$CATEGORY: $course$/top")

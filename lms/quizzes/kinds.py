@@ -12,6 +12,7 @@ import re
 
 from flask import has_request_context
 
+from lms.quizzes.cloze import Gap, parse_gaps
 from lms.quizzes.numbers import Reading, Unit, legacy_number, read_number, show_number
 from lms.quizzes.spec import BLANK
 
@@ -330,3 +331,123 @@ class Description(Kind):
 
     def grade(self, question, value):
         return None
+
+
+@register
+class Cloze(Kind):
+    """Embedded answers (lms.quizzes.cloze): one input per gap, graded gap by gap by its weight.
+
+    Responses are {gap number: value}: text for a short answer, {"text", "locale"} for a number, the
+    answer's index for a choice, a list of indexes for several choices. The layout's order is
+    {gap number: display order of its choices}.
+    """
+
+    name = "cloze"
+
+    def gaps(self, question) -> list[Gap]:
+        return parse_gaps(question.text)
+
+    def answer_order(self, question, rng, shuffle):
+        orders = {}
+        for gap in self.gaps(question):
+            if gap.kind in ("choice", "multi"):
+                order = list(range(len(gap.answers)))
+                if gap.shuffle:
+                    rng.shuffle(order)
+                orders[str(gap.number)] = order
+        return orders
+
+    def read(self, question, form, order):
+        value = {}
+        for gap in self.gaps(question):
+            name, key = f"{field(question)}_{gap.number}", str(gap.number)
+            if gap.kind == "multi":
+                chosen = [_position_map(order.get(key, []), raw) for raw in form.getlist(name)]
+                if picked := sorted({index for index in chosen if index is not None}):
+                    value[key] = picked
+            elif gap.kind == "choice":
+                if (index := _position_map(order.get(key, []), form.get(name))) is not None:
+                    value[key] = index
+            elif text := (form.get(name) or "").strip()[:200]:
+                value[key] = {"text": text, "locale": answer_locale()} if gap.kind == "numerical" else text
+        return value or None
+
+    def _chosen(self, gap: Gap, value) -> list[dict]:
+        """The answers a gap's response matches, best first ("*" answers anything else)."""
+        if value is None:
+            return []
+        if gap.kind == "multi":
+            return [gap.answers[i] for i in value if i < len(gap.answers)]
+        if gap.kind == "choice":
+            return [gap.answers[value]] if value < len(gap.answers) else []
+        if gap.kind == "numerical":
+            number = read_number(value["text"], value["locale"]).value
+            hits = [
+                a
+                for a in gap.answers
+                if a.value is not None and number is not None and abs(number - a.value) <= a.tolerance + 1e-9
+            ]
+        else:
+            same = (
+                (lambda a, b: a == b)
+                if gap.kind == "short_case"
+                else (lambda a, b: normalise_text(a) == normalise_text(b))
+            )
+            hits = [a for a in gap.answers if a.text != "*" and same(a.text, value)]
+        hits = hits or [a for a in gap.answers if a.text == "*"]
+        return sorted(hits, key=lambda a: -a.fraction)[:1]
+
+    def gap_fraction(self, gap: Gap, value) -> float:
+        chosen = self._chosen(gap, value)
+        if gap.kind == "multi":
+            return _clip(sum(a.fraction for a in chosen))
+        return _clip(chosen[0].fraction) if chosen else 0.0
+
+    def grade(self, question, value):
+        gaps, value = self.gaps(question), value or {}
+        total = sum(gap.weight for gap in gaps)
+        scored = sum(gap.weight * self.gap_fraction(gap, value.get(str(gap.number))) for gap in gaps)
+        return _clip(scored / total) if total else 0.0
+
+    def chosen_feedback(self, question, value):
+        value = value or {}
+        return [
+            a.feedback
+            for gap in self.gaps(question)
+            for a in self._chosen(gap, value.get(str(gap.number)))
+            if a.feedback
+        ]
+
+    def right_answer(self, question):
+        def right(gap):
+            best = [a for a in gap.answers if a.fraction > 0]
+            if gap.kind == "multi":
+                return ", ".join(a.text for a in best)
+            top = max(best, key=lambda a: a.fraction)
+            return f"{top.value:g}" if gap.kind == "numerical" else top.text
+
+        return "; ".join(f"{gap.number}: {right(gap)}" for gap in self.gaps(question))
+
+    def display(self, question, order, value):
+        value, order = value or {}, order or {}
+        gaps = {gap.number: gap for gap in self.gaps(question)}
+        segments = []
+        for i, part in enumerate(re.split(r"\[\[gap:(\d+)\]\]", question.text_html)):
+            if i % 2 == 0:
+                segments.append({"html": part})
+                continue
+            gap = gaps[int(part)]
+            given = value.get(part)
+            item = {"gap": gap.number, "name": f"{field(question)}_{gap.number}", "layout": gap.layout}
+            if gap.kind in ("choice", "multi"):
+                picked = set(given if isinstance(given, list) else [] if given is None else [given])
+                item["multiple"] = gap.kind == "multi"
+                item["options"] = [
+                    {"position": p, "text": gap.answers[index].text, "checked": index in picked}
+                    for p, index in enumerate(order.get(part, range(len(gap.answers))))
+                ]
+            else:
+                item["value"] = given["text"] if isinstance(given, dict) else given or ""
+                item["numerical"] = gap.kind == "numerical"
+            segments.append(item)
+        return {"segments": segments}

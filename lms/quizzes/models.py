@@ -79,6 +79,10 @@ class Question(db.Model):
         self.units = [vars(unit).copy() for unit in spec.units]
         # Plain text is escaped first, so its characters can never become markup.
         source = str(escape(spec.text)) if spec.text_format == "plain" else spec.text
+        if spec.kind == "cloze":  # the trainee's page gets placeholders where the answers are written
+            from lms.quizzes.cloze import text_with_placeholders
+
+            source = text_with_placeholders(source)
         self.text_html = str(render_markdown(source))
 
     @property

@@ -15,6 +15,7 @@ from xml.parsers.expat import ErrorString
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import DefusedXMLParser, ParseError
 
+from lms.quizzes.cloze import parse_gaps
 from lms.quizzes.spec import (
     KINDS,
     AnswerSpec,
@@ -145,6 +146,11 @@ def _question(el: _Element, kind: str, category: str) -> QuestionSpec:
             raise MoodleXmlError(
                 el.line, f"numerical question {name!r}: the first unit's multiplier must be 1"
             )
+    if kind == "cloze":
+        try:
+            parse_gaps(text)
+        except QuestionFormatError as error:  # its line within the text, counted from the <text>
+            raise MoodleXmlError(el.find("questiontext/text").line + error.line - 1, error.message) from None
     if kind == "truefalse" and sorted(a.text for a in q.answers) != ["false", "true"]:
         raise MoodleXmlError(el.line, f"truefalse question {name!r} needs one 'true' and one 'false' answer")
     return q

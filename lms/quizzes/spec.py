@@ -6,7 +6,7 @@ These classes know nothing of the database. `lms.quizzes.kinds` gives each kind 
 
 from dataclasses import dataclass, field
 
-KINDS = ("multichoice", "truefalse", "shortanswer", "numerical", "matching", "essay", "description")
+KINDS = ("multichoice", "truefalse", "shortanswer", "numerical", "matching", "cloze", "essay", "description")
 TEXT_FORMATS = ("moodle", "markdown", "html", "plain")
 # The grades Moodle allows for an answer, as fractions (its question bank's grade list; negatives too).
 # Moodle refuses any other on import, so a file that imports here imports there: 33 % per right answer
