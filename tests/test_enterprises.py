@@ -439,3 +439,21 @@ def test_lists_of_people_and_enterprises_do_not_query_per_row(client, login_as, 
             assert client.get("/enterprises/").status_code == 200
         counts.append((users.count, firms.count))
     assert counts[0] == counts[1], counts
+
+
+def test_cli_dry_run_says_what_each_row_does_with_its_enterprise(runner, tmp_path):
+    services.create_enterprise(name="Αρτοποιία Σερρών ΙΚΕ", country="GR", number=GR_VAT)
+    db.session.commit()
+    path = tmp_path / "users.csv"
+    path.write_text(
+        CSV_HEADER
+        + "a@example.org,Άννα,Α,Artopoiia,094259216,,,GR\n"
+        + "b@example.org,Βίκυ,Β,Νέα ΙΚΕ,,,,GR\n"
+        + "c@example.org,Γιώργος,Γ,ΝΕΑ ΙΚΕ,,,,GR\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(args=["users", "import", str(path), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "[joins Αρτοποιία Σερρών ΙΚΕ]" in result.output
+    assert "[new enterprise Νέα ΙΚΕ]" in result.output and "[ΝΕΑ ΙΚΕ, as on row 3]" in result.output
+    assert enterprise_count() == 1

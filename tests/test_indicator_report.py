@@ -41,7 +41,12 @@ def programme(app, create_user, create_course):
     - delivered: A1 and A2 (90 min) and B1 (60 min) = 4.0 hours; a future session counts nothing.
     """
     bakery = enterprises.create_enterprise(
-        name="Αρτοποιία Σερρών ΙΚΕ", country="GR", number=GR_VAT, headcount=12, turnover_eur=1_500_000
+        name="Αρτοποιία Σερρών ΙΚΕ",
+        country="GR",
+        number=GR_VAT,
+        headcount=12,
+        turnover_eur=1_500_000,
+        founded_year=utcnow().year - 2,  # a start-up
     )
     ohrid = enterprises.create_enterprise(name="Охридски бисер ДООЕЛ", country="MK", headcount=4)
     enterprises.create_enterprise(name="Большой завод", country="BG", headcount=120)
@@ -115,6 +120,7 @@ EXPECTED = {
     "Enterprises supported, by size class": 3,  # bakery (small), Ohrid (micro), Unsized (not stated)
     "Participations in training": 5,  # Άννα, Βασίλης, Marija, the founder, Luca
     "Would-be founders": 1,
+    "Start-ups supported": 1,  # the bakery; the others have no founding year
     "Hours delivered": 4.0,
     "Sessions delivered": 3,
     # Points: Serres 8 of 5 people x 2 sessions x 2; Skopje 5 of 3 x 1 x 2: 13 of 26.
@@ -179,6 +185,8 @@ def test_each_figure_opens_the_list_behind_it(client, login_as, programme):
     assert "1 entry" in page and "Αρτοποιία Σερρών ΙΚΕ" in page
     page = client.get(f"{url}/participations").get_data(as_text=True)
     assert "5 entries" in page and "Γιάννης" not in page and "Άννα" in page
+    page = client.get(f"{url}/startups").get_data(as_text=True)
+    assert "1 entry" in page and "Αρτοποιία Σερρών ΙΚΕ" in page
     page = client.get(f"{url}/hours").get_data(as_text=True)
     assert "3 entries" in page
     assert client.get(f"{url}/nonsense").status_code == 404

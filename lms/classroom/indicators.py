@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from lms.i18n import _l
 
+STARTUP_YEARS = 5  # an enterprise younger than this is a start-up
+
 
 @dataclass(frozen=True)
 class Indicator:
@@ -32,6 +34,15 @@ INDICATORS = [
         "sectors",
         _l("Enterprises supported, by sector"),
         _l("The same enterprises, each counted once, by their NACE Rev. 2 section."),
+        "enterprises",
+    ),
+    Indicator(
+        "startups",
+        _l("Start-ups supported"),
+        _l(
+            "The enterprises supported that were founded less than five years before the end of the period "
+            "(or this year, without an end), each counted once."
+        ),
         "enterprises",
     ),
     Indicator(

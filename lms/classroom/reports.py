@@ -11,7 +11,7 @@ from lms.auth.models import User
 from lms.certificates.models import Certificate
 from lms.charts import bar_chart
 from lms.choices import GENDER_CHOICES, NACE_SECTIONS, NOT_STATED, SIZE_CLASS_CHOICES_SHORT, country_name
-from lms.classroom.indicators import BY_KEY, selected_indicators
+from lms.classroom.indicators import BY_KEY, STARTUP_YEARS, selected_indicators
 from lms.classroom.models import AttendanceRecord, ClassSession, Cohort, CohortMember, Programme
 from lms.db import db, utcnow
 from lms.enterprises.models import Enterprise
@@ -34,6 +34,7 @@ class ReportScope:
     enterprises: list[Enterprise]  # of the participants; once each
     completed: list[User]  # completed every course of the programme, last completion in the period
     certificates: list[Certificate]
+    end: date | None = None  # of the period
 
 
 @dataclass
@@ -144,6 +145,7 @@ def report_scope(programme: Programme, start: date | None = None, end: date | No
         certificates=list(
             db.session.scalars(certificates.order_by(Certificate.completed_on, Certificate.name))
         ),
+        end=end,
     )
 
 
@@ -256,6 +258,8 @@ def _figure(key: str, report: FunderReport, scope: ReportScope) -> Figure:
         figure.rows = _groups(scope.enterprises, lambda e: e.nace_section, section_label)
     elif key == "participations":
         figure.value = report.participants
+    elif key == "startups":
+        figure.value = len(startups(scope))
     elif key == "founders":
         figure.value = report.founders
     elif key == "completions":
@@ -276,8 +280,15 @@ def _figure(key: str, report: FunderReport, scope: ReportScope) -> Figure:
     return figure
 
 
+def startups(scope: ReportScope) -> list[Enterprise]:
+    year = (scope.end or date.today()).year
+    return [e for e in scope.enterprises if e.founded_within(STARTUP_YEARS, year)]
+
+
 def drill_down(scope: ReportScope, key: str, group: str = "") -> list:
     """The enterprises, participants, sessions or certificates behind a figure (and one of its rows)."""
+    if key == "startups":
+        return startups(scope)
     if key in ("enterprises", "sectors"):
         attribute = "size_class" if key == "enterprises" else "nace_section"
         items = scope.enterprises
