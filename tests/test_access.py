@@ -119,7 +119,7 @@ MATRIX = {
         403,
         200,
     ),
-    "classroom.report_evidence": ("/classroom/programmes/{programme_id}/evidence.zip", LOGIN, 403, 403, 200),
+    "classroom.report_evidence": ("/classroom/programmes/{programme_id}/evidence", 405, 405, 405, 405),
 }
 
 

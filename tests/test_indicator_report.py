@@ -212,11 +212,25 @@ def test_the_coordinator_chooses_the_indicators(client, login_as, programme):
     assert "Participations in training" in labels and "Hours delivered" not in labels
 
 
-def test_the_evidence_zip_holds_the_report_lists_and_sign_in_sheets(client, login_as, programme):
-    login_as("coordinator")
-    response = client.get(f"/classroom/programmes/{programme.id}/evidence.zip")
-    assert response.status_code == 200 and response.mimetype == "application/zip"
-    archive = zipfile.ZipFile(io.BytesIO(response.data))
+def test_the_evidence_zip_holds_the_report_lists_and_sign_in_sheets(
+    app, client, login_as, programme, tmp_path
+):
+    app.config["EXPORT_JOBS_INLINE"] = True  # the job runs in the request instead of a process of its own
+    coordinator = login_as("coordinator")
+    coordinator.locale = "el"
+    db.session.commit()
+    url = f"/classroom/programmes/{programme.id}/report"
+    assert client.get(f"/classroom/programmes/{programme.id}/evidence").status_code == 405  # a POST
+    response = client.post(
+        f"/classroom/programmes/{programme.id}/evidence", data={"csrf_token": csrf_token(client, url)}
+    )
+    assert response.status_code == 302
+    status = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Τεκμήρια για SME Digital Skills 2027" in status and f'href="{url}?start=&amp;end="' in status
+    job_url = response.headers["Location"]
+    with client.get(f"{job_url}/download") as response:
+        assert response.status_code == 200 and response.mimetype == "application/zip"
+        archive = zipfile.ZipFile(io.BytesIO(response.data))
     names = archive.namelist()
     assert {
         "indicators.pdf",
@@ -227,8 +241,10 @@ def test_the_evidence_zip_holds_the_report_lists_and_sign_in_sheets(client, logi
     } <= set(names)
     assert len([n for n in names if n.startswith("sign-in-sheets/")]) == 3  # the delivered sessions only
     listed = archive.read("enterprises.csv").decode("utf-8-sig").splitlines()
-    assert len(listed) == 4 and any(
-        line.startswith("Αρτοποιία Σερρών ΙΚΕ,Artopoiia Serron IKE,GR,094259216") for line in listed
+    assert len(listed) == 4
+    bakery = next(
+        line for line in listed if line.startswith("Αρτοποιία Σερρών ΙΚΕ,Artopoiia Serron IKE,GR,094259216")
     )
-    bakery = next(line for line in listed if line.startswith("Αρτοποιία"))
-    assert bakery.endswith(",Small,2")  # two of its people took part
+    assert bakery.endswith(",Μικρή,2")  # small, in the coordinator's language; two of its people took part
+    (tmp_path / "report.pdf").write_bytes(archive.read("indicators.pdf"))
+    assert "Επιχειρήσεις που υποστηρίχθηκαν, ανά κατηγορία μεγέθους: 3" in pdf_text(tmp_path / "report.pdf")

@@ -44,9 +44,32 @@ def start(job: ExportJob) -> None:
 
 
 def run(job_id: int, processes: int = 2) -> ExportJob:
+    """Run the job's kind of export (RUNNERS), recording its progress and its file or its error."""
+    job = db.session.get(ExportJob, job_id)
+    job.status, job.total, job.done = "running", 0, 0
+    db.session.commit()
+    target = exports_dir() / f"{job.kind}-{job.id}.zip"
+
+    def progress(done: int) -> None:
+        if done == job.total or done % 10 == 0:
+            job.done = done
+            db.session.commit()
+
+    try:
+        RUNNERS[job.kind](job, target, progress, processes)
+    except Exception as error:  # the job page must say it failed, whatever went wrong
+        db.session.rollback()
+        job.status, job.error, job.finished_at = "failed", str(error)[:500], utcnow()
+        db.session.commit()
+        raise
+    job.status, job.filename, job.done, job.finished_at = "done", target.name, job.total, utcnow()
+    db.session.commit()
+    return job
+
+
+def _certificates_zip(job: ExportJob, target: Path, progress, processes: int) -> None:
     from lms.certificates.services import certificates_query, export_zip
 
-    job = db.session.get(ExportJob, job_id)
     params = job.params
     certificates: list[Certificate] = list(
         db.session.scalars(
@@ -56,21 +79,11 @@ def run(job_id: int, processes: int = 2) -> ExportJob:
             )
         )
     )
-    job.status, job.total, job.done = "running", len(certificates), 0
+    job.total = len(certificates)
     db.session.commit()
-    target = exports_dir() / f"certificates-{job.id}.zip"
+    export_zip(certificates, target, processes=processes, progress=progress)
 
-    def progress(done: int) -> None:
-        if done == job.total or done % 10 == 0:
-            job.done = done
-            db.session.commit()
 
-    try:
-        export_zip(certificates, target, processes=processes, progress=progress)
-    except Exception as error:  # the job page must say it failed, whatever went wrong
-        job.status, job.error, job.finished_at = "failed", str(error)[:500], utcnow()
-        db.session.commit()
-        raise
-    job.status, job.filename, job.done, job.finished_at = "done", target.name, job.total, utcnow()
-    db.session.commit()
-    return job
+# Each kind of export job and the function that writes its ZIP: (job, target, progress, processes). It
+# sets job.total and calls progress(done); features add their kinds (the e-classroom's evidence ZIP).
+RUNNERS = {"certificates": _certificates_zip}

@@ -2,16 +2,23 @@
 
 Funders audit the figures against signed attendance lists and the certificate register: the ZIP holds
 the report (PDF and XLSX), the lists behind its figures (CSV), the sign-in sheet of every delivered
-session and the register of the certificates counted.
+session and the register of the certificates counted. A sign-in sheet takes about a second to render,
+so the ZIP is an export job (lms.certificates.jobs), never made in a request.
 """
 
 import io
 import zipfile
 from datetime import date
+from pathlib import Path
 
+from flask import current_app
+from flask_babel import force_locale
+
+from lms.certificates.models import ExportJob
 from lms.classroom.models import Programme
 from lms.classroom.pdf import funder_report_html, render_document, sign_in_sheet_html
 from lms.classroom.reports import funder_report, report_charts, report_rows, report_scope, size_label
+from lms.db import db
 from lms.exports import csv_lines, write_xlsx
 from lms.i18n import _
 
@@ -20,16 +27,32 @@ def _csv(rows) -> bytes:
     return "".join(csv_lines(rows)).encode("utf-8")
 
 
-def evidence_zip(programme: Programme, start: date | None, end: date | None) -> bytes:
+def evidence_job(job: ExportJob, target: Path, progress, processes: int) -> None:
+    """The export job's runner: the ZIP of job.params' programme and period, in the language of the
+    coordinator who asked for it."""
+    params = job.params
+    programme = db.session.get(Programme, params["programme_id"])
+    start, end = (date.fromisoformat(params[key]) if params.get(key) else None for key in ("start", "end"))
     scope = report_scope(programme, start, end)
+    job.total = len(scope.sessions) + 1  # the sign-in sheets and the report
+    db.session.commit()
+    locale = params.get("locale") or current_app.config.get("DEFAULT_LOCALE", "en")
+    with force_locale(locale), target.open("wb") as file:
+        write_evidence(programme, start, end, file, scope, progress)
+
+
+def write_evidence(
+    programme: Programme, start: date | None, end: date | None, file, scope=None, progress=None
+):
+    """Write the evidence ZIP to `file`; progress(done) after the report and each sign-in sheet."""
+    scope = scope or report_scope(programme, start, end)
     report = funder_report(programme, start, end, scope=scope)
     attended = {}
     for session in scope.sessions:
         for record in session.records:
             if record.status in ("P", "L"):
                 attended[record.user_id] = attended.get(record.user_id, 0) + 1
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("indicators.pdf", render_document(funder_report_html(report, report_charts(report))))
         xlsx = io.BytesIO()
         write_xlsx(report_rows(report), xlsx, sheet=_("Indicators"))
@@ -109,8 +132,11 @@ def evidence_zip(programme: Programme, start: date | None, end: date | None) -> 
                 ]
             ),
         )
-        for session in scope.sessions:
+        if progress:
+            progress(1)
+        for done, session in enumerate(scope.sessions, start=2):
             day = f"{session.starts_at:%Y-%m-%d}"
             name = f"sign-in-sheets/{day}-cohort{session.cohort_id}-session{session.id}.pdf"
             archive.writestr(name, render_document(sign_in_sheet_html(session)))
-    return buffer.getvalue()
+            if progress:
+                progress(done)

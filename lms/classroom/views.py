@@ -3,11 +3,14 @@
 from datetime import timedelta
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms.auth.models import User
+from lms.certificates import jobs
+from lms.certificates.models import ExportJob
 from lms.classroom import bp
 from lms.classroom import services as classroom
 from lms.classroom.forms import (
@@ -430,22 +433,41 @@ def report_list(programme_id: int, key: str):
     )
 
 
-@bp.route("/programmes/<int:programme_id>/evidence.zip")
+@bp.route("/programmes/<int:programme_id>/evidence", methods=["POST"])
 @role_required("coordinator")
 def report_evidence(programme_id: int):
-    """One ZIP for the reporting period: the report (PDF, XLSX), the lists behind it, every delivered
-    session's sign-in sheet and the certificate register."""
-    from lms.classroom.evidence import evidence_zip  # WeasyPrint loads only when needed
-
+    """Start the ZIP of evidence for the reporting period: the report (PDF, XLSX), the lists behind it,
+    every delivered session's sign-in sheet and the certificate register. It is made by an export job
+    (a second a sign-in sheet); the job's page shows its progress and offers the download."""
     programme = db.get_or_404(Programme, programme_id)
-    _form, start, end = _period(programme)
-    data = evidence_zip(programme, start, end)
-    filename = f"evidence-{programme.id}-{start or 'start'}-{end or utcnow().date()}.zip"
-    return Response(
-        data,
-        mimetype="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    form, start, end = _period(programme)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    job = ExportJob(
+        kind="evidence",
+        created_by_id=current_user.id,
+        params={
+            "programme_id": programme.id,
+            "start": start.isoformat() if start else "",
+            "end": end.isoformat() if end else "",
+            "locale": str(get_locale()),
+            "title": _("Evidence for %(programme)s", programme=programme.title),
+            "back": url_for("classroom.report", programme_id=programme.id, start=start or "", end=end or ""),
+        },
     )
+    db.session.add(job)
+    db.session.commit()
+    jobs.start(job)
+    return redirect(url_for("certificates.export_status", job_id=job.id))
+
+
+def _evidence_job(job, target, progress, processes):
+    from lms.classroom.evidence import evidence_job  # WeasyPrint loads only when needed
+
+    evidence_job(job, target, progress, processes)
+
+
+jobs.RUNNERS.setdefault("evidence", _evidence_job)
 
 
 @bp.route("/programmes/<int:programme_id>/report.<any(xlsx, pdf):fmt>")
