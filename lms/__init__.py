@@ -98,9 +98,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from lms.db import db
     from lms.i18n import init_i18n
+    from lms.links import init_links
     from lms.migrate import init_migrations
     from lms.security import init_security
 
+    init_links(app)
     db.init_app(app)
     init_migrations(app)
     init_i18n(app)

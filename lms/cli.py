@@ -150,15 +150,17 @@ def users_group():
 @with_appcontext
 def create_user_command(email, name, role, password_file, locale):
     """Create a user; the password is prompted for unless --password-file is given."""
-    from lms.auth.forms import PASSWORD_MIN
+    from lms.auth.passwords import password_problem
     from lms.auth.services import AccountError, create_user
 
     if password_file is not None:
         password = password_file.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if len(password) < PASSWORD_MIN:
-        raise click.UsageError(f"the password must have at least {PASSWORD_MIN} characters")
+    with current_app.test_request_context():  # the message is translated, as for the web forms
+        problem = password_problem(password, email, name)
+    if problem:
+        raise click.UsageError(problem)
     if locale is not None and locale not in current_app.config["LANGUAGES"]:
         raise click.UsageError(
             f"unknown locale {locale!r}: use one of {', '.join(current_app.config['LANGUAGES'])}"

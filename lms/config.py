@@ -28,7 +28,12 @@ MAIL_SENDER = "e-classroom@localhost"
 PASSWORD_RESET_MAX_AGE = 3600  # seconds
 WELCOME_LINK_MAX_AGE = 14 * 24 * 3600  # seconds the set-password link in a welcome mail stays valid
 LOGIN_RATE_LIMIT_IP = "30 per minute;200 per hour"  # failed logins (and reset requests) per address
-LOGIN_RATE_LIMIT_ACCOUNT = "5 per minute;30 per hour"  # failed logins per account
+# Wrong passwords per e-mail address (per device for a browser that logged in to it before): the first
+# LOGIN_FREE_FAILURES in LOGIN_FAILURE_WINDOW seconds are free, then each makes the next try wait 1, 2,
+# 4, ... minutes, at most LOGIN_DELAY_MAX seconds (lms/auth/throttle.py).
+LOGIN_FREE_FAILURES = 5
+LOGIN_FAILURE_WINDOW = 24 * 3600
+LOGIN_DELAY_MAX = 3600
 
 MAX_CONTENT_LENGTH = 20 * 1024 * 1024  # bytes per request; bigger uploads get a 413 page
 
@@ -44,9 +49,15 @@ PERMANENT_SESSION_LIFETIME = timedelta(days=14)
 # must not lose the answers on submit (see DESIGN.md, "Long pages and CSRF expiry").
 WTF_CSRF_TIME_LIMIT = None
 
-# The site's public address, for links that leave the site without a request around them (QR codes on
-# certificates made by the CLI, e-mails sent by jobs). Within a request, the request's own address is used.
+# The site's public address. Every link that leaves the site (mail, PDF, QR code, calendar, badge) is
+# built from it, never from the request's Host header; its host is trusted (see lms/links.py).
 BASE_URL = "http://127.0.0.1:5000"
+# More host names the site answers to besides BASE_URL's and localhost (a LAN address, an old name);
+# requests for any other Host get 400. A list, or a comma-separated string in LMS_TRUSTED_HOSTS.
+TRUSTED_HOSTS: list[str] = []
+# Reverse proxies in front of the app (nginx, a load balancer) whose X-Forwarded-For and
+# X-Forwarded-Proto headers are believed. 0: none, the app faces the clients.
+PROXY_COUNT = 0
 
 # Certificates: defaults a coordinator can change in Certificates -> Settings.
 CERTIFICATE_ISSUER = "SME e-Classroom training programme"

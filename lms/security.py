@@ -10,7 +10,6 @@ from flask_login import LoginManager, current_user
 from flask_login import login_required as _login_required
 from flask_wtf.csrf import CSRFProtect
 
-from lms.db import db
 from lms.i18n import _l
 
 login_manager = LoginManager()
@@ -28,9 +27,10 @@ login_required = _login_required
 
 @login_manager.user_loader
 def _load_user(user_id: str):
-    from lms.auth.models import User
+    """Session and remember-me cookies name a login session; it must still exist (lms/auth/sessions.py)."""
+    from lms.auth import sessions
 
-    return db.session.get(User, int(user_id))
+    return sessions.load(user_id)
 
 
 def configured_limit(config_key: str):

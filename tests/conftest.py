@@ -68,9 +68,9 @@ class RequestIsolatingClient(FlaskClient):
         return response
 
 
-@pytest.fixture
-def app(database_url, tmp_path):
-    app = make_test_app(database_url, tmp_path / "instance")
+def app_with_tables(database_url: str, instance_path, **config):
+    """An app (see make_test_app) whose tables exist while the generator runs; for fixtures to yield from."""
+    app = make_test_app(database_url, instance_path, **config)
     app.test_client_class = RequestIsolatingClient
     with app.app_context():
         db.create_all()
@@ -78,6 +78,11 @@ def app(database_url, tmp_path):
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    yield from app_with_tables(database_url, tmp_path / "instance")
 
 
 @pytest.fixture

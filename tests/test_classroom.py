@@ -1,6 +1,7 @@
 """Programmes, cohorts, schedules across summer time, attendance, check-in codes and the calendar feed."""
 
 import io
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -211,8 +212,9 @@ def test_calendar_feed(client, cohort, create_user):
     db.session.commit()
     login(client, trainee.email)
     assert "Local SEO" in client.get("/").get_data(as_text=True)  # upcoming sessions on the dashboard
-    page = client.get("/classroom/").get_data(as_text=True)
-    link = page[page.index("/classroom/calendar/") :].split('"')[0]
+    page = client.post("/classroom/calendar/new", data={"csrf_token": csrf_token(client, "/classroom/")})
+    feed = r">https?://[^/<]+(/classroom/calendar/[^<]+)</textarea>"
+    link = re.search(feed, page.get_data(as_text=True)).group(1)
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     response = client.get(link)  # a calendar app has no session: the token is the key
     body = response.get_data(as_text=True)

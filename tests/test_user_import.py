@@ -196,6 +196,12 @@ BAD_INPUTS = {
         3,
         "password",
     ),
+    "common password": (
+        "email,firstname,lastname,lang,country,password",
+        "a@example.org,A,B,,,password2024",
+        3,
+        "password",
+    ),
 }
 
 

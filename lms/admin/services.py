@@ -3,6 +3,7 @@
 from flask_login import current_user
 
 from lms.admin.models import AuditEntry, SiteSetting
+from lms.auth import sessions
 from lms.auth.models import User
 from lms.db import db
 
@@ -22,6 +23,8 @@ def update_user(user: User, changes: dict) -> dict:
         if old != value:
             setattr(user, field, value)
             changed[field] = [old, value]
+    if changed.keys() & {"role", "active"}:
+        sessions.end_all(user)  # the next request loads the new role, or none for a suspended account
     if "role" in changed:
         audit("user.role", user.email, old=changed["role"][0], new=changed["role"][1])
     if "active" in changed:

@@ -15,13 +15,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select
 
 from lms.admin.services import audit
-from lms.auth.forms import PASSWORD_MIN
 from lms.auth.models import EMAIL_MAX, NAME_MAX, User, normalise_email
+from lms.auth.passwords import password_problem
 from lms.auth.services import create_user, make_reset_token
 from lms.choices import OTHER_COUNTRIES, PARTNER_COUNTRIES
 from lms.classroom.models import Cohort
@@ -33,11 +33,11 @@ from lms.enterprises import services as enterprise_services
 from lms.enterprises.models import SECTION_OF_DIVISION, SIZE_CLASSES, Enterprise
 from lms.enterprises.names import name_key
 from lms.i18n import BABEL_LOCALES, _
+from lms.links import external_url
 from lms.mail import send_mail
 
 MAX_BYTES = 2 * 1024 * 1024  # largest file the web form accepts
 ORGANISATION_MAX = 200
-PASSWORD_MAX = 200
 
 COLUMNS = (
     "username",
@@ -347,12 +347,8 @@ def _read_rows(columns: list[str | None], records: list[list[str]], plan: Import
             )
 
         password = values.get("password") or None
-        if password is not None and not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
-            plan.add(
-                number,
-                "password",
-                _("A password must have %(min)d to %(max)d characters.", min=PASSWORD_MIN, max=PASSWORD_MAX),
-            )
+        if password is not None and (problem := password_problem(password, email, firstname, lastname)):
+            plan.add(number, "password", problem)
 
         lang = values.get("lang", "").lower().replace("-", "_") or None
         if lang is not None and lang not in languages:
@@ -650,7 +646,7 @@ def welcome_mail(user: User, courses: list[Course], has_password: bool) -> Welco
                 _(
                     "Log in at %(link)s with your e-mail address %(email)s and the password your "
                     "coordinator gave you.",
-                    link=url_for("auth.login", _external=True),
+                    link=external_url("auth.login"),
                     email=user.email,
                 )
             )
@@ -659,10 +655,8 @@ def welcome_mail(user: User, courses: list[Course], has_password: bool) -> Welco
                 _(
                     "Open this link to choose your password:\n%(link)s\n\nThe link works for a limited time. "
                     "If it has expired, ask for a new one at %(forgot)s with your e-mail address %(email)s.",
-                    link=url_for(
-                        "auth.reset_password", token=make_reset_token(user, welcome=True), _external=True
-                    ),
-                    forgot=url_for("auth.forgot_password", _external=True),
+                    link=external_url("auth.reset_password", token=make_reset_token(user, welcome=True)),
+                    forgot=external_url("auth.forgot_password"),
                     email=user.email,
                 )
             )

@@ -19,6 +19,7 @@ from lms.auth.models import User
 from lms.auth.services import AccountError, make_reset_token, self_registration_open
 from lms.db import db
 from lms.i18n import _, ngettext
+from lms.links import external_url
 from lms.mail import send_mail
 from lms.security import csrf, role_required
 
@@ -140,7 +141,7 @@ def user_import_confirm():
 def send_reset(user_id: int):
     user = db.get_or_404(User, user_id)
     if SendResetForm().validate_on_submit():
-        link = url_for("auth.reset_password", token=make_reset_token(user), _external=True)
+        link = external_url("auth.reset_password", token=make_reset_token(user))
         send_mail(
             user.email,
             _("Set a new password"),

@@ -1,9 +1,9 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
-from wtforms.widgets import PasswordInput
 
 from lms.auth.models import EMAIL_MAX, NAME_MAX
+from lms.auth.passwords import PASSWORD_HINT, PASSWORD_MAX, password_problem
 from lms.choices import (
     GENDER_CHOICES,
     TIMEZONES,
@@ -14,12 +14,27 @@ from lms.choices import (
 from lms.enterprises.forms import EnterpriseFields
 from lms.i18n import _l
 
-PASSWORD_MIN = 10
-
 
 def _no_blank(form, field):
     if field.data is not None and not field.data.strip():
         raise ValidationError(_l("This field cannot be only spaces."))
+
+
+def _strong_password(form, field):
+    """Long enough and hard to guess; not built from the owner's e-mail address or name."""
+    personal = [*getattr(form, "personal", ())]
+    personal += [getattr(form, name).data or "" for name in ("email", "name") if hasattr(form, name)]
+    problem = password_problem(field.data or "", *personal)
+    if problem:
+        raise ValidationError(problem)
+
+
+def _new_password(label):
+    return PasswordField(
+        label,
+        validators=[InputRequired(), Length(max=PASSWORD_MAX), _strong_password],
+        description=PASSWORD_HINT,
+    )
 
 
 class LoginForm(FlaskForm):
@@ -53,22 +68,7 @@ class ProfileFields(EnterpriseFields):
 
 class RegisterForm(ProfileFields):
     email = EmailField(_l("E-mail"), validators=[InputRequired(), Email(), Length(max=EMAIL_MAX)])
-    password = PasswordField(
-        _l("Password"),
-        validators=[InputRequired(), Length(min=PASSWORD_MIN, max=200)],
-        description=_l("At least 10 characters. A short sentence is easy to remember."),
-    )
-    confirm = PasswordField(
-        _l("Repeat the password"),
-        validators=[InputRequired(), EqualTo("password", message=_l("The two passwords differ."))],
-    )
     submit = SubmitField(_l("Create my account"))
-
-    def keep_passwords(self) -> None:
-        """Show the typed (and valid) password again when the form comes back only for a choice of
-        enterprise, so that the person does not type it twice more."""
-        for field in (self.password, self.confirm):
-            field.widget = PasswordInput(hide_value=False)
 
 
 class ProfileForm(ProfileFields):
@@ -76,11 +76,9 @@ class ProfileForm(ProfileFields):
 
 
 class NewPasswordFields(FlaskForm):
-    password = PasswordField(
-        _l("New password"),
-        validators=[InputRequired(), Length(min=PASSWORD_MIN, max=200)],
-        description=_l("At least 10 characters. A short sentence is easy to remember."),
-    )
+    personal: tuple[str, ...] = ()  # the owner's e-mail address and name, set by the view
+
+    password = _new_password(_l("New password"))
     confirm = PasswordField(
         _l("Repeat the new password"),
         validators=[InputRequired(), EqualTo("password", message=_l("The two passwords differ."))],

@@ -43,11 +43,17 @@ class User(UserMixin, db.Model):
     country: Mapped[str | None] = mapped_column(String(2))
     gender: Mapped[str | None] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(default=True)
+    # SHA-256 of the secret in the personal calendar feed's address; None until the user asks for one.
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Loaded with the user (one LEFT JOIN): every list of people shows their enterprise.
     enterprise: Mapped[Enterprise | None] = relationship(back_populates="members", lazy="joined")
+
+    # The login session this request runs in (a LoginSession id), set when logging in or loading the
+    # user for a request; part of the id Flask-Login keeps in the session and remember-me cookies.
+    login_session_id = None  # str | None, not a column
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
@@ -60,6 +66,9 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses to log in a suspended account
         return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.login_session_id}"
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -90,3 +99,15 @@ class User(UserMixin, db.Model):
             pattern = f"%{text.strip().lower()}%"
             query = query.where(func.lower(User.name).like(pattern) | User.email.like(pattern))
         return query
+
+
+class LoginSession(db.Model):
+    """One login on one device. The session and remember-me cookies name it; logging out deletes it,
+    so a copied or replayed cookie stops working, and a password change or reset, a role change or a
+    suspension deletes all of the user's (see lms/auth/sessions.py)."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[str] = mapped_column(String(43), primary_key=True)  # random, secrets.token_urlsafe(32)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

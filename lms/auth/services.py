@@ -6,6 +6,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from lms.admin.models import SiteSetting
 from lms.auth.models import ROLES, User, normalise_email
 from lms.db import db, utcnow
+from lms.enterprises.services import apply_choice
 
 
 class AccountError(ValueError):
@@ -49,6 +50,14 @@ def _dummy_hash() -> str:
     return _DUMMY_HASH[0]
 
 
+def set_new_password(user: User, password: str, keep_this_login: bool) -> None:
+    """A new password ends the user's other login sessions (all of them after a reset by mail link)."""
+    from lms.auth import sessions
+
+    user.set_password(password)
+    sessions.end_all(user, keep_current=keep_this_login)
+
+
 def self_registration_open() -> bool:
     return bool(SiteSetting.get("self_registration", current_app.config["SELF_REGISTRATION"]))
 
@@ -82,4 +91,50 @@ def user_for_reset_token(token: str) -> User | None:
     user = db.session.get(User, data["id"])
     if user is None or not user.active or (user.password_hash or "")[-12:] != data.get("h"):
         return None
+    return user
+
+
+# --- self-registration ------------------------------------------------------------------------------
+# The registration form answers the same for a new and a taken address: "a link is on its way". A new
+# address gets a link to choose a password, which creates the account; the owner of a taken address gets
+# a note instead. No account exists until the link is opened, so nobody can squat an address, and the
+# token holds the typed profile but no password.
+
+REGISTRATION_FIELDS = (
+    "email",
+    "name",
+    "country",
+    "gender",
+    "locale",
+    "timezone",
+    "enterprise",  # what the enterprise fields said (lms.enterprises.services.apply_choice)
+)
+
+
+def _registration_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="registration")
+
+
+def make_registration_token(details: dict) -> str:
+    return _registration_serializer().dumps({key: details.get(key) for key in REGISTRATION_FIELDS})
+
+
+def registration_for_token(token: str) -> dict | None:
+    """The details a registration link was made for, or None if it is forged or expired."""
+    try:
+        data = _registration_serializer().loads(token, max_age=current_app.config["WELCOME_LINK_MAX_AGE"])
+    except (SignatureExpired, BadSignature):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("email"), str):
+        return None
+    return data
+
+
+def create_registered_user(details: dict, password: str) -> User:
+    """Create the account a registration link was made for; AccountError if the address was taken since."""
+    profile = {
+        key: details.get(key) for key in REGISTRATION_FIELDS if key not in ("email", "name", "enterprise")
+    }
+    user = create_user(details["email"], details.get("name") or "", password, **profile)
+    apply_choice(user, details.get("enterprise"))
     return user

@@ -14,20 +14,16 @@ import hashlib
 import hmac
 from datetime import UTC, datetime
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import select
 
 from lms.certificates.models import Certificate
 from lms.certificates.services import verify_url
 from lms.certificates.signing import sign_claims
 from lms.db import db
+from lms.links import external_url
 
 STATUS_LIST_BITS = 131_072  # the smallest list the W3C recommends, so a bit says little about who it is
-
-
-def absolute(endpoint: str, **values) -> str:
-    """An address on this site, from the configured BASE_URL (never the request's Host)."""
-    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
 
 
 def recipient_identifier(certificate: Certificate) -> dict | None:
@@ -48,8 +44,8 @@ def recipient_identifier(certificate: Certificate) -> dict | None:
 
 
 def open_badge(certificate: Certificate) -> dict:
-    site = absolute("core.home")
-    course_url = absolute("courses.detail", slug=certificate.course.slug) if certificate.course else site
+    site = external_url("core.home")
+    course_url = external_url("courses.detail", slug=certificate.course.slug) if certificate.course else site
     issued = certificate.issued_at.replace(microsecond=0).isoformat().replace("+00:00", "Z")
     credential = {
         "@context": [
@@ -83,11 +79,11 @@ def open_badge(certificate: Certificate) -> dict:
         },
         "evidence": [{"id": verify_url(certificate.code), "type": ["Evidence"], "name": "Verification page"}],
         "credentialStatus": {
-            "id": f"{absolute('certificates.revocation_list')}#{certificate.id}",
+            "id": f"{external_url('certificates.revocation_list')}#{certificate.id}",
             "type": "BitstringStatusListEntry",
             "statusPurpose": "revocation",
             "statusListIndex": str(certificate.id),
-            "statusListCredential": absolute("certificates.revocation_list"),
+            "statusListCredential": external_url("certificates.revocation_list"),
         },
     }
     if identifier := recipient_identifier(certificate):
@@ -120,16 +116,16 @@ def revocation_list() -> str:
     for index in revoked:
         bits[index // 8] |= 0x80 >> (index % 8)  # the first bit is the most significant of the first byte
     encoded = "u" + base64.urlsafe_b64encode(gzip.compress(bytes(bits), mtime=0)).decode().rstrip("=")
-    site = absolute("core.home")
+    site = external_url("core.home")
     now = datetime.now(UTC)
     credential = {
         "@context": ["https://www.w3.org/ns/credentials/v2"],
-        "id": absolute("certificates.revocation_list"),
+        "id": external_url("certificates.revocation_list"),
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
         "issuer": {"id": site, "type": ["Profile"]},
         "validFrom": now.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         "credentialSubject": {
-            "id": absolute("certificates.revocation_list") + "#list",
+            "id": external_url("certificates.revocation_list") + "#list",
             "type": "BitstringStatusList",
             "statusPurpose": "revocation",
             "encodedList": encoded,

@@ -8,7 +8,7 @@ import zipfile
 from collections.abc import Callable
 from datetime import date
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app, has_request_context
 from sqlalchemy import func, select
 
 from lms.admin.models import SiteSetting
@@ -16,6 +16,7 @@ from lms.auth.models import User
 from lms.certificates.models import Certificate
 from lms.courses.models import Course
 from lms.db import db, utcnow
+from lms.links import external_url
 
 # No 0/O, 1/I/L: a code read off paper and typed in must not be ambiguous. 32 symbols, 16 of them: 80 bits.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -147,9 +148,7 @@ def revoke(certificate: Certificate, reason: str, by: User) -> None:
 
 
 def verify_url(code: str) -> str:
-    if has_request_context():
-        return url_for("certificates.verify", code=code, _external=True)
-    return f"{current_app.config['BASE_URL'].rstrip('/')}/verify/{code}"
+    return external_url("certificates.verify", code=code)
 
 
 def view_of(certificate: Certificate):

@@ -2,11 +2,11 @@
 
 import hashlib
 import hmac
+import secrets
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
 
 from lms.auth.models import User
@@ -184,20 +184,26 @@ def cohort_attendance(cohort: Cohort) -> dict[int, float | None]:
 # --- calendar feed ----------------------------------------------------------------------------------
 
 
-def _calendar_serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="calendar-feed")
+# The feed's address holds a random secret, since a calendar app cannot log in. Only its SHA-256 is
+# stored (a copy of the database opens no feed), so the address is shown once, when it is made; making
+# a new one stops the old one.
 
 
-def calendar_token(user: User) -> str:
-    return _calendar_serializer().dumps(user.id)
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_calendar_token(user: User) -> str:
+    """A new secret for the user's feed address; the previous address stops working."""
+    token = secrets.token_urlsafe(32)
+    user.calendar_token_hash = _token_hash(token)
+    return token
 
 
 def user_for_calendar_token(token: str) -> User | None:
-    try:
-        user_id = _calendar_serializer().loads(token)
-    except BadSignature:
+    if not token or len(token) > 100:
         return None
-    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    user = db.session.scalar(select(User).where(User.calendar_token_hash == _token_hash(token)))
     return user if user is not None and user.active else None
 
 

@@ -39,6 +39,7 @@ from lms.db import db, utcnow
 from lms.exports import csv_response, xlsx_response
 from lms.forms import ActionForm
 from lms.i18n import _
+from lms.links import external_url
 from lms.progress.services import ATTENDANCE_PROVIDERS
 from lms.qr import qr_svg
 from lms.security import login_required, require, role_required
@@ -77,7 +78,6 @@ def index():
         taught=taught,
         upcoming=upcoming,
         form=NewProgrammeForm(),
-        calendar_token=classroom.calendar_token(current_user),
     )
 
 
@@ -285,7 +285,7 @@ def screen(session_id: int):
     """For the classroom's screen: the current check-in code and its QR code, refreshed every 20 s."""
     session = _session(session_id)
     code = classroom.check_in_code(session)
-    link = url_for("classroom.check_in", session=session.id, code=code, _external=True)
+    link = external_url("classroom.check_in", session=session.id, code=code)
     return render_template("classroom/screen.html", session=session, code=code, qr=qr_svg(link), link=link)
 
 
@@ -321,6 +321,20 @@ def check_in():
     return render_template(
         "classroom/check_in.html", form=form, sessions=open_sessions
     ), 400 if request.method == "POST" else 200
+
+
+@bp.route("/calendar/new", methods=["POST"])
+@login_required
+def new_calendar_feed():
+    """Make the user's feed address (a new secret; the old address stops working) and show it once."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    token = classroom.new_calendar_token(current_user)
+    db.session.commit()
+    page = render_template(
+        "classroom/calendar_feed.html", feed_url=external_url("classroom.calendar", token=token)
+    )
+    return Response(page, headers={"Cache-Control": "no-store"})
 
 
 @bp.route("/calendar/<token>.ics")

@@ -1,10 +1,21 @@
 from datetime import timedelta
 
-from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from markupsafe import escape
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from lms.choices import country_name
 from lms.core import bp
@@ -52,18 +63,34 @@ def set_language():
     return redirect(target if is_safe_next(target) else url_for("core.home"))
 
 
-ERROR_CODES = (400, 401, 403, 404, 405, 413, 429, 500)
-
-
 def _error_page(error: HTTPException):
+    """Every HTTP error keeps its status and gets a page in the site's style (410, 422, ... included)."""
     code = error.code or 500
-    if code == 500:
+    if code >= 500:
         db.session.rollback()
-    return render_template("errors/error.html", code=code, error=error), code
+    response = make_response(render_template("errors/error.html", code=code, error=error), code)
+    # A 405 must say which methods are allowed, a 401 how to authenticate, a 429 when to come back.
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers.setdefault(name, value)
+    return response
 
 
 def _csrf_error(error: CSRFError):
     return render_template("errors/error.html", code=400, error=error, csrf=True), 400
+
+
+def _untrusted_host(error: SecurityError):
+    """A request for a host name the site is not configured for (see lms/links.py). No page in the
+    site's style: its links would lead back to the same host; the operator is told where the site is."""
+    current_app.logger.warning("refused a request for an untrusted host: %s", error.description)
+    base = escape(current_app.config["BASE_URL"])
+    body = (
+        '<!doctype html><html lang="en"><meta charset="utf-8"><title>400 Bad Request</title>'
+        "<h1>Unknown host</h1><p>This server does not answer to the host name in this request. "
+        f'The site is at <a href="{base}">{base}</a>.</p>'
+    )
+    return Response(body, status=400, mimetype="text/html")
 
 
 def _unexpected(error: Exception):
@@ -74,8 +101,10 @@ def _unexpected(error: Exception):
 
 def register_error_pages(app) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
-    for code in ERROR_CODES:
-        app.register_error_handler(code, _error_page)
+    app.register_error_handler(SecurityError, _untrusted_host)
+    # Registered for HTTPException itself: a handler for Exception (below) would otherwise also catch
+    # every HTTP error that has no handler of its own and turn it into a 500.
+    app.register_error_handler(HTTPException, _error_page)
     if not app.debug and not app.testing:
         app.register_error_handler(Exception, _unexpected)
 

@@ -131,31 +131,28 @@ class EnterpriseFields(FlaskForm):
             self.enterprise_name.data = user.enterprise.name
             self.enterprise_number.data = user.enterprise.number or ""
 
-    def place(self, user, country: str | None) -> bool:
-        """Put the user in the enterprise the fields name: the current one if unchanged, one found by
-        number or name, the one chosen among similar ones, or a new one. False, with the reason on a
-        field (or candidates to choose from), when the form must be shown again."""
+    def read_enterprise(self, current: Enterprise | None, country: str | None) -> dict | None:
+        """What the fields say, as services.apply_choice takes it (and a registration link carries it):
+        the current enterprise if unchanged, one found by number or name, the one chosen among similar
+        ones, a new one, a would-be founder, or nothing said. None, with the reason on a field (or
+        candidates to choose from), when the form must be shown again. Writes nothing."""
         name, number = (self.enterprise_name.data or "").strip(), (self.enterprise_number.data or "").strip()
         if self.founder.data or not (name or number):
-            services.place_user(user, None, founder=bool(self.founder.data))
-            return True
-        current = user.enterprise
+            return {"founder": bool(self.founder.data)}
         try:
             lookup = services.look_up(name, number, country or (current.country if current else None))
         except services.EnterpriseError as error:
             self.enterprise_number.errors = [*self.enterprise_number.errors, str(error)]
-            return False
+            return None
         unchanged = current is not None and name_key(name) in current.search_keys.split("|")
         if unchanged and (not lookup.number or lookup.number == current.number):
-            return True
+            return {"enterprise_id": current.id}
         if lookup.found is not None:
-            services.place_user(user, lookup.found)
-            return True
+            return {"enterprise_id": lookup.found.id}
         choice = self.enterprise_choice.data
         candidates = {str(e.id): e for e in lookup.candidates}
         if choice in candidates:
-            services.place_user(user, candidates[choice])
-            return True
+            return {"enterprise_id": candidates[choice].id}
         if lookup.candidates and choice != NEW:
             self.enterprise_choice.choices = [(key, _label(e)) for key, e in candidates.items()] + [
                 (NEW, _("None of these: add “%(name)s” as a new enterprise", name=name or number))
@@ -163,21 +160,29 @@ class EnterpriseFields(FlaskForm):
             self.enterprise_choice.errors = [
                 _("We found enterprises with a similar name. Choose yours, or add a new one.")
             ]
-            return False
+            return None
         if not name:
             self.enterprise_name.errors = [
                 *self.enterprise_name.errors,
                 _("No enterprise has this number yet: write its name too."),
             ]
+            return None
+        return {
+            "new": {
+                "name": name,
+                "number": lookup.number,
+                "country": country,
+                "nace_section": self.nace_section.data or None,
+                "size_class": self.size_class.data or None,
+            }
+        }
+
+    def place(self, user, country: str | None) -> bool:
+        """Put the user where the fields say (see read_enterprise); False if the form must come back."""
+        choice = self.read_enterprise(user.enterprise, country)
+        if choice is None:
             return False
-        enterprise = services.create_enterprise(
-            name=name,
-            number=lookup.number,
-            country=country,
-            nace_section=self.nace_section.data or None,
-            size_class=self.size_class.data or None,
-        )
-        services.place_user(user, enterprise)
+        services.apply_choice(user, choice)
         return True
 
 

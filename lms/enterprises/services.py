@@ -205,6 +205,20 @@ def keep_apart(enterprises: list[Enterprise]) -> None:
     audit("enterprise.distinct", ", ".join(e.name for e in enterprises)[:200])
 
 
+def apply_choice(user, choice: dict | None) -> None:
+    """Place the user as EnterpriseFields.enterprise_choice said, perhaps days later (a registration
+    link): an enterprise by id, a new one (or the one that took its number since), a would-be
+    founder, or nothing said. An enterprise merged away meanwhile leaves the user without one."""
+    choice = choice or {}
+    enterprise = None
+    if choice.get("enterprise_id"):
+        enterprise = db.session.get(Enterprise, choice["enterprise_id"])
+    elif choice.get("new"):
+        values = choice["new"]
+        enterprise = by_number(values.get("country"), values.get("number")) or create_enterprise(**values)
+    place_user(user, enterprise, founder=bool(choice.get("founder")))
+
+
 def place_user(user, enterprise: Enterprise | None, founder: bool = False) -> None:
     """The user works for `enterprise`, or is a would-be founder, or (neither) has not said."""
     user.enterprise = enterprise
