@@ -13,7 +13,6 @@ import io
 import random
 import sys
 import tempfile
-import time
 import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert, select  # noqa: E402
 
+from benchmarks.certificates import timed  # noqa: E402
 from lms import create_app  # noqa: E402
 from lms.auth.models import User  # noqa: E402
 from lms.classroom.models import AttendanceRecord, ClassSession, Cohort, CohortMember, Programme  # noqa: E402
@@ -68,12 +68,6 @@ def build(cohorts: int, members: int, sessions: int, enterprises: int, rng: rand
             )
     db.session.commit()
     return programme
-
-
-def timed(function):
-    started = time.perf_counter()
-    result = function()
-    return time.perf_counter() - started, result
 
 
 def main() -> None:
