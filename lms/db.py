@@ -1,10 +1,15 @@
 """The SQLAlchemy handle, the declarative base and a constraint naming convention for Alembic."""
 
+import logging
+import re
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
+from flask import current_app, g, has_request_context, request, request_started
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, inspect
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -22,6 +27,7 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+logger = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
@@ -70,16 +76,117 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 def _sqlite_begin(connection):
     """A request that changes data (POST...) takes SQLite's write lock when its transaction starts
     (BEGIN IMMEDIATE): two workers writing at once then wait for each other (busy_timeout) instead of
-    one failing with "database is locked" when it upgrades a read lock halfway. Reads stay deferred."""
+    one failing with "database is locked" when it upgrades a read lock halfway. Reads stay deferred, and
+    a page view that has bookkeeping to write does it in a transaction of its own (`writing`)."""
     if connection.dialect.name != "sqlite":
         return
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if _writing_request() else "BEGIN")
+    writer = _begins_as_writer()
+    connection.info["sqlite_writer"] = writer
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
 
-def _writing_request() -> bool:
-    from flask import has_request_context, request
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
-    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+
+@request_started.connect
+def _mark_served(sender, **extra):
+    request.environ["lms.served"] = True
+
+
+def _serving_request() -> bool:
+    """True within a request the app is serving; False in the CLI and jobs, even when they pretend a
+    request (test_request_context) to build URLs: they keep one transaction, begun as before."""
+    return has_request_context() and request.environ.get("lms.served", False)
+
+
+def _begins_as_writer() -> bool:
+    if not _serving_request():
+        return False
+    if "db_writer" in g:
+        return g.db_writer
+    view = current_app.view_functions.get(request.endpoint)
+    return request.method not in SAFE_METHODS and not getattr(view, "db_reads_first", False)
+
+
+def reads_first(view):
+    """Mark a POST view that computes before it writes (a login checks a password): its transaction
+    begins as a reader, so no one waits on the SQLite write lock while it hashes, and it calls
+    `start_writing()` once the computing is done and before its first write."""
+    view.db_reads_first = True
+    return view
+
+
+def start_writing(*refresh) -> None:
+    """From here on this request writes. On SQLite, a transaction that began as a reader (nothing was
+    written in it) ends here and the next one begins with BEGIN IMMEDIATE; `refresh` are objects read
+    before that must be read again now that no one else can change them. A transaction that is
+    already a writer, and every other database, go on as they are (so a request stays one transaction)."""
+    if not _serving_request():
+        return
+    g.db_writer = True
+    if not _in_sqlite_reader():
+        return
+    _commit_keeping_objects()
+    for instance in refresh:
+        if inspect(instance).persistent:
+            db.session.refresh(instance)
+
+
+@contextmanager
+def writing(*refresh, best_effort: bool = False):
+    """Write something from a page that otherwise reads (a GET), in a short transaction of its own that
+    begins as a writer and is committed at the end of the block; the rest of the request reads again.
+
+    `best_effort` is for bookkeeping a page view does on the side (last access, "viewed" completion): if
+    the database stays locked past the busy timeout, or a twin request wrote the same row first, it is
+    dropped and logged, and the page is shown all the same. A page view never fails because of it."""
+    try:
+        start_writing(*refresh)
+        yield
+        _commit_keeping_objects()
+    except (OperationalError, IntegrityError) as error:
+        if not best_effort:
+            raise
+        db.session.rollback()
+        logger.warning("page-view bookkeeping skipped: %s", error.orig)
+    finally:
+        if _serving_request():
+            g.db_writer = False
+
+
+def _in_sqlite_reader() -> bool:
+    session = db.session()
+    if session.get_bind().dialect.name != "sqlite" or not session.in_transaction():
+        return False
+    return not session.connection().info.get("sqlite_writer", False)
+
+
+def _commit_keeping_objects() -> None:
+    """Commit without expiring what was loaded: a page goes on rendering it without reloading each row."""
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+
+
+WRITE_STATEMENT = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _no_write_in_sqlite_reader(connection, cursor, statement, parameters, context, executemany):
+    """A request that writes inside a transaction begun as a reader fails with "database is locked" as
+    soon as another worker writes: tests fail on it at once (whichever database they run on, the
+    SQLite run finds it), production logs it."""
+    if connection.dialect.name != "sqlite" or connection.info.get("sqlite_writer", True):
+        return
+    if not _serving_request() or not WRITE_STATEMENT.match(statement):
+        return
+    message = f"{request.method} {request.path} writes in a transaction begun as a reader: {statement[:60]}"
+    if current_app.testing:
+        raise RuntimeError(message + " (use lms.db.writing or start_writing)")
+    logger.warning(message)
 
 
 def _unicode_lower(value):

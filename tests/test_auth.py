@@ -253,9 +253,33 @@ def test_login_rate_limit_per_ip_covers_many_accounts(app, client):
     assert statuses == [401, 401, 401, 429]
 
 
-def test_passwords_are_hashed(create_user):
+def test_passwords_are_hashed_with_argon2id_at_owasp_parameters(create_user):
     user = create_user()
-    assert PASSWORD not in user.password_hash and user.password_hash.startswith(("scrypt:", "pbkdf2:"))
+    assert PASSWORD not in user.password_hash
+    assert user.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+@pytest.mark.parametrize("legacy", ["scrypt", "pbkdf2:sha256:600000", "argon2id-weaker"])
+def test_an_older_hash_still_logs_in_and_is_upgraded_on_that_login(client, create_user, legacy):
+    from argon2 import PasswordHasher
+    from werkzeug.security import generate_password_hash
+
+    user = create_user()
+    if legacy == "argon2id-weaker":
+        old = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(PASSWORD)
+    else:
+        old = generate_password_hash(PASSWORD, method=legacy)
+    user.password_hash = old
+    db.session.commit()
+    assert login(client, user.email, "wrong password").status_code == 401
+    assert db.session.get(User, user.id).password_hash == old  # a failed login changes nothing
+    assert login(client, user.email).status_code == 302
+    upgraded = db.session.get(User, user.id).password_hash
+    assert upgraded.startswith("$argon2id$v=19$m=19456,t=2,p=1$") and upgraded != old
+    assert db.session.get(User, user.id).check_password(PASSWORD)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    assert login(client, user.email).status_code == 302
+    assert db.session.get(User, user.id).password_hash == upgraded  # an up-to-date hash is kept
 
 
 def test_profile_edit_keeps_unicode(client, login_as):

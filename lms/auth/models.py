@@ -5,9 +5,9 @@ from datetime import datetime
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
-from lms.db import UTCDateTime, db, utcnow
+from lms.auth.hashing import hash_password, verify_password
+from lms.db import UTCDateTime, db, start_writing, utcnow
 from lms.enterprises.models import Enterprise
 
 ROLES = ("trainee", "trainer", "coordinator")
@@ -71,10 +71,13 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.login_session_id}"
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        # Hash first, then write: a view that reads first (lms.db.reads_first) takes the write lock only now.
+        hashed = hash_password(password)
+        start_writing(self)
+        self.password_hash = hashed
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        return verify_password(self.password_hash, password)
 
     def has_role(self, role: str) -> bool:
         """True when this user's role is `role` or a role that includes it."""

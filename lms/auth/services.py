@@ -4,8 +4,9 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from lms.admin.models import SiteSetting
+from lms.auth.hashing import hash_password, needs_rehash
 from lms.auth.models import ROLES, User, normalise_email
-from lms.db import db, utcnow
+from lms.db import db, start_writing, utcnow
 from lms.enterprises.services import apply_choice
 
 
@@ -17,26 +18,41 @@ def create_user(email: str, name: str, password: str | None = None, role: str = 
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
     email = normalise_email(email)
-    if db.session.scalar(User.by_email(email)) is not None:
-        raise AccountError("duplicate-email")
     user = User(email=email, name=name.strip(), role=role, **profile)
     if password:
-        user.set_password(password)
+        user.set_password(password)  # before the duplicate check: that and the insert are one write
+    if db.session.scalar(User.by_email(email)) is not None:
+        raise AccountError("duplicate-email")
     db.session.add(user)
     db.session.flush()
     return user
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with this e-mail and password, or None; as slow for an unknown e-mail."""
+    """The active user with this e-mail and password, or None; as slow for an unknown e-mail.
+
+    The password is checked as a reader (the login view is `reads_first`); only a successful login
+    then writes, in a short transaction (`record_login`)."""
     user = db.session.scalar(User.by_email(email))
     if user is None:
         User(password_hash=_dummy_hash()).check_password(password)  # spend the time of a real check
         return None
     if not user.check_password(password) or not user.active:
         return None
-    user.last_login_at = utcnow()
+    record_login(user, password)
     return user
+
+
+def record_login(user: User, password: str) -> None:
+    """Note a successful login, and store the password with today's hashing if its hash is older or
+    weaker: the new hash is computed before the write lock is taken, and kept only if no one changed
+    the password in between."""
+    checked = user.password_hash
+    upgraded = hash_password(password) if needs_rehash(checked) else None
+    start_writing(user)
+    if upgraded and user.password_hash == checked:
+        user.password_hash = upgraded
+    user.last_login_at = utcnow()
 
 
 _DUMMY_HASH: list[str] = []

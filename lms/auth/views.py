@@ -22,7 +22,7 @@ from lms.auth.services import (
     set_new_password,
     user_for_reset_token,
 )
-from lms.db import db
+from lms.db import db, reads_first
 from lms.forms import ActionForm
 from lms.i18n import _, ngettext, site_language
 from lms.security import configured_limit, is_safe_next, limiter, login_required
@@ -68,6 +68,7 @@ def _start_login(user: User, remember: bool) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@reads_first
 @limiter.limit(configured_limit("LOGIN_RATE_LIMIT_IP"), methods=["POST"], deduct_when=_failed)
 def login():
     if current_user.is_authenticated:
@@ -149,6 +150,7 @@ def _invalid_link(message: str):
 
 
 @bp.route("/register/<token>", methods=["GET", "POST"])
+@reads_first
 def finish_registration(token: str):
     """The link mailed by the registration form: choose a password, and the account exists."""
     details = registration_for_token(token)
@@ -224,6 +226,7 @@ def log_out_others():
 
 
 @bp.route("/password", methods=["GET", "POST"])
+@reads_first
 @login_required
 def change_password():
     form = ChangePasswordForm()
@@ -257,6 +260,7 @@ def forgot_password():
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@reads_first
 def reset_password(token: str):
     user = user_for_reset_token(token)
     if user is None:

@@ -8,11 +8,11 @@ from lms.courses.queries import catalogue as catalogue_query
 from lms.courses.queries import get_course_outline, get_enrolment
 from lms.courses.services import CourseError, blob_path, self_enrol
 from lms.courses.services import unenrol as unenrol_service
-from lms.db import db
+from lms.db import db, writing
 from lms.i18n import _
 from lms.progress.forms import DoneForm
 from lms.progress.queries import course_progress
-from lms.progress.services import complete, touch
+from lms.progress.services import record_view, view_recorded
 from lms.quizzes.views import quiz_intro
 from lms.security import login_required, require
 
@@ -108,11 +108,9 @@ def activity(slug: str, module_slug: str, activity_slug: str):
         abort(404)
     index = sequence.index(current)
     trainee = enrolment is not None and enrolment.is_active
-    if trainee:
-        touch(enrolment)
-        if current.kind == "lesson" and course.completion_lessons == "viewed":
-            complete(current, current_user.id, "viewed")
-        db.session.commit()
+    if trainee and not view_recorded(current, enrolment):
+        with writing(best_effort=True):
+            record_view(current, enrolment)
     row = course_progress(course, [current_user.id])[current_user.id] if trainee else None
 
     return render_template(

@@ -24,11 +24,15 @@ class ProgressError(ValueError):
     pass
 
 
-def complete(activity: Activity, user_id: int, source: str) -> Completion:
-    """Record that a trainee completed an activity (once: the first date is kept)."""
-    completion = db.session.scalar(
+def _completion(activity: Activity, user_id: int) -> Completion | None:
+    return db.session.scalar(
         select(Completion).where(Completion.user_id == user_id, Completion.activity_id == activity.id)
     )
+
+
+def complete(activity: Activity, user_id: int, source: str) -> Completion:
+    """Record that a trainee completed an activity (once: the first date is kept)."""
+    completion = _completion(activity, user_id)
     if completion is None:
         completion = Completion(user_id=user_id, activity_id=activity.id, source=source)
         db.session.add(completion)
@@ -39,9 +43,7 @@ def complete(activity: Activity, user_id: int, source: str) -> Completion:
 
 def uncomplete(activity: Activity, user_id: int) -> None:
     """A trainee takes back 'done' on a lesson; quiz completions are not theirs to take back."""
-    completion = db.session.scalar(
-        select(Completion).where(Completion.user_id == user_id, Completion.activity_id == activity.id)
-    )
+    completion = _completion(activity, user_id)
     if completion is not None and completion.source in ("marked", "viewed"):
         db.session.delete(completion)
 
@@ -169,10 +171,30 @@ def override_grade(
         evaluate_course(course, user_id)
 
 
-def touch(enrolment: Enrolment | None) -> None:
-    """Note the trainee's last access, at most every few minutes (no write on every page view)."""
+def _access_due(enrolment: Enrolment, now) -> bool:
+    return enrolment.last_access_at is None or now - enrolment.last_access_at > LAST_ACCESS_EVERY
+
+
+def _counts_view(activity: Activity) -> bool:
+    return activity.kind == "lesson" and activity.module.course.completion_lessons == "viewed"
+
+
+def view_recorded(activity: Activity, enrolment: Enrolment) -> bool:
+    """True when a trainee's view of `activity` has nothing to write: the last access is recent and,
+    for a lesson completed by viewing, the completion is there. Most page views stop here, as readers."""
+    if _access_due(enrolment, utcnow()):
+        return False
+    if not _counts_view(activity):
+        return True
+    return _completion(activity, enrolment.user_id) is not None
+
+
+def record_view(activity: Activity, enrolment: Enrolment) -> None:
+    """A trainee viewed `activity`: note the last access (at most every few minutes, not on every page
+    view) and complete a lesson that completes by viewing. Page views call it as best-effort bookkeeping
+    (`lms.db.writing(best_effort=True)`)."""
     now = utcnow()
-    if enrolment is not None and (
-        enrolment.last_access_at is None or now - enrolment.last_access_at > LAST_ACCESS_EVERY
-    ):
+    if _access_due(enrolment, now):
         enrolment.last_access_at = now
+    if _counts_view(activity):
+        complete(activity, enrolment.user_id, "viewed")

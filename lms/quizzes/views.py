@@ -6,7 +6,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import current_user
 
 from lms.courses.queries import get_enrolment
-from lms.db import db, utcnow
+from lms.db import db, utcnow, writing
 from lms.exports import csv_response
 from lms.i18n import _
 from lms.quizzes import bp
@@ -67,6 +67,16 @@ def _activity_url(activity) -> str:
         module_slug=activity.module.slug,
         activity_slug=activity.slug,
     )
+
+
+def _close_overdue(attempts, now) -> None:
+    """A page that finds an abandoned attempt past its deadline closes and grades it, in a short
+    transaction that begins as a writer (the attempt is read again in it, so it is graded once)."""
+    overdue = [a for a in attempts if a.in_progress and quiz.deadline_passed(a, now)]
+    if overdue:
+        with writing(*overdue):
+            for attempt in overdue:
+                quiz.close_if_overdue(attempt, now)
 
 
 def _own_attempt(attempt_id: int):
@@ -135,8 +145,8 @@ def _question_views(attempt, slots, questions, responses):
 def attempt(attempt_id: int):
     attempt = _own_attempt(attempt_id)
     now = utcnow()
-    if quiz.close_if_overdue(attempt, now):
-        db.session.commit()
+    _close_overdue([attempt], now)
+    if not attempt.in_progress:
         return redirect(url_for("quizzes.review", attempt_id=attempt.id))
     page = _page_number(attempt, request.args.get("page"))
     numbered = list(enumerate(attempt.slots(), start=1))
@@ -227,8 +237,8 @@ def _readings(attempt) -> dict[str, str]:
 @login_required
 def summary(attempt_id: int):
     attempt = _own_attempt(attempt_id)
-    if quiz.close_if_overdue(attempt, utcnow()) or not attempt.in_progress:
-        db.session.commit()
+    _close_overdue([attempt], utcnow())
+    if not attempt.in_progress:
         return redirect(url_for("quizzes.review", attempt_id=attempt.id))
     answered = {r.question_id for r in attempt.responses if r.value not in (None, "", [], {})}
     questions = questions_by_id(attempt.question_ids())
@@ -272,11 +282,9 @@ def review(attempt_id: int):
     course = attempt.activity.module.course
     editor = course.can_edit(current_user)
     require(attempt.is_owned_by(current_user) or editor)
+    _close_overdue([attempt], utcnow())
     if attempt.in_progress:
-        if quiz.close_if_overdue(attempt, utcnow()):
-            db.session.commit()
-        else:
-            return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+        return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
     settings = QuizSettings.from_dict(attempt.activity.settings)
     now = utcnow()
     show = {
@@ -319,8 +327,7 @@ def quiz_intro(activity) -> dict:
     settings = QuizSettings.from_dict(activity.settings)
     attempts = attempts_of(activity.id, current_user.id)
     now = utcnow()
-    if any(quiz.close_if_overdue(a, now) for a in attempts if a.in_progress):
-        db.session.commit()
+    _close_overdue(attempts, now)
     in_progress = next((a for a in attempts if a.in_progress), None)
     can_start = in_progress is not None or (
         settings.is_open(now) and (not settings.attempts or len(attempts) < settings.attempts)
