@@ -27,9 +27,9 @@ def _load_config(app: Flask, test_config: dict | None) -> None:
     if not database_url:
         database_url = f"sqlite:///{Path(app.instance_path) / 'lms.sqlite'}"
     app.config["SQLALCHEMY_DATABASE_URI"] = _with_driver(database_url)
-    if app.config["SESSION_COOKIE_SECURE"] is None:
-        app.config["SESSION_COOKIE_SECURE"] = not (app.debug or app.testing)
-    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+    from lms.security import configure_cookie_security
+
+    configure_cookie_security(app)
 
 
 def _with_driver(url: str) -> str:
@@ -96,6 +96,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _refuse_default_secret(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    from lms.assets import init_assets
     from lms.db import db
     from lms.i18n import init_i18n
     from lms.links import init_links
@@ -107,6 +108,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_migrations(app)
     init_i18n(app)
     init_security(app)
+    init_assets(app)
 
     register_blueprints(app)
 

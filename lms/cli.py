@@ -78,23 +78,32 @@ def init_command():
     click.echo(f"Open Badges signing key: {signing_key().kid}")
 
 
+HOST_HELP = (
+    "Address to listen on: 127.0.0.1 is this computer only; 0.0.0.0 lets phones on the local network in "
+    "(plain http: for a network you trust)."
+)
+
+
 @click.command("demo")
 @click.option("--no-serve", is_flag=True, help="Only prepare the database and demo data.")
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help=HOST_HELP)
 @click.option("--port", default=5000, show_default=True)
 @with_appcontext
 def demo_command(no_serve: bool, host: str, port: int):
     """Set up the database with demo users and courses, then serve the site (safe to re-run)."""
     from lms.demo import load_demo
+    from lms.demo_summary import demo_summary
 
     _upgrade_database()
     for problem in load_demo(DEMO_USERS, DEMO_PASSWORD):
         click.echo(problem, err=True)
     db.session.commit()
-    click.echo(f"Demo accounts (password: {DEMO_PASSWORD}):")
-    for email, name, role, *_ in DEMO_USERS:
-        click.echo(f"  {role:<12} {email:<26} {name}")
-    if not no_serve:
+    for line in demo_summary(DEMO_PASSWORD):
+        click.echo(line)
+    click.echo()
+    if no_serve:
+        click.echo("Start the site with `lms serve` (`--host 0.0.0.0` lets phones on this network in).")
+    else:
         _serve(host, port, debug=False)
 
 
@@ -112,14 +121,16 @@ def _enterprise_note(row) -> str:
 def _serve(host: str, port: int, debug: bool) -> None:
     from werkzeug.serving import run_simple
 
+    from lms.serving import announce, prepare_dev_server
+
     app = current_app._get_current_object()
     app.debug = debug
-    click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
+    announce(prepare_dev_server(app, host, port))
     run_simple(host, port, app, use_reloader=debug, use_debugger=debug, threaded=True)
 
 
 @click.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help=HOST_HELP)
 @click.option("--port", default=5000, show_default=True)
 @click.option(
     "--debug", is_flag=True, help="Reload on code changes and show the debugger (never in production)."

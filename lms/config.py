@@ -39,7 +39,11 @@ MAX_CONTENT_LENGTH = 20 * 1024 * 1024  # bytes per request; bigger uploads get a
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = None  # None: secure outside debug and testing
+# Whether the session and remember-me cookies are HTTPS-only: True, False, or "auto" (HTTPS-only when the
+# request came over HTTPS). None chooses: True in production (gunicorn behind TLS), "auto" under debug,
+# tests and the development server (`lms serve`, `lms demo`), so phones on a classroom network can log in
+# over plain http.
+SESSION_COOKIE_SECURE = None
 REMEMBER_COOKIE_HTTPONLY = True
 REMEMBER_COOKIE_SAMESITE = "Lax"
 REMEMBER_COOKIE_DURATION = timedelta(days=30)
@@ -65,3 +69,7 @@ CERTIFICATE_FUNDING_LINE = "Co-funded by the European Union"
 CERTIFICATE_SIGNATORIES = [{"name": "", "title": "Programme coordinator"}]
 CERTIFICATE_LOGOS = ["img/logo.svg", "img/eu-flag.svg"]
 VERIFY_RATE_LIMIT = "30 per minute"
+# Self check-in: wrong codes a trainee may type for one session (after 3, each wait doubles from 30 s),
+# and wrong codes accepted from one address in an hour (a classroom shares an address).
+CHECK_IN_MAX_FAILURES = 10
+CHECK_IN_ADDRESS_FAILURES = 60

@@ -53,3 +53,15 @@ def init_i18n(app) -> None:
         default_timezone=app.config["DEFAULT_TIMEZONE"],
         default_translation_directories=str(app.config["TRANSLATIONS_DIR"]),
     )
+
+
+def text_of(message) -> str:
+    """A lazy message as text wherever the code runs: in the reader's language within a request, in
+    English in the CLI or a job (no request to choose a language from)."""
+    from flask import has_app_context, has_request_context
+    from flask_babel import force_locale
+
+    if has_request_context() or not has_app_context():
+        return str(message)
+    with force_locale("en"):
+        return str(message)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import multiprocessing
 import re
 from collections.abc import Callable, Iterator
 
@@ -19,7 +20,16 @@ from bleach.html5lib_shim import Filter, convert_entities
 from markdown.extensions.toc import slugify_unicode
 from markupsafe import Markup
 
-__all__ = ["PYGMENTS_CSS_CLASS", "find_relative_links", "is_relative_url", "render_markdown"]
+__all__ = [
+    "MAX_MARKDOWN_CHARS",
+    "MAX_SUMMARY_CHARS",
+    "MarkdownError",
+    "PYGMENTS_CSS_CLASS",
+    "find_relative_links",
+    "is_relative_url",
+    "markdown_problem",
+    "render_markdown",
+]
 
 PYGMENTS_CSS_CLASS = "highlight"
 
@@ -179,18 +189,95 @@ class _FixupFilter(Filter):
             del attrs[(None, "id")]
 
 
-def render_markdown(text: str, resolve_link: LinkResolver | None = None) -> Markup:
-    """Render trusted-or-not Markdown `text` to sanitised HTML.
+# --- keeping the parser bounded ----------------------------------------------------------------------------
+#
+# Python-Markdown is quadratic (or worse) on some inputs: runs of "[" or "![" (each scans to the end of its
+# paragraph for a "]"), unclosed fences, nested lists and quotes, and more. So: every text is capped in size;
+# brackets that cannot form a link are escaped before parsing when a paragraph has enough of them to cost
+# more than linear time; and a text too long to be harmless is converted in a forked process that is
+# killed after RENDER_SECONDS, so no input can hold a worker for longer.
 
-    `resolve_link(url, kind)` is called for every relative URL (kind "link" for a[href], "image" for
-    img[src]) and returns a replacement URL, or None to keep it; e.g. a course file path -> its served URL.
-    """
-    if not text:
-        return Markup("")
+MAX_MARKDOWN_CHARS = 100_000  # the most any Markdown field takes (a lesson); forms may set less
+MAX_SUMMARY_CHARS = 5_000  # a course's summary
+RENDER_SECONDS = 5.0  # generous: a 100,000-character lesson converts in about a second
+_IN_PROCESS_CHARS = 2_000  # below this even the worst input converts in a few milliseconds
+_MAX_LINK_DEPTH = 4  # brackets nested deeper than this never make a link worth the scan
+_PARAGRAPH = re.compile(r"\n[ \t]*\n")
+
+
+class MarkdownError(ValueError):
+    """Text the renderer refuses; str() is a message for the author."""
+
+
+def markdown_problem(text: str, limit: int = MAX_MARKDOWN_CHARS) -> str | None:
+    """What is wrong with `text` as Markdown before rendering it (today: only its size), or None."""
+    from lms.i18n import _l, text_of
+
+    if len(text) > limit:
+        return text_of(
+            _l(
+                "The text is %(size)s characters long; at most %(limit)s are allowed. "
+                "Split it into shorter parts.",
+                size=f"{len(text):,}",
+                limit=f"{limit:,}",
+            )
+        )
+    return None
+
+
+def _bracket_cost(paragraph: str) -> tuple[int, set[int]]:
+    """How many characters Python-Markdown's link scan would read in `paragraph` (each "[" reads to its
+    matching "]", or to the end), and the positions of "[" and "(" that cannot make a link: unmatched,
+    or nested deeper than _MAX_LINK_DEPTH (with their partners). One pass, so linear."""
+    cost, hopeless = 0, set()
+    for opening, closing in ("[]", "()"):
+        stack: list[int] = []
+        for index, char in enumerate(paragraph):
+            if char not in (opening, closing) or (index and paragraph[index - 1] == "\\"):
+                continue
+            if char == opening:
+                stack.append(index)
+            elif stack:
+                start = stack.pop()
+                cost += index - start
+                if len(stack) >= _MAX_LINK_DEPTH:
+                    hopeless.update((start, index))
+        cost += sum(len(paragraph) - start for start in stack)
+        hopeless.update(stack)
+    return cost, hopeless
+
+
+# Stand-ins for brackets that cannot make a link: private-use characters that Markdown treats as plain
+# text (an escape like "\\[" would itself be an inline match, and those are quadratic too), put back as
+# "[" and "(" in the HTML it returns. Any already in the text are dropped first.
+_STAND_INS = {"[": "\ue000", "]": "\ue001", "(": "\ue002", ")": "\ue003"}
+_PUT_BACK = str.maketrans({stand_in: bracket for bracket, stand_in in _STAND_INS.items()})
+_DROP_STAND_INS = str.maketrans(dict.fromkeys(_STAND_INS.values()))
+
+
+def _defuse(text: str) -> str:
+    """Replace the brackets that cannot make a link by stand-ins, in paragraphs whose link scans would cost
+    more than linear time; other paragraphs are left exactly as written."""
+    text = text.translate(_DROP_STAND_INS)
+    parts, start = [], 0
+    for end in [m.start() for m in _PARAGRAPH.finditer(text)] + [len(text)]:
+        paragraph = text[start:end]
+        cost, hopeless = _bracket_cost(paragraph)
+        if cost > 20 * len(paragraph) + 10_000:
+            paragraph = "".join(_STAND_INS[c] if i in hopeless else c for i, c in enumerate(paragraph))
+        parts.append(paragraph)
+        start = end
+    return "".join(parts)
+
+
+def _render(text: str, resolve_link: LinkResolver | None) -> str:
     # A fresh instance per call: Markdown objects keep per-document state (footnotes, toc ids)
     # and are not thread-safe; rendering happens at save time, so the setup cost does not matter.
     md = markdown.Markdown(extensions=_EXTENSIONS, extension_configs=_EXTENSION_CONFIGS, output_format="html")
-    raw_html = md.convert(text)
+    try:
+        raw_html = md.convert(_defuse(text))
+    except RecursionError:
+        raise MarkdownError("nested") from None
     # Link resolution lives in a filter over the parsed HTML (not a Markdown Treeprocessor) because
     # raw-HTML <img>/<a> is stashed by Markdown and never reaches its element tree.
     cleaner = bleach.Cleaner(
@@ -201,7 +288,65 @@ def render_markdown(text: str, resolve_link: LinkResolver | None = None) -> Mark
         strip_comments=True,
         filters=[functools.partial(_FixupFilter, resolve_link=resolve_link)],
     )
-    return Markup(cleaner.clean(raw_html))  # noqa: S704 - this is the sanitiser's output
+    return cleaner.clean(raw_html).translate(_PUT_BACK)
+
+
+def _render_in_child(text: str, resolve_link: LinkResolver | None, pipe) -> None:
+    try:
+        pipe.send(("ok", _render(text, resolve_link)))
+    except MarkdownError:
+        pipe.send(("refused", ""))
+
+
+def _bounded_render(text: str, resolve_link: LinkResolver | None) -> str:
+    """_render in this process for short texts; else in a forked child (which shares the resolver and the
+    app's state, and touches no database) given RENDER_SECONDS, then killed."""
+    from lms.i18n import _l, text_of
+
+    too_complex = text_of(
+        _l(
+            "This text is too complex to display (for example thousands of unclosed brackets or deeply "
+            "nested lists). Simplify it and try again."
+        )
+    )
+    if len(text) <= _IN_PROCESS_CHARS:
+        try:
+            return _render(text, resolve_link)
+        except MarkdownError:
+            raise MarkdownError(too_complex) from None
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_render_in_child, args=(text, resolve_link, sender), daemon=True)
+    child.start()
+    sender.close()
+    try:
+        if not receiver.poll(RENDER_SECONDS):
+            raise MarkdownError(too_complex)
+        status, html = receiver.recv()
+    except EOFError:
+        raise MarkdownError(too_complex) from None
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.kill()
+        child.join()
+    if status != "ok":
+        raise MarkdownError(too_complex)
+    return html
+
+
+def render_markdown(text: str, resolve_link: LinkResolver | None = None) -> Markup:
+    """Render trusted-or-not Markdown `text` to sanitised HTML.
+
+    `resolve_link(url, kind)` is called for every relative URL (kind "link" for a[href], "image" for
+    img[src]) and returns a replacement URL, or None to keep it; e.g. a course file path -> its served URL.
+    Raises MarkdownError (with a message for the author) for text that is too long or too complex.
+    """
+    if not text:
+        return Markup("")
+    if problem := markdown_problem(text):
+        raise MarkdownError(problem)
+    return Markup(_bounded_render(text, resolve_link))  # noqa: S704 - this is the sanitiser's output
 
 
 # --- finding relative links in Markdown source (for the course importer) ------------------------------------

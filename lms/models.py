@@ -3,7 +3,14 @@
 from lms.admin.models import AuditEntry, SiteSetting
 from lms.auth.models import User
 from lms.certificates.models import Certificate, ExportJob
-from lms.classroom.models import AttendanceRecord, ClassSession, Cohort, CohortMember, Programme
+from lms.classroom.models import (
+    AttendanceRecord,
+    CheckInFailure,
+    ClassSession,
+    Cohort,
+    CohortMember,
+    Programme,
+)
 from lms.courses.models import Activity, Course, CourseFile, Enrolment, Module
 from lms.enterprises.models import Enterprise
 from lms.progress.models import Completion, CourseCompletion, GradeOverride
@@ -12,6 +19,7 @@ from lms.quizzes.models import Attempt, Question, QuestionCategory, QuizSlot, Re
 __all__ = [
     "Activity",
     "AttendanceRecord",
+    "CheckInFailure",
     "ClassSession",
     "Cohort",
     "CohortMember",

@@ -3,7 +3,7 @@
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, request
+from flask import Response, abort, current_app, has_request_context, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
@@ -101,6 +101,50 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-src https://www.youtube-nocookie.com https://player.vimeo.com",
     ]
 )
+
+
+COOKIE_SECURE_CHOICES = (True, False, "auto")
+
+
+def configure_cookie_security(app) -> None:
+    """Resolve SESSION_COOKIE_SECURE (see lms/config.py) and apply it to the remember-me cookie too."""
+    secure = app.config["SESSION_COOKIE_SECURE"]
+    app.extensions["lms.cookie_secure_defaulted"] = secure is None
+    if secure is None:
+        secure = "auto" if (app.debug or app.testing) else True
+    if secure not in COOKIE_SECURE_CHOICES:
+        raise RuntimeError(f"SESSION_COOKIE_SECURE must be true, false or auto, not {secure!r}")
+    app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = secure
+    app.response_class = CookieResponse
+
+
+def relax_cookie_security_for_development(app) -> None:
+    """The development server serves plain http, also to phones on a classroom network: unless the
+    setting was chosen by the administrator, cookies are HTTPS-only exactly when a request is HTTPS."""
+    if app.extensions.get("lms.cookie_secure_defaulted"):
+        app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = "auto"
+
+
+class CookieResponse(Response):
+    """Resolves secure="auto" (SESSION_COOKIE_SECURE, REMEMBER_COOKIE_SECURE) per request: a cookie is
+    Secure when the request came over HTTPS (behind a proxy, as ProxyFix reports it)."""
+
+    def set_cookie(self, key, *args, secure=False, **kwargs):
+        if secure == "auto":
+            secure = has_request_context() and request.is_secure
+        super().set_cookie(key, *args, secure=secure, **kwargs)
+
+
+def session_cookie_lost_over_http() -> bool:
+    """True when this plain-http request arrived without the session cookie although cookies are
+    HTTPS-only: the browser dropped it (it keeps Secure cookies over http only for localhost), so
+    nothing that needs a session, such as logging in, can work at this address."""
+    config = current_app.config
+    return (
+        config["SESSION_COOKIE_SECURE"] is True
+        and not request.is_secure
+        and config["SESSION_COOKIE_NAME"] not in request.cookies
+    )
 
 
 def _security_headers(response):

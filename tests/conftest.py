@@ -11,17 +11,27 @@ from sqlalchemy.engine import make_url
 
 from lms import create_app
 from lms.db import db
+from tests.system import needs
 
 PG_URL = os.environ.get("LMS_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("LMS_TEST_REDIS_URL")
 PASSWORD = "correct horse battery"
 
 
+def pytest_runtest_setup(item):
+    """@pytest.mark.needs("pdftoppm", "pango"): skip, naming the Debian package, unless installed."""
+    for marker in item.iter_markers("needs"):
+        needs(*marker.args)
+
+
 @pytest.fixture(scope="session")
 def postgres_database():
     """A database of its own for this test run, dropped at the end."""
     if not PG_URL:
-        pytest.skip("LMS_TEST_DATABASE_URL is not set: no PostgreSQL server to test against")
+        pytest.skip(
+            "LMS_TEST_DATABASE_URL is not set: no PostgreSQL server to test against "
+            "(apt-get install postgresql, then set it as the README says)"
+        )
     server = make_url(PG_URL).set(drivername="postgresql+psycopg")
     name = f"lms_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")

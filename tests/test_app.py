@@ -96,3 +96,32 @@ def test_sqlite_writes_take_the_write_lock_when_the_transaction_begins(app, clie
         event.remove(db.engine, "before_cursor_execute", record)
     assert "BEGIN IMMEDIATE" not in reads and "BEGIN" in reads
     assert "BEGIN IMMEDIATE" in statements
+
+
+class _NoPango:
+    """Makes `import weasyprint` fail as it does on a machine without the Pango library."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] == "weasyprint":
+            raise OSError("cannot load library 'libpango-1.0-0'")
+
+
+def test_a_missing_pdf_library_gives_a_clear_503_not_a_500(client, login_as, monkeypatch, caplog):
+    import sys
+
+    from lms.classroom.models import ClassSession, Cohort, Programme
+    from lms.db import utcnow
+
+    for name in list(sys.modules):
+        if name.partition(".")[0] == "weasyprint" or name in ("lms.certificates.pdf", "lms.classroom.pdf"):
+            monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(sys, "meta_path", [_NoPango(), *sys.meta_path])
+    login_as("coordinator")
+    cohort = Cohort(programme=Programme(title="P"), name="C")
+    session = ClassSession(cohort=cohort, starts_at=utcnow(), minutes=60)
+    db.session.add(session)
+    db.session.commit()
+    response = client.get(f"/classroom/sessions/{session.id}/sign-in.pdf")
+    assert response.status_code == 503
+    assert "Temporarily unavailable" in response.get_data(as_text=True)
+    assert any("libpango-1.0-0" in record.getMessage() for record in caplog.records)

@@ -302,7 +302,10 @@ def test_profile_edit_keeps_unicode(client, login_as):
 def test_login_rate_limit_is_shared_through_redis(database_url, tmp_path, create_user):
     """Two app processes (here: two app objects) count attempts together when Redis holds the counters."""
     if not REDIS_URL:
-        pytest.skip("LMS_TEST_REDIS_URL is not set: no Redis server to test against")
+        pytest.skip(
+            "LMS_TEST_REDIS_URL is not set: no Redis server to test against "
+            "(apt-get install redis-server, then set it as the README says)"
+        )
     user = create_user(email=f"{uuid.uuid4().hex}@example.org")  # counters in Redis outlive the test
     config = {"RATELIMIT_STORAGE_URI": REDIS_URL, "LOGIN_RATE_LIMIT_IP": "1000 per minute"}
     workers = [make_test_app(database_url, tmp_path / "instance", **config) for _ in range(2)]

@@ -309,3 +309,30 @@ def test_trainer_enrols_and_unenrols_a_participant(client, login_as, create_user
     assert _post(client, url, {"email": "nobody@example.org"}).status_code == 400
     _post(client, f"{url}/{enrolment.id}/unenrol", {}, url)
     assert db.session.scalar(select(Enrolment.status)) == "unenrolled"
+
+
+def test_markdown_limits_are_explained_in_every_editor(client, login_as, create_course):
+    course = create_course(modules=1, lessons=1)
+    login_as("coordinator")
+    token = csrf_token(client, "/")
+    preview = client.post(
+        f"/author/courses/{course.slug}/preview",
+        data={"body": "[" * 199_000, "module_id": course.modules[0].id},
+        headers={"X-CSRFToken": token},
+        content_type="multipart/form-data",  # as the editor's fetch() sends it
+    )
+    assert preview.status_code == 413 and "at most 100,000 are allowed" in preview.get_json()["error"]
+    activity = course.modules[0].activities[0]
+    url = f"/author/courses/{course.slug}/activities/{activity.id}"
+    response = _post(client, url, {"title": "T", "minutes": "5", "body": "x" * 100_001, "version": "1"})
+    assert response.status_code == 400 and "at most 100,000 are allowed" in response.get_data(as_text=True)
+    assert db.session.get(Activity, activity.id).title == "Lesson 1.1"  # nothing saved
+    response = _post(client, url, {"title": "T", "minutes": "5", "body": "[" * 99_000, "version": "1"})
+    assert response.status_code == 302  # a run of brackets is text, shown as it is
+    assert db.session.get(Activity, activity.id).body_html.count("[") == 99_000
+
+
+def test_course_summary_over_the_limit_is_explained(client, login_as):
+    login_as("trainer")
+    response = _post(client, "/author/new", {**COURSE, "summary": "*" * 5_001})
+    assert response.status_code == 400 and "at most 5,000 are allowed" in response.get_data(as_text=True)

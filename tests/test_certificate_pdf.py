@@ -3,7 +3,6 @@ serves only static files and uploads, user text printed as text, a QR code that 
 
 import logging
 import re
-import shutil
 import subprocess
 from dataclasses import replace
 from datetime import date
@@ -11,8 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from lms import create_app
-from lms.certificates.pdf import (
+from tests.system import needs
+
+needs("pango")  # WeasyPrint, imported below, cannot load without it
+
+from lms import create_app  # noqa: E402
+from lms.certificates.pdf import (  # noqa: E402
     CertificateRenderer,
     CertificateView,
     render_many,
@@ -33,11 +36,6 @@ BUNDLED_FONTS = {"Certificate-Serif", "Certificate-Serif-Bold", "Certificate-Ser
     "Certificate-Sans-Bold",
 }
 A4_LANDSCAPE_PT = (841.89, 595.28)
-
-
-def needs(tool: str) -> None:
-    if shutil.which(tool) is None:
-        pytest.skip(f"`{tool}` is not installed (apt-get install poppler-utils / zbar-tools)")
 
 
 def run(*command: str) -> str:

@@ -192,7 +192,7 @@ def test_check_in_refused_for_another_cohort_or_outside_the_session(app, cohort,
 
 def test_attendance_counts_towards_course_completion(app, cohort, create_user):
     trainee = create_user()
-    classroom.add_member(cohort, trainee)
+    classroom.add_member(cohort, trainee).added_at = utcnow() - timedelta(days=1)  # before the sessions
     course = cohort.programme.courses[0]
     progress.complete(course.modules[0].activities[0], trainee.id, "marked")
     assert db.session.scalar(select(CourseCompletion)) is None  # no attendance yet
@@ -240,7 +240,7 @@ def _register(cohort, create_user, names=("Ελένη Π.", "Марија С.", 
         for name in names
     ]
     for trainee in trainees:
-        classroom.add_member(cohort, trainee)
+        classroom.add_member(cohort, trainee).added_at = utcnow() - timedelta(days=3)  # before the sessions
     first, second = _now_session(cohort, 3000), _now_session(cohort, 2000)
     classroom.take_attendance(first, {trainees[0].id: "P", trainees[1].id: "L"}, cohort.trainers[0])
     classroom.take_attendance(second, {trainees[0].id: "P"}, cohort.trainers[0])
@@ -297,3 +297,116 @@ def test_funder_report_page_and_xlsx(client, login_as, cohort, create_user):
     assert rows["North Macedonia"] == 2
     assert rows["Enterprises supported, by size class"] == 1  # the two participants share one
     response.close()
+
+
+def _wrong_code(session, now):
+    valid = {
+        classroom.check_in_code(session, now),
+        classroom.check_in_code(session, now - timedelta(minutes=1)),
+    }
+    return next(f"{n:06d}" for n in range(1_000_000) if f"{n:06d}" not in valid)
+
+
+def test_guessing_check_in_codes_is_stopped(client, cohort, create_user, app):
+    trainee = create_user()
+    classroom.add_member(cohort, trainee)
+    session = _now_session(cohort)
+    login(client, trainee.email)
+    token = csrf_token(client, "/classroom/check-in")
+    with app.test_request_context():
+        wrong = _wrong_code(session, utcnow())
+
+    def attempt(code):
+        return client.post(
+            "/classroom/check-in", data={"session": str(session.id), "code": code, "csrf_token": token}
+        )
+
+    assert [attempt(wrong).status_code for _ in range(3)] == [400, 400, 400]
+    waiting = attempt(wrong)  # the fourth try comes too soon
+    assert waiting.status_code == 429 and "wait 30 seconds" in waiting.get_data(as_text=True)
+    with app.test_request_context():
+        right = classroom.check_in_code(session)
+    assert attempt(right).status_code == 429  # not even the right code while waiting
+    assert db.session.scalar(select(func.count()).select_from(AttendanceRecord)) == 0
+
+    # Later tries, each after its wait: the tenth wrong code locks this session's check-in for good.
+    now = utcnow()
+    for number in range(3, 10):
+        now += timedelta(seconds=30 * 2 ** (number - 3))
+        with pytest.raises(classroom.ClassroomError, match="wrong-code"):
+            classroom.check_in(session, trainee, wrong, now=now, address="127.0.0.1")
+    db.session.commit()
+    with pytest.raises(classroom.ClassroomError, match="locked"):
+        classroom.check_in(
+            session, trainee, classroom.check_in_code(session, now), now=now + timedelta(minutes=1)
+        )
+    locked = attempt(right)
+    assert locked.status_code == 429 and "Ask your trainer" in locked.get_data(as_text=True)
+
+    # The trainer sees the guessing on the screen and on the attendance page; marking by hand still works.
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(client, cohort.trainers[0].email)
+    assert "10 wrong codes typed for this session" in client.get(
+        f"/classroom/sessions/{session.id}/screen"
+    ).get_data(as_text=True)
+    url = f"/classroom/sessions/{session.id}/attendance"
+    assert "10 wrong codes" in client.get(url).get_data(as_text=True)
+    client.post(url, data={f"status-{trainee.id}": "P", "csrf_token": csrf_token(client, url)})
+    page = client.get(url).get_data(as_text=True)
+    assert "marked by" in page and "self check-in" not in page
+
+
+def test_check_in_guesses_are_limited_per_address(app, cohort, create_user):
+    app.config["CHECK_IN_ADDRESS_FAILURES"] = 4
+    session = _now_session(cohort)
+    trainees = [create_user() for _ in range(3)]
+    for trainee in trainees:
+        classroom.add_member(cohort, trainee)
+    wrong = _wrong_code(session, utcnow())
+    for trainee in trainees[:2]:
+        for _ in range(2):
+            with pytest.raises(classroom.ClassroomError, match="wrong-code"):
+                classroom.check_in(session, trainee, wrong, address="203.0.113.7")
+    with pytest.raises(classroom.ClassroomError, match="locked"):
+        classroom.check_in(session, trainees[2], classroom.check_in_code(session), address="203.0.113.7")
+    record = classroom.check_in(
+        session, trainees[2], classroom.check_in_code(session), address="198.51.100.2"
+    )
+    assert record.self_checked_in and record.status == "P"
+
+
+def test_leaving_a_cohort_keeps_history_and_rejoining_keeps_the_first_date(app, cohort, create_user):
+    trainee = create_user()
+    member = classroom.add_member(cohort, trainee)
+    member.added_at = utcnow() - timedelta(days=10)
+    past = _now_session(cohort, minutes_from_start=60 * 24 * 5)
+    classroom.take_attendance(past, {trainee.id: "P"}, cohort.trainers[0])
+    classroom.remove_member(cohort, trainee.id)
+    db.session.commit()
+    assert not cohort.is_member(trainee.id) and classroom.count_members(cohort.id) == 0
+    assert classroom.cohort_attendance(cohort)[trainee.id] == 100.0  # the history is kept
+    assert db.session.scalar(select(func.count()).select_from(AttendanceRecord)) == 1
+    future = _now_session(cohort, minutes_from_start=-60 * 24)
+    assert future not in classroom.sessions_for(trainee)  # no more sessions in their calendar
+    classroom.add_member(cohort, trainee)
+    assert cohort.is_member(trainee.id) and cohort.membership(trainee.id).added_at == member.added_at
+    assert future in classroom.sessions_for(trainee)
+
+
+def test_calendar_times_are_in_the_cohorts_zone_and_say_which(app, cohort, create_user):
+    trainee = create_user()
+    classroom.add_member(cohort, trainee)
+    session = ClassSession(
+        cohort=cohort, starts_at=datetime(2027, 1, 12, 16, 0, tzinfo=UTC), minutes=90, topic="Winter"
+    )
+    summer = ClassSession(
+        cohort=cohort, starts_at=datetime(2027, 7, 6, 15, 0, tzinfo=UTC), minutes=60, topic="Summer"
+    )
+    db.session.add_all([session, summer])
+    db.session.commit()
+    body = classroom.calendar(trainee, [session, summer], "Site").replace("\r\n ", "")
+    assert "DTSTART;TZID=Europe/Athens:20270112T180000" in body  # 16:00 UTC is 18:00 in Athens
+    assert "DTEND;TZID=Europe/Athens:20270112T193000" in body
+    assert "DTSTART;TZID=Europe/Athens:20270706T180000" in body  # summer time: UTC+3
+    assert body.count("BEGIN:VTIMEZONE") == 1 and "TZID:Europe/Athens" in body
+    assert "TZOFFSETTO:+0300" in body and "DTSTART:20270328T030000" in body  # summer time starts

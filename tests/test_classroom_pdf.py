@@ -3,7 +3,6 @@ the bundled fonts, user text printed as text, and a funder report whose key figu
 
 import logging
 import re
-import shutil
 import subprocess
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -11,10 +10,19 @@ from pathlib import Path
 import pytest
 from flask_babel import force_locale
 
-from lms.classroom.models import ClassSession, Cohort, CohortMember, Programme
-from lms.classroom.pdf import funder_report_html, render_document, renderer_for, sign_in_sheet_html
-from lms.classroom.reports import Figure, FunderReport, report_charts
-from lms.db import db
+from tests.system import needs
+
+needs("pango")  # WeasyPrint, imported below, cannot load without it
+
+from lms.classroom.models import ClassSession, Cohort, CohortMember, Programme  # noqa: E402
+from lms.classroom.pdf import (  # noqa: E402
+    funder_report_html,
+    render_document,
+    renderer_for,
+    sign_in_sheet_html,
+)
+from lms.classroom.reports import Figure, FunderReport, report_charts  # noqa: E402
+from lms.db import db  # noqa: E402
 
 GREEK_NAME = "Αικατερίνη Παπαδοπούλου"
 CYRILLIC_NAME = "Ѓорѓи Ќосевски-Љубеновиќ"
@@ -25,11 +33,6 @@ FUNDING_LINE = "Co-funded by the European Union — Interreg IPA Greece–North 
 # The fonts bundled in static/fonts, as document.css names them; any other font would be a fallback.
 BUNDLED_FONTS = {"Document-Sans", "Document-Sans-Bold", "Document-Serif", "Document-Serif-Bold"}
 A4_PORTRAIT_PT = (595.28, 841.89)
-
-
-def needs(tool: str) -> None:
-    if shutil.which(tool) is None:
-        pytest.skip(f"`{tool}` is not installed (apt-get install poppler-utils)")
 
 
 def run(*command: str) -> str:
@@ -79,7 +82,7 @@ def make_session(app, create_user):
         cohort.trainers.append(trainer)
         for number, name in enumerate(names):
             member = create_user(name=name, organisation=f"Organisation {number}" if number % 3 else None)
-            cohort.members.append(CohortMember(user=member))
+            cohort.members.append(CohortMember(user=member, added_at=datetime(2025, 1, 6, tzinfo=UTC)))
         session = ClassSession(
             cohort=cohort,
             starts_at=datetime(2025, 3, 14, 8, 0, tzinfo=UTC),  # 10:00 in Athens

@@ -70,11 +70,14 @@ def _snapshot(course):
     return [tuple(row) for row in rows]
 
 
-def _write(root: Path, files: dict[str, str]) -> Path:
+def _write(root: Path, files: dict[str, str | bytes]) -> Path:
     for path, text in files.items():
         target = root / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        if isinstance(text, bytes):
+            target.write_bytes(text)
+        else:
+            target.write_text(text, encoding="utf-8")
     return root
 
 
@@ -141,6 +144,17 @@ def test_lesson_links_and_images_resolve_to_site_urls(app, tmp_path):
         ),
         ({"01-basics/02-one.md": "---\ntitle: Dup\n---\n"}, "share the slug 'one'"),
         ({"01-basics/setup.exe": "MZ"}, "01-basics/setup.exe: file type .exe is not allowed"),
+        (
+            {"01-basics/04-huge.md": "---\ntitle: Huge\n---\n" + "word " * 20_001},
+            "04-huge.md: the lesson is 100,005 characters long; at most 100,000 are allowed",
+        ),
+        ({"course.toml": MANIFEST.replace('"S"', '"' + "s" * 5_001 + '"')}, "'summary' is longer than 5,000"),
+        # The contents are checked the way a browser upload is: a program renamed to .png is refused.
+        (
+            {"01-basics/images/pic.png": "MZ\x90\x00 this program cannot be run in DOS mode"},
+            "01-basics/images/pic.png: the contents are not a .png file",
+        ),
+        ({"01-basics/images/notes.txt": b"\xff\xfe\x00bad"}, "notes.txt: the contents are not a .txt file"),
         ({"02-more/01-x.md": "---\ntitle: X\n---\n"}, "02-more/module.toml: missing"),
     ],
 )

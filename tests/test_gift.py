@@ -641,6 +641,12 @@ def test_random_texts_either_fail_with_a_line_or_round_trip():
     assert parsed > 300
 
 
+def test_question_text_over_the_limit_names_the_line():
+    with pytest.raises(GiftError) as error:
+        parse_gift("::ok:: 2+2? {=4 ~5}\n\n::long:: " + "word " * 4_001 + "{=a ~b}")
+    assert error.value.line == 3 and "at most 20,000 are allowed" in error.value.message
+
+
 # --- forms Moodle accepts ---------------------------------------------------------------------------------
 
 

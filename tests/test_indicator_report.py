@@ -89,11 +89,11 @@ def programme(app, create_user, create_course):
     a = Cohort(programme=programme, name="Serres", trainers=[trainer])
     b = Cohort(programme=programme, name="Skopje", trainers=[trainer])
     db.session.add_all([a, b])
-    for person in (anna, vasilis, giannis, founder, big):
-        classroom.add_member(a, person)
-    for person in (anna, marija, unsized):
-        classroom.add_member(b, person)
     now = utcnow()
+    for person in (anna, vasilis, giannis, founder, big):
+        classroom.add_member(a, person).added_at = now - timedelta(days=30)  # members before A1
+    for person in (anna, marija, unsized):
+        classroom.add_member(b, person).added_at = now - timedelta(days=30)
     a1 = ClassSession(cohort=a, starts_at=now - timedelta(days=14), minutes=90)
     a2 = ClassSession(cohort=a, starts_at=now - timedelta(days=7), minutes=90)
     b1 = ClassSession(cohort=b, starts_at=now - timedelta(days=3), minutes=60)

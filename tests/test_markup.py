@@ -495,3 +495,66 @@ def test_find_relative_links_edge_cases():
     ]
     assert find_relative_links("[x](javascript:alert(1)) ![y](data:image/png;base64,AAAA)") == []
     assert find_relative_links('<a href="q.html?x=1&para=2">b</a>') == [(1, "q.html?x=1&para=2", "link")]
+
+
+# --- pathological input: the renderer stays bounded (issue 10, item 5) ---------------------------------
+
+
+@pytest.fixture
+def scanned(monkeypatch):
+    """Counts the characters Python-Markdown's link scan reads (its getText walks to the matching "]")."""
+    from markdown.inlinepatterns import LinkInlineProcessor
+
+    original, total = LinkInlineProcessor.getText, [0]
+
+    def counting(self, data, index):
+        text, end, handled = original(self, data, index)
+        total[0] += end - index
+        return text, end, handled
+
+    monkeypatch.setattr(LinkInlineProcessor, "getText", counting)
+    return total
+
+
+@pytest.mark.parametrize("unit", ["[", "![", "[a](", "[^"])
+def test_runs_of_brackets_render_literally_with_a_linear_scan(scanned, unit):
+    text = unit * 1_500 + " end"
+    html = str(render_markdown(text))
+    assert html == f"<p>{unit * 1_500} end</p>"
+    assert scanned[0] < 10 * len(text)  # quadratic before: each "[" read to the end of the paragraph
+
+
+def test_ordinary_links_and_code_are_untouched_by_the_guard(scanned):
+    text = (
+        "See [the guide](guide.md) and `a[0]` and [ref][r].\n\n[r]: https://example.org\n\n```\nx = [\n```\n"
+    )
+    html = str(render_markdown(text))
+    assert '<a href="guide.md">the guide</a>' in html and "<code>a[0]</code>" in html
+    assert '<a href="https://example.org" rel="noopener nofollow">ref</a>' in html and "x = [" in html
+
+
+def test_text_over_the_limit_is_refused_with_a_clear_message(app):
+    from lms.markup import MAX_MARKDOWN_CHARS, MarkdownError
+
+    with app.test_request_context(), pytest.raises(MarkdownError, match="at most 100,000 are allowed"):
+        render_markdown("a" * (MAX_MARKDOWN_CHARS + 1))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["- " * 5_000 + "x", "```\n" * 20_000, "> - " * 8_000 + "x"],
+    ids=["nested-lists", "unclosed-fences", "quoted-lists"],
+)
+def test_any_other_slow_input_is_cut_off_with_a_message(app, monkeypatch, text):
+    from lms import markup
+
+    monkeypatch.setattr(markup, "RENDER_SECONDS", 0.5)
+    with app.test_request_context(), pytest.raises(markup.MarkdownError, match="too complex to display"):
+        render_markdown(text)
+
+
+def test_a_long_ordinary_text_renders_in_a_child_process_with_links_resolved(app):
+    text = "".join(f"Paragraph {n} with [a link](page-{n}.md).\n\n" for n in range(200))
+    assert len(text) > 2_000  # rendered in a forked child, which still calls the resolver
+    html = str(render_markdown(text, resolve_link=lambda url, kind: "/resolved/" + url))
+    assert html.count('href="/resolved/page-') == 200

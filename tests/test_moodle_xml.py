@@ -449,6 +449,12 @@ def test_bundled_gift_quizzes_survive_moodle_xml(path):
     assert parse_moodle_xml(dump_moodle_xml(questions)) == questions
 
 
+def test_question_text_over_the_limit_is_refused_with_its_line():
+    doc = quiz(question("essay", "", name="Short"), question("essay", "", name="Long", text="word " * 4_001))
+    error = parse_error(doc)
+    assert error.line == 4 and "'Long'" in error.message and "at most 20,000 are allowed" in error.message
+
+
 def test_grades_moodle_does_not_allow_are_refused_with_the_nearest():
     xml = (
         '<quiz><question type="multichoice"><name><text>Q</text></name><questiontext><text>Which?</text>'

@@ -102,6 +102,6 @@ def test_a_rotated_key_signs_new_credentials_and_the_old_one_still_verifies(app,
     assert kid(new_token) != kid(old_token)
     verify_with_jwcrypto(old_token, jwks)
     verify_with_jwcrypto(new_token, jwks)
-    assert runner.invoke(args=["certificates", "retire-key", kid(old_token)]).exit_code == 0
+    assert runner.invoke(args=["certificates", "retire-key", "--", kid(old_token)]).exit_code == 0
     published = [key["kid"] for key in client.get("/.well-known/jwks.json").get_json()["keys"]]
     assert published == [kid(new_token)]

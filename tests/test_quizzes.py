@@ -307,6 +307,28 @@ def test_review_options_are_enforced_on_the_server(client, make_quiz, trainee_in
     assert "100%" not in page and "FEEDBACK" not in page and SECRET not in page and "Skopje" not in page
 
 
+def test_hidden_marks_stay_hidden_on_the_course_page_dashboard_and_certificate(client, make_quiz, trainee_in):
+    from lms.certificates import services as certs
+
+    activity = make_quiz(review_marks="never")
+    course = activity.module.course
+    course.completion_min_grade = 50
+    trainee = trainee_in(activity)
+    attempt_id = _start(client, activity)
+    _right_answers(client, attempt_id)
+    client.post(f"/quizzes/attempts/{attempt_id}/submit", data={"csrf_token": csrf_token(client, "/")})
+    course_page = client.get(f"/courses/{course.slug}").get_data(as_text=True)
+    dashboard = client.get("/").get_data(as_text=True)
+    assert "Quiz · 100%" not in course_page and "100%" not in course_page
+    assert "Grade so far" not in dashboard
+    assert certs.issue(course, trainee, utcnow().date(), 100.0).grade is None  # the PDF and verify page too
+
+    activity.settings = {**activity.settings, "review_marks": "immediately"}  # the same rule lets them show
+    db.session.commit()
+    assert "Quiz · 100%" in client.get(f"/courses/{course.slug}").get_data(as_text=True)
+    assert "Grade so far: 100%" in client.get("/").get_data(as_text=True)
+
+
 def test_right_answers_shown_only_after_close(client, make_quiz, trainee_in):
     activity = make_quiz(review_correct="after_close", closes=(utcnow() + timedelta(days=1)).isoformat())
     trainee_in(activity)

@@ -15,7 +15,9 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Reg
 
 from lms.choices import options
 from lms.courses.forms import CATEGORY_LABELS
+from lms.forms import MarkdownText
 from lms.i18n import LANGUAGE_NAMES, _l
+from lms.markup import MAX_MARKDOWN_CHARS, MAX_SUMMARY_CHARS
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
@@ -34,7 +36,9 @@ class CourseForm(FlaskForm):
         ],
         description=_l("The course's address: /courses/<slug>. Lower-case letters, digits and hyphens."),
     )
-    summary = TextAreaField(_l("Summary (Markdown)"), validators=[InputRequired(), Length(max=5000)])
+    summary = TextAreaField(
+        _l("Summary (Markdown)"), validators=[InputRequired(), MarkdownText(MAX_SUMMARY_CHARS)]
+    )
     language = SelectField(_l("Language"), choices=options(LANGUAGE_NAMES.items()))
     category = SelectField(_l("Category"), choices=options(CATEGORY_LABELS.items()))
     hours = DecimalField(
@@ -85,7 +89,7 @@ class LessonForm(FlaskForm):
     )
     body = TextAreaField(
         _l("Lesson text (Markdown)"),
-        validators=[Optional(), Length(max=200_000)],
+        validators=[Optional(), MarkdownText(MAX_MARKDOWN_CHARS)],
         description=_l(
             "Headings with #, **bold**, lists, tables, ```code```, images with ![text](images/file.png), "
             "links to lessons with [text](02-other-lesson.md)."

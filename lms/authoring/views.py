@@ -21,11 +21,12 @@ from lms.authoring.forms import (
 from lms.courses import services
 from lms.courses.archive import read_zip, write_zip
 from lms.courses.models import Activity, Module
-from lms.courses.package import PackageError, package_files, parse_package
+from lms.courses.package import PackageError, content_matches, package_files, parse_package
 from lms.courses.queries import get_course_outline, participants, taught_courses
 from lms.courses.transfer import export_course, import_course
 from lms.db import db
 from lms.i18n import _
+from lms.markup import MarkdownError, markdown_problem
 from lms.security import editable_course, require, role_required
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -336,9 +337,12 @@ def preview(slug: str):
     course = editable_course(slug)
     module = _module_of(course, _int(request.form.get("module_id")))
     text = request.form.get("body", "")
-    if len(text) > 200_000:
-        abort(413)
-    return jsonify(html=str(services.render_lesson(course.slug, module.slug, text)))
+    if problem := markdown_problem(text):
+        return jsonify(error=problem), 413
+    try:
+        return jsonify(html=str(services.render_lesson(course.slug, module.slug, text)))
+    except MarkdownError as error:
+        return jsonify(error=str(error)), 422
 
 
 @bp.route("/courses/<slug>/files", methods=["POST"])
@@ -356,7 +360,7 @@ def upload_file(slug: str):
         )
         if len(data) > MAX_UPLOAD_BYTES:
             flash(_("%(name)s is larger than 5 MB. Make it smaller and upload it again.", name=name), "error")
-        elif not _looks_like(data, clean):
+        elif not content_matches(data, clean):
             flash(_("%(name)s is not an image or document type this site accepts.", name=name), "error")
         else:
             path = f"images/{clean}"
@@ -366,28 +370,6 @@ def upload_file(slug: str):
     else:
         flash(_("Choose a file to upload."), "error")
     return redirect(url_for("authoring.course", slug=slug) + "#files")
-
-
-# The first bytes of each accepted type: an .exe renamed to .png is refused.
-MAGIC = {
-    ".png": (b"\x89PNG\r\n\x1a\n",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".gif": (b"GIF87a", b"GIF89a"),
-    ".webp": (b"RIFF",),
-    ".pdf": (b"%PDF-",),
-}
-
-
-def _looks_like(data: bytes, name: str) -> bool:
-    suffix = posixpath.splitext(name)[1]
-    if suffix in (".txt", ".csv"):
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            return False
-        return True
-    return suffix in MAGIC and data.startswith(MAGIC[suffix])
 
 
 @bp.route("/courses/<slug>/participants", methods=["GET", "POST"])

@@ -29,12 +29,25 @@ from babel.numbers import format_percent
 from flask import render_template
 from flask_babel import force_locale, gettext
 from fontTools.ttLib import TTFont
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+from werkzeug.exceptions import ServiceUnavailable
 
-from lms.core.views import hours_label
-from lms.qr import qr_svg
+
+class PdfUnavailable(ServiceUnavailable):
+    """WeasyPrint cannot load Pango on this machine: a page asking for a PDF gets a 503, not a 500."""
+
+
+try:
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+except OSError as error:  # raised by WeasyPrint when the Pango library is missing
+    raise PdfUnavailable(
+        f"PDFs cannot be made on this server: {error}. "
+        "Install the Debian packages libpango-1.0-0 and libpangoft2-1.0-0."
+    ) from error
+
+from lms.core.views import hours_label  # noqa: E402
+from lms.qr import qr_svg  # noqa: E402
 
 # Internal URL schemes: the only URLs the PDF renderer will fetch.
 STATIC_SCHEME = "lms-static"

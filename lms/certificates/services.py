@@ -56,7 +56,12 @@ def issue(
     reason: str = "",
     template: str = "classic",
 ) -> Certificate:
-    """The trainee's certificate for the course; issuing twice gives back the same one."""
+    """The trainee's certificate for the course; issuing twice gives back the same one. The grade is printed
+    only when the course asks for one and the quizzes' review options let the trainee see their marks."""
+    from lms.progress.queries import CourseShape
+
+    if CourseShape.of(course).final_grade_hidden:
+        grade = None
     return _issue_once(
         Certificate.course_id == course.id,
         user,
@@ -191,7 +196,7 @@ def file_name(certificate: Certificate) -> str:
     return f"{certificate.code}{'-' + ascii_name if ascii_name else ''}.pdf"
 
 
-REGISTER_HEADER = ["code", "name", "course", "hours", "completed_on", "grade", "issued_at", "status"]
+REGISTER_HEADER = ["code", "name", "course", "hours", "completed_on", "grade", "issued_at (UTC)", "status"]
 
 
 def _request_context():

@@ -75,7 +75,6 @@ def verify_json(code: str):
         return jsonify(
             error="revoked",
             revoked_on=certificate.revoked_at.date().isoformat(),
-            reason=certificate.revoked_reason,
         ), 410
     response = jsonify(open_badge(certificate))
     response.mimetype = "application/vc+ld+json"

@@ -47,6 +47,11 @@ class ProgrammeForm(FlaskForm):
         validators=[Optional(), Length(max=300)],
         description=_l("Printed on sign-in sheets and reports."),
     )
+    timezone = SelectField(
+        _l("Time zone"),
+        choices=options((tz, tz) for tz in TIMEZONES),
+        description=_l("Exports, PDFs and reports give their dates and times in this zone."),
+    )
     courses = SelectMultipleField(_l("Courses of the programme"), coerce=int, validators=[Optional()])
     # Present, Late, Excused, Absent: their names on attendance pages and exports, and their points.
     statuses = FieldList(FormField(StatusForm), min_entries=4, max_entries=4)

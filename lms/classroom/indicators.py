@@ -94,8 +94,8 @@ INDICATORS = [
         "attendance",
         _l("Attendance rate"),
         _l(
-            "Attendance points earned in the delivered sessions, as a share of the points all cohort "
-            "members could have earned."
+            "Attendance points earned in the delivered sessions, as a share of the points that the trainees "
+            "who were cohort members on each session's date could have earned."
         ),
         "sessions",
     ),

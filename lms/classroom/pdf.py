@@ -18,10 +18,8 @@ import threading
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
-from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.core import Locale
 from babel.dates import format_date, format_datetime
@@ -33,9 +31,10 @@ from sqlalchemy import select
 
 from lms.auth.models import User
 from lms.certificates.pdf import PdfRenderer, asset_url
-from lms.classroom.models import ClassSession, CohortMember
+from lms.classroom.models import ClassSession
+from lms.classroom.models import zone as classroom_zone
 from lms.classroom.reports import FunderReport
-from lms.db import db
+from lms.db import db, utcnow
 from lms.enterprises.models import Enterprise
 from lms.i18n import _
 
@@ -162,13 +161,6 @@ def _document_context(locale: Locale) -> dict:
 # --- the sign-in sheet -------------------------------------------------------------------------------
 
 
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(current_app.config.get("DEFAULT_TIMEZONE", "UTC"))
-
-
 def sign_in_sheet_html(session: ClassSession) -> str:
     """The session's attendance sheet, one row per cohort member sorted by name, in the reader's
     language, times in the cohort's time zone; needs an app context."""
@@ -179,14 +171,16 @@ def sign_in_sheet_html(session: ClassSession) -> str:
 def _sign_in_sheet_html(session: ClassSession, locale: Locale) -> str:
     cohort = session.cohort
     programme = cohort.programme
-    zone = _zone(cohort.timezone)
+    zone = classroom_zone(cohort.timezone)
     date_pattern = locale.date_formats["full"].pattern
     time_pattern = locale.time_formats["short"].pattern
+    from lms.classroom.services import session_roll
+
+    roll = [m.user_id for m in session_roll(session)]  # members on the day, not those who joined later
     members = db.session.execute(
         select(User.name, Enterprise.name.label("organisation"))
-        .join(CohortMember, CohortMember.user_id == User.id)
         .outerjoin(Enterprise, Enterprise.id == User.enterprise_id)
-        .where(CohortMember.cohort_id == cohort.id)
+        .where(User.id.in_(roll))
     ).all()
     if session.trainer is not None:
         trainer = session.trainer.name
@@ -286,6 +280,6 @@ def _funder_report_html(report: FunderReport, charts: dict[str, Markup], locale:
         period=_period(report, locale),
         figures=figures,
         cohorts=cohorts,
-        generated_on=format_date(date.today(), "long", locale=locale),
+        generated_on=format_date(utcnow().astimezone(classroom_zone(report.timezone)), "long", locale=locale),
         **_document_context(locale),
     )

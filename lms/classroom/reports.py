@@ -5,14 +5,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from lms.auth.models import User
 from lms.certificates.models import Certificate
 from lms.charts import bar_chart
 from lms.choices import GENDER_CHOICES, NACE_SECTIONS, NOT_STATED, SIZE_CLASS_CHOICES_SHORT, country_name
 from lms.classroom.indicators import BY_KEY, STARTUP_YEARS, selected_indicators
-from lms.classroom.models import AttendanceRecord, ClassSession, Cohort, CohortMember, Programme
+from lms.classroom.models import (
+    EXCUSED,
+    AttendanceRecord,
+    ClassSession,
+    Cohort,
+    CohortMember,
+    Programme,
+    zone,
+)
 from lms.db import db, utcnow
 from lms.enterprises.models import Enterprise
 from lms.i18n import _
@@ -35,6 +42,12 @@ class ReportScope:
     completed: list[User]  # completed every course of the programme, last completion in the period
     certificates: list[Certificate]
     end: date | None = None  # of the period
+    memberships: list = field(
+        default_factory=list
+    )  # rows (cohort_id, user_id, added_at, left_at) in the period
+    tallies: dict[int, "Tally"] = field(default_factory=dict)  # cohort id -> its delivered sessions' points
+    low: datetime | None = None  # the period's first and last instants
+    high: datetime | None = None
 
 
 @dataclass
@@ -43,6 +56,7 @@ class FunderReport:
     funding_line: str
     period_start: date | None
     period_end: date | None
+    timezone: str = "UTC"  # the programme's: the period is whole days there
     participants: int = 0
     by_country: list[tuple[str, int]] = field(default_factory=list)  # (label, count), largest first
     by_gender: list[tuple[str, int]] = field(default_factory=list)
@@ -75,33 +89,134 @@ class Figure:
     rows: list[tuple[str, int, str]] = field(default_factory=list)  # label, count, drill-down group
 
 
-def _bounds(start: date | None, end: date | None):
-    low = datetime.combine(start, time.min, tzinfo=UTC) if start else None
-    high = datetime.combine(end, time.max, tzinfo=UTC) if end else None
+@dataclass
+class Points:
+    """Attendance points earned over points possible: one trainee's, one session's, or a sum."""
+
+    earned: int = 0
+    possible: int = 0
+
+    def add(self, earned: int, possible: int) -> None:
+        self.earned += earned
+        self.possible += possible
+
+    @property
+    def rate(self) -> float | None:
+        return round(100 * self.earned / self.possible, 1) if self.possible else None
+
+
+@dataclass
+class Tally:
+    delivered: list[ClassSession]  # started, with attendance taken (more than excused absences)
+    per_user: dict[int, Points]  # only trainees on the roll of at least one delivered session
+    per_session: dict[int, Points]
+    statuses: dict[int, dict[int, str]]  # session id -> user id -> status key
+
+
+def tally(sessions, memberships, records, programme: Programme, now: datetime) -> Tally:
+    """The one rule for attendance figures. A session counts once it has started and attendance was
+    taken; it counts the trainees who were members while it ran (`memberships`: rows with user_id,
+    added_at, left_at) plus anyone recorded for it; a member with no record is absent.
+    `records`: rows with session_id, user_id, status."""
+    points = {s["key"]: s["points"] for s in programme.statuses}
+    statuses: dict[int, dict[int, str]] = {}
+    for record in records:
+        statuses.setdefault(record.session_id, {})[record.user_id] = record.status
+    delivered = [
+        s
+        for s in sessions
+        if s.has_started(now) and any(key != EXCUSED for key in statuses.get(s.id, {}).values())
+    ]
+    per_user: dict[int, Points] = {}
+    per_session: dict[int, Points] = {}
+    for session in delivered:
+        recorded = statuses[session.id]
+        roll = {
+            m.user_id
+            for m in memberships
+            if CohortMember.during(m.added_at, m.left_at, session.starts_at, session.ends_at)
+        } | recorded.keys()
+        total = per_session[session.id] = Points()
+        for user_id in roll:
+            earned = points.get(recorded.get(user_id), 0)
+            per_user.setdefault(user_id, Points()).add(earned, programme.max_points)
+            total.add(earned, programme.max_points)
+    return Tally(delivered, per_user, per_session, statuses)
+
+
+def _memberships(cohort_ids):
+    return db.session.execute(
+        select(
+            CohortMember.cohort_id, CohortMember.user_id, CohortMember.added_at, CohortMember.left_at
+        ).where(CohortMember.cohort_id.in_(cohort_ids))
+    ).all()
+
+
+def _records(session_ids):
+    return db.session.execute(
+        select(AttendanceRecord.session_id, AttendanceRecord.user_id, AttendanceRecord.status).where(
+            AttendanceRecord.session_id.in_(session_ids)
+        )
+    ).all()
+
+
+def cohort_tally(cohort: Cohort, now: datetime) -> Tally:
+    sessions = db.session.scalars(
+        select(ClassSession).where(ClassSession.cohort_id == cohort.id).order_by(ClassSession.starts_at)
+    ).all()
+    return tally(
+        sessions, _memberships([cohort.id]), _records([s.id for s in sessions]), cohort.programme, now
+    )
+
+
+def _bounds(start: date | None, end: date | None, zone) -> tuple[datetime | None, datetime | None]:
+    """The period's first and last instants: whole days in the programme's time zone."""
+    low = datetime.combine(start, time.min, tzinfo=zone) if start else None
+    high = datetime.combine(end, time.max, tzinfo=zone) if end else None
     return low, high
 
 
-def report_scope(programme: Programme, start: date | None = None, end: date | None = None) -> ReportScope:
+def report_scope(
+    programme: Programme, start: date | None = None, end: date | None = None, now: datetime | None = None
+) -> ReportScope:
+    """Who and what the period counts (whole days in the programme's time zone). Members are the trainees
+    who were cohort members at some time in it (those who left since included); sessions are the ones
+    that started in it and `tally` calls delivered, each counting the members on its date."""
+    now = now or utcnow()
+    low, high = _bounds(start, end, zone(programme.timezone))
     cohort_ids = [c.id for c in programme.cohorts]
-    members = db.session.scalars(
-        select(User)
-        .join(CohortMember, CohortMember.user_id == User.id)
-        .where(CohortMember.cohort_id.in_(cohort_ids))
-        .distinct()
-    ).all()
-    low, high = _bounds(start, end)
-    session_query = (
-        select(ClassSession)
-        .where(ClassSession.cohort_id.in_(cohort_ids), ClassSession.starts_at <= utcnow())
-        .options(selectinload(ClassSession.records))
-        .order_by(ClassSession.starts_at)
-    )
+    memberships = [
+        m
+        for m in _memberships(cohort_ids)
+        if (high is None or m.added_at <= high) and (low is None or m.left_at is None or m.left_at >= low)
+    ]
+    member_ids = sorted({m.user_id for m in memberships})
+    members = db.session.scalars(select(User).where(User.id.in_(member_ids))).all()
+    session_query = select(ClassSession).where(ClassSession.cohort_id.in_(cohort_ids))
     if low:
         session_query = session_query.where(ClassSession.starts_at >= low)
     if high:
         session_query = session_query.where(ClassSession.starts_at <= high)
-    sessions = [s for s in db.session.scalars(session_query) if s.records]
-    attended = {r.user_id for s in sessions for r in s.records if r.status in ATTENDED}
+    sessions = db.session.scalars(session_query.order_by(ClassSession.starts_at)).all()
+    records = _records([s.id for s in sessions])
+    tallies: dict[int, Tally] = {}
+    for cohort in programme.cohorts:
+        own = {s.id for s in sessions if s.cohort_id == cohort.id}
+        tallies[cohort.id] = tally(
+            [s for s in sessions if s.id in own],
+            [m for m in memberships if m.cohort_id == cohort.id],
+            [r for r in records if r.session_id in own],
+            programme,
+            now,
+        )
+    delivered = sorted((s for t in tallies.values() for s in t.delivered), key=lambda s: s.starts_at)
+    attended = {
+        user_id
+        for t in tallies.values()
+        for session in t.delivered
+        for user_id, status in t.statuses[session.id].items()
+        if status in ATTENDED
+    }
     participants = sorted((u for u in members if u.id in attended), key=lambda u: u.name.casefold())
     enterprises = sorted(
         {u.enterprise.id: u.enterprise for u in participants if u.enterprise is not None}.values(),
@@ -109,7 +224,6 @@ def report_scope(programme: Programme, start: date | None = None, end: date | No
     )
 
     course_ids = [course.id for course in programme.courses]
-    member_ids = [u.id for u in members]
     completed: list[User] = []
     if course_ids:
         last = dict(
@@ -138,7 +252,7 @@ def report_scope(programme: Programme, start: date | None = None, end: date | No
         certificates = certificates.where(Certificate.completed_on <= end)
     return ReportScope(
         members=list(members),
-        sessions=sessions,
+        sessions=delivered,
         participants=participants,
         enterprises=enterprises,
         completed=completed,
@@ -146,6 +260,10 @@ def report_scope(programme: Programme, start: date | None = None, end: date | No
             db.session.scalars(certificates.order_by(Certificate.completed_on, Certificate.name))
         ),
         end=end,
+        memberships=memberships,
+        tallies=tallies,
+        low=low,
+        high=high,
     )
 
 
@@ -165,70 +283,55 @@ def gender_label(key: str | None) -> str:
     return str(dict(GENDER_CHOICES).get(key, NOT_STATED)) if key else str(NOT_STATED)
 
 
-def tally(values, label) -> list[tuple[str, int]]:
+def tally_labels(values, label) -> list[tuple[str, int]]:
     """(label, count) pairs, largest first, then by label."""
     counts = Counter(label(v) for v in values)
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
 def funder_report(
-    programme: Programme, start: date | None = None, end: date | None = None, scope: ReportScope | None = None
+    programme: Programme,
+    start: date | None = None,
+    end: date | None = None,
+    scope: ReportScope | None = None,
+    now: datetime | None = None,
 ) -> FunderReport:
-    """The programme's indicators for a period: delivered sessions (started in it, attendance taken),
-    their participants once each, their enterprises once each; completions and certificates dated in it."""
-    scope = scope or report_scope(programme, start, end)
-    report = FunderReport(programme.title, programme.funding_line, start, end)
+    """The programme's indicators for a period (whole days in the programme's time zone): delivered
+    sessions (started in it, attendance taken), their participants once each, their enterprises once
+    each; completions and certificates dated in it. The attendance rate counts, for each delivered
+    session, the trainees who were cohort members on its date (`tally`)."""
+    scope = scope or report_scope(programme, start, end, now)
+    report = FunderReport(programme.title, programme.funding_line, start, end, programme.timezone)
     report.indicators = selected_indicators(programme)
     report.enrolled = len(scope.members)
     report.participants = len(scope.participants)
-    report.by_country = tally(
+    report.by_country = tally_labels(
         [u.country for u in scope.participants], lambda c: country_name(c) or str(NOT_STATED)
     )
-    report.by_gender = tally([u.gender for u in scope.participants], gender_label)
+    report.by_gender = tally_labels([u.gender for u in scope.participants], gender_label)
     report.enterprises = len(scope.enterprises)
     sizes = Counter(e.size_class if e.size_class in SIZE_ORDER else None for e in scope.enterprises)
     report.enterprises_by_size = [(size_label(key), sizes[key]) for key in SIZE_ORDER if key or sizes[key]]
-    report.enterprises_by_sector = tally([e.nace_section for e in scope.enterprises], section_label)
+    report.enterprises_by_sector = tally_labels([e.nace_section for e in scope.enterprises], section_label)
     report.founders = sum(1 for u in scope.participants if u.founder)
     report.completed_trainings = len(scope.completed)
 
     report.sessions_delivered = len(scope.sessions)
     report.hours_delivered = round(sum(s.minutes for s in scope.sessions) / 60, 1)
-    cohort_ids = [c.id for c in programme.cohorts]
-    points = {s["key"]: s["points"] for s in programme.statuses}
-    members_of = dict(
-        db.session.execute(
-            select(CohortMember.cohort_id, func.count())
-            .where(CohortMember.cohort_id.in_(cohort_ids))
-            .group_by(CohortMember.cohort_id)
-        ).all()
-    )
-    earned_total = possible_total = 0
-    per_cohort: dict[int, list[int]] = {cid: [0, 0, 0] for cid in cohort_ids}  # earned, possible, sessions
-    for session in scope.sessions:
-        earned = sum(points.get(r.status, 0) for r in session.records)
-        possible = members_of.get(session.cohort_id, 0) * programme.max_points
-        per_cohort[session.cohort_id][0] += earned
-        per_cohort[session.cohort_id][1] += possible
-        per_cohort[session.cohort_id][2] += 1
-        earned_total += earned
-        possible_total += possible
-    report.attendance_rate = round(100 * earned_total / possible_total, 1) if possible_total else None
-    report.cohorts = [
-        (
-            c.name,
-            members_of.get(c.id, 0),
-            per_cohort[c.id][2],
-            round(100 * per_cohort[c.id][0] / per_cohort[c.id][1], 1) if per_cohort[c.id][1] else None,
-        )
-        for c in programme.cohorts
-    ]
+    overall = Points()
+    for cohort in programme.cohorts:
+        result = scope.tallies[cohort.id]
+        points = Points()
+        for total in result.per_session.values():
+            points.add(total.earned, total.possible)
+        overall.add(points.earned, points.possible)
+        people = len({m.user_id for m in scope.memberships if m.cohort_id == cohort.id})
+        report.cohorts.append((cohort.name, people, len(result.delivered), points.rate))
+    report.attendance_rate = overall.rate
     report.completions = len(
         {
             (user_id, course_id)
-            for user_id, course_id in db.session.execute(
-                _completions_query(programme, scope, start, end)
-            ).all()
+            for user_id, course_id in db.session.execute(_completions_query(programme, scope)).all()
         }
     )
     report.certificates = len(scope.certificates)
@@ -330,6 +433,7 @@ def report_rows(report: FunderReport):
     its breakdown; then the cohorts."""
     yield [str(_("Programme")), report.programme_title]
     yield [str(_("Period")), f"{report.period_start or ''} – {report.period_end or ''}"]
+    yield [str(_("Time zone")), report.timezone]
     for figure in report.figures:
         yield []
         yield [figure.title, "" if figure.value is None else figure.value]
@@ -348,38 +452,63 @@ def report_rows(report: FunderReport):
     )
 
 
-def _completions_query(programme, scope, start, end):
-    low, high = _bounds(start, end)
+def _completions_query(programme, scope):
     query = select(CourseCompletion.user_id, CourseCompletion.course_id).where(
         CourseCompletion.course_id.in_([c.id for c in programme.courses]),
         CourseCompletion.user_id.in_([u.id for u in scope.members]),
     )
-    if low:
-        query = query.where(CourseCompletion.completed_at >= low)
-    if high:
-        query = query.where(CourseCompletion.completed_at <= high)
+    if scope.low:
+        query = query.where(CourseCompletion.completed_at >= scope.low)
+    if scope.high:
+        query = query.where(CourseCompletion.completed_at <= scope.high)
     return query
 
 
-def attendance_rows(cohort: Cohort, labels: dict[str, str]):
-    """The cohort's attendance register, row by row: a header, then one row per trainee.
+def attendance_rows(cohort: Cohort, labels: dict[str, str], now: datetime | None = None):
+    """The cohort's attendance register, row by row: a header, then one row per trainee (those who left
+    too). Session columns are headed by their local time in the cohort's time zone, which the header names.
+    A session before a trainee joined says "Not yet a member", one after they left "Left the cohort";
+    a delivered session without a status counts as absent, like in `tally`.
 
     Records are read in (user, session) order and streamed, so memory stays flat however many
     trainees there are.
     """
+    now = now or utcnow()
+    local = zone(cohort.timezone)
     sessions = db.session.scalars(
         select(ClassSession).where(ClassSession.cohort_id == cohort.id).order_by(ClassSession.starts_at)
     ).all()
     index = {s.id: i for i, s in enumerate(sessions)}
     points = {s["key"]: s["points"] for s in cohort.programme.statuses}
     max_points = cohort.programme.max_points
+    taken = set(
+        db.session.scalars(
+            select(AttendanceRecord.session_id)
+            .join(ClassSession)
+            .where(ClassSession.cohort_id == cohort.id, AttendanceRecord.status != EXCUSED)
+            .distinct()
+        )
+    )
+    delivered = [s.id in taken and s.has_started(now) for s in sessions]
+    not_yet, left = _("Not yet a member"), _("Left the cohort")
     yield (
         ["Name", "E-mail", "Organisation", "Country"]
-        + [f"{s.starts_at:%Y-%m-%d %H:%M} {s.topic}".strip() for s in sessions]
+        + [
+            f"{s.starts_at.astimezone(local):%Y-%m-%d %H:%M} ({local.key}) {s.topic}".strip()
+            for s in sessions
+        ]
         + ["Present", "Late", "Excused", "Absent", "Attendance (%)"]
     )
     members = db.session.execute(
-        select(User.id, User.name, User.email, Enterprise.name, User.country)
+        select(
+            User.id,
+            User.name,
+            User.email,
+            Enterprise.name,
+            User.country,
+            CohortMember.added_at,
+            CohortMember.left_at,
+        )
         .join(CohortMember, CohortMember.user_id == User.id)
         .outerjoin(Enterprise, Enterprise.id == User.enterprise_id)
         .where(CohortMember.cohort_id == cohort.id)
@@ -396,32 +525,34 @@ def attendance_rows(cohort: Cohort, labels: dict[str, str]):
         .execution_options(yield_per=2000)
     )
     pending = next(records, None)
-    taken_sessions = set(
-        db.session.scalars(
-            select(AttendanceRecord.session_id)
-            .join(ClassSession)
-            .where(ClassSession.cohort_id == cohort.id)
-            .distinct()
-        )
-    )
-    for user_id, name, email, organisation, country in members:
+    for user_id, name, email, organisation, country, added_at, left_at in members:
         statuses = [""] * len(sessions)
         while pending is not None and pending.user_id <= user_id:
             if pending.user_id == user_id:
                 statuses[index[pending.session_id]] = pending.status
             pending = next(records, None)
-        counts = Counter(statuses)
-        possible = len(taken_sessions) * max_points
-        earned = sum(points.get(key, 0) for key in statuses if key)
+        cells, counts, earned, possible = [], Counter(), 0, 0
+        for number, session in enumerate(sessions):
+            key = statuses[number]
+            member = CohortMember.during(added_at, left_at, session.starts_at, session.ends_at)
+            if key:
+                cells.append(labels.get(key, key))
+            elif not member:
+                cells.append(not_yet if added_at > session.ends_at else left)
+            else:
+                cells.append("")
+            if delivered[number] and (key or member):  # on the session's roll, as in `tally`
+                counts[key or "A"] += 1
+                earned += points.get(key, 0)
+                possible += max_points
         yield (
             [name, email, organisation or "", country or ""]
-            + [labels.get(key, key) for key in statuses]
+            + cells
             + [
                 counts["P"],
                 counts["L"],
                 counts["E"],
-                counts["A"]
-                + sum(1 for s in sessions if s.id in taken_sessions and not statuses[index[s.id]]),
+                counts["A"],
                 round(100 * earned / possible, 1) if possible else "",
             ]
         )

@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+import math
 import secrets
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -10,24 +11,46 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from lms.auth.models import User
-from lms.classroom.models import AttendanceRecord, ClassSession, Cohort, CohortMember, Programme
+from lms.classroom.models import (
+    EXCUSED,
+    AttendanceRecord,
+    CheckInFailure,
+    ClassSession,
+    Cohort,
+    CohortMember,
+    Programme,
+    zone,
+)
 from lms.courses.models import Course
 from lms.courses.services import enrol
 from lms.db import db, utcnow
 
 CODE_PERIOD = 60  # seconds a check-in code stays current; the one before it is still accepted
+CHECK_IN_FREE_TRIES = 3  # wrong codes a trainee may type before having to wait
+CHECK_IN_DELAY = 30  # seconds to wait after the free tries, doubled after each further wrong code
+PRESENT = "P"
 
 
 class ClassroomError(ValueError):
     """An action that is refused; str() is a code the view turns into a message."""
 
 
+class CheckInWait(ClassroomError):
+    """Too many wrong codes just now: try again in `seconds`."""
+
+    def __init__(self, seconds: int):
+        super().__init__("wait")
+        self.seconds = seconds
+
+
 def add_member(cohort: Cohort, user: User, by: User | None = None) -> CohortMember:
-    """Put a trainee in a cohort and so in every course of the cohort's programme."""
-    member = next((m for m in cohort.members if m.user_id == user.id), None)
+    """Put a trainee in a cohort and so in every course of the cohort's programme. Someone who left and
+    comes back keeps their first joining date (the time away counts as membership)."""
+    member = cohort.membership(user.id)
     if member is None:
         member = CohortMember(cohort=cohort, user=user)
         db.session.add(member)
+    member.left_at = None
     for course in cohort.programme.courses:
         enrol(course, user, "cohort", by=by)
     db.session.flush()
@@ -35,10 +58,18 @@ def add_member(cohort: Cohort, user: User, by: User | None = None) -> CohortMemb
 
 
 def remove_member(cohort: Cohort, user_id: int) -> None:
-    """Out of the cohort; course enrolments and attendance records stay (they are history)."""
-    for member in list(cohort.members):
-        if member.user_id == user_id:
-            cohort.members.remove(member)
+    """Out of the cohort from now on; the membership row, course enrolments and attendance records stay:
+    the sessions they were a member for still count them."""
+    member = cohort.membership(user_id)
+    if member is not None and member.left_at is None:
+        member.left_at = utcnow()
+    db.session.flush()
+
+
+def session_roll(session: ClassSession) -> list[CohortMember]:
+    """Who a session's attendance is about: members while it ran, and anyone already recorded for it."""
+    recorded = {r.user_id for r in session.records}
+    return [m for m in session.cohort.members if m.member_during(session) or m.user_id in recorded]
 
 
 def schedule(
@@ -75,26 +106,40 @@ def schedule(
     return sessions
 
 
-def take_attendance(session: ClassSession, statuses: dict[int, str], by: User) -> int:
-    """Record each member's status (a trainer's page for the whole cohort); returns how many changed."""
+def take_attendance(
+    session: ClassSession, statuses: dict[int, str], by: User, now: datetime | None = None
+) -> int:
+    """Record each member's status (a trainer's page for the whole cohort); returns how many changed.
+    Before a session starts only "excused" may be set: nobody can be present at a class not yet held."""
     from lms.admin.services import audit
 
+    now = now or utcnow()
     programme = session.cohort.programme
-    members = {m.user_id for m in session.cohort.members}
+    members = {m.user_id for m in session_roll(session)}
     existing = {r.user_id: r for r in session.records}
-    changed = 0
     for user_id, key in statuses.items():
         if user_id not in members or programme.status(key) is None:
             raise ClassroomError("invalid")
+    if not session.attendance_open(now) and any(
+        key != EXCUSED and (user_id not in existing or existing[user_id].status != key)
+        for user_id, key in statuses.items()
+    ):
+        raise ClassroomError("not-started")
+    changed = 0
+    for user_id, key in statuses.items():
         record = existing.get(user_id)
         if record is None:
-            db.session.add(AttendanceRecord(session=session, user_id=user_id, status=key, taken_by_id=by.id))
+            db.session.add(
+                AttendanceRecord(
+                    session=session, user_id=user_id, status=key, taken_by_id=by.id, taken_at=now
+                )
+            )
             changed += 1
         elif record.status != key:
             record.status, record.taken_by_id, record.taken_at, record.self_checked_in = (
                 key,
                 by.id,
-                utcnow(),
+                now,
                 False,
             )
             changed += 1
@@ -102,6 +147,39 @@ def take_attendance(session: ClassSession, statuses: dict[int, str], by: User) -
         audit("attendance.take", f"session {session.id}", cohort=session.cohort.name, changed=changed)
     db.session.flush()
     return changed
+
+
+def mark_all_present(session: ClassSession, by: User, now: datetime | None = None) -> list[int]:
+    """Everyone on the session's roll without a status yet is present; returns their ids (for undo).
+    Statuses already set, by the trainer or by a check-in, are left as they are."""
+    now = now or utcnow()
+    if not session.attendance_open(now):
+        raise ClassroomError("not-started")
+    recorded = {r.user_id for r in session.records}
+    unmarked = [m.user_id for m in session_roll(session) if m.user_id not in recorded]
+    take_attendance(session, dict.fromkeys(unmarked, PRESENT), by, now)
+    return unmarked
+
+
+def undo_mark_all(session: ClassSession, user_ids: list[int], at: datetime, by: User) -> int:
+    """Take back a "mark all present": delete the records it made, unless changed since; returns how many."""
+    from lms.admin.services import audit
+
+    undone = 0
+    for record in list(session.records):
+        if (
+            record.user_id in user_ids
+            and record.status == PRESENT
+            and record.taken_by_id == by.id
+            and not record.self_checked_in
+            and record.taken_at == at
+        ):
+            session.records.remove(record)
+            undone += 1
+    if undone:
+        audit("attendance.undo", f"session {session.id}", cohort=session.cohort.name, changed=undone)
+    db.session.flush()
+    return undone
 
 
 def check_in_code(session: ClassSession, at: datetime | None = None) -> str:
@@ -113,72 +191,99 @@ def check_in_code(session: ClassSession, at: datetime | None = None) -> str:
     return f"{int(digest[:12], 16) % 1_000_000:06d}"
 
 
-def check_in(session: ClassSession, user: User, code: str, now: datetime | None = None) -> AttendanceRecord:
-    """A trainee checks in with the code on the classroom screen: present, once."""
+def check_in_wait(session: ClassSession, user: User, address: str, now: datetime) -> int | None:
+    """Seconds the trainee must wait before trying another code (0: may try now), or None when no
+    more tries are allowed for this session (from this trainee, or from this address in the last hour)."""
+    config = current_app.config
+    failures = db.session.scalars(
+        select(CheckInFailure.at)
+        .where(CheckInFailure.session_id == session.id, CheckInFailure.user_id == user.id)
+        .order_by(CheckInFailure.at)
+    ).all()
+    from_address = db.session.scalar(
+        select(func.count())
+        .select_from(CheckInFailure)
+        .where(CheckInFailure.address == address, CheckInFailure.at > now - timedelta(hours=1))
+    )
+    if (
+        len(failures) >= config["CHECK_IN_MAX_FAILURES"]
+        or from_address >= config["CHECK_IN_ADDRESS_FAILURES"]
+    ):
+        return None
+    if len(failures) < CHECK_IN_FREE_TRIES:
+        return 0
+    delay = CHECK_IN_DELAY * 2 ** (len(failures) - CHECK_IN_FREE_TRIES)
+    return max(0, math.ceil((failures[-1] + timedelta(seconds=delay) - now).total_seconds()))
+
+
+def check_in(
+    session: ClassSession, user: User, code: str, now: datetime | None = None, address: str = ""
+) -> AttendanceRecord:
+    """A trainee checks in with the code on the classroom screen: present, once. Wrong codes are
+    recorded; after a few the trainee waits, longer each time, and then may not try again."""
     now = now or utcnow()
-    if not any(m.user_id == user.id for m in session.cohort.members):
+    membership = session.cohort.membership(user.id)
+    if membership is None or membership.left_at is not None or not membership.member_during(session):
         raise ClassroomError("not-member")
     if not session.check_in_open(now):
         raise ClassroomError("closed")
+    if any(r.user_id == user.id for r in session.records):
+        raise ClassroomError("already")
+    wait = check_in_wait(session, user, address, now)
+    if wait is None:
+        raise ClassroomError("locked")
+    if wait:
+        raise CheckInWait(wait)
     code = (code or "").strip().replace(" ", "")
     valid = {check_in_code(session, now), check_in_code(session, now - timedelta(seconds=CODE_PERIOD))}
     if not any(hmac.compare_digest(code, candidate) for candidate in valid):
+        db.session.add(CheckInFailure(session_id=session.id, user_id=user.id, address=address, at=now))
+        db.session.flush()  # the view commits the failure even though it answers with an error
         raise ClassroomError("wrong-code")
-    record = next((r for r in session.records if r.user_id == user.id), None)
-    if record is not None:
-        raise ClassroomError("already")
     record = AttendanceRecord(
-        session=session, user_id=user.id, status="P", self_checked_in=True, taken_at=now
+        session=session, user_id=user.id, status=PRESENT, self_checked_in=True, taken_at=now
     )
     db.session.add(record)
     db.session.flush()
     return record
 
 
+def failed_check_ins(session: ClassSession) -> dict[int, int]:
+    """Wrong codes typed for a session, per trainee (for the trainer's screen and attendance page)."""
+    return dict(
+        db.session.execute(
+            select(CheckInFailure.user_id, func.count())
+            .where(CheckInFailure.session_id == session.id)
+            .group_by(CheckInFailure.user_id)
+        ).all()
+    )
+
+
 def attendance_percent(course: Course, user_id: int) -> float | None:
     """The trainee's attendance in the cohorts whose programme includes the course: points earned over
-    points possible, counting sessions whose attendance has been taken. None if there were none."""
-    cohort_ids = select(CohortMember.cohort_id).where(CohortMember.user_id == user_id)
+    points possible, over the delivered sessions they were a member for. None if there were none."""
+    from lms.classroom.reports import cohort_tally
+
     programme_ids = select(Programme.id).join(Programme.courses).where(Course.id == course.id)
-    sessions = db.session.scalars(
-        select(ClassSession)
-        .join(Cohort)
-        .where(
-            Cohort.id.in_(cohort_ids),
-            Cohort.programme_id.in_(programme_ids),
-            ClassSession.starts_at <= utcnow(),
-        )
+    cohorts = db.session.scalars(
+        select(Cohort)
+        .join(CohortMember)
+        .where(CohortMember.user_id == user_id, Cohort.programme_id.in_(programme_ids))
     ).all()
-    taken = [s for s in sessions if s.records]
-    if not taken:
-        return None
     earned = possible = 0
-    for session in taken:
-        programme = session.cohort.programme
-        record = next((r for r in session.records if r.user_id == user_id), None)
-        status = programme.status(record.status) if record else None
-        earned += status["points"] if status else 0
-        possible += programme.max_points
+    for cohort in cohorts:
+        points = cohort_tally(cohort, utcnow()).per_user.get(user_id)
+        if points is not None:
+            earned, possible = earned + points.earned, possible + points.possible
     return round(100 * earned / possible, 1) if possible else None
 
 
 def cohort_attendance(cohort: Cohort) -> dict[int, float | None]:
-    """Each member's attendance percent in this cohort, over the sessions taken (one query)."""
-    records = db.session.execute(
-        select(AttendanceRecord.user_id, AttendanceRecord.session_id, AttendanceRecord.status)
-        .join(ClassSession)
-        .where(ClassSession.cohort_id == cohort.id)
-    ).all()
-    taken = {r.session_id for r in records}
-    points = {s["key"]: s["points"] for s in cohort.programme.statuses}
-    possible = len(taken) * cohort.programme.max_points
-    earned: dict[int, int] = {}
-    for record in records:
-        earned[record.user_id] = earned.get(record.user_id, 0) + points.get(record.status, 0)
-    return {
-        m.user_id: (round(100 * earned.get(m.user_id, 0) / possible, 1) if possible else None)
-        for m in cohort.members
-    }
+    """Each member's attendance percent in this cohort, over the delivered sessions they were a member for."""
+    from lms.classroom.reports import cohort_tally
+
+    per_user = cohort_tally(cohort, utcnow()).per_user
+    return {m.user_id: (per_user[m.user_id].rate if m.user_id in per_user else None) for m in cohort.members}
 
 
 # --- calendar feed ----------------------------------------------------------------------------------
@@ -209,7 +314,9 @@ def user_for_calendar_token(token: str) -> User | None:
 
 def sessions_for(user: User, since: datetime | None = None, limit: int | None = None) -> list[ClassSession]:
     """Sessions of the cohorts the user belongs to or teaches, from `since` on, in time order."""
-    member_of = select(CohortMember.cohort_id).where(CohortMember.user_id == user.id)
+    member_of = select(CohortMember.cohort_id).where(
+        CohortMember.user_id == user.id, CohortMember.left_at.is_(None)
+    )
     query = (
         select(ClassSession)
         .join(Cohort)
@@ -228,7 +335,8 @@ def ics_escape(text: str) -> str:
 
 
 def calendar(user: User, sessions: list[ClassSession], site: str) -> str:
-    """An iCalendar (RFC 5545) document of the sessions; times in UTC, lines folded at 75 octets."""
+    """An iCalendar (RFC 5545) document of the sessions: times in each cohort's time zone (TZID, with
+    its VTIMEZONE), so the file says which zone it means; lines folded at 75 octets."""
     stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
     lines = [
         "BEGIN:VCALENDAR",
@@ -237,15 +345,20 @@ def calendar(user: User, sessions: list[ClassSession], site: str) -> str:
         "CALSCALE:GREGORIAN",
         f"X-WR-CALNAME:{ics_escape(site)}",
     ]
+    zones = {session.cohort.timezone: zone(session.cohort.timezone) for session in sessions}
+    years = {session.starts_at.year for session in sessions}
+    for local in zones.values():
+        lines += vtimezone(local, min(years), max(years))
     for session in sessions:
+        local = zones[session.cohort.timezone]
         title = session.topic or session.cohort.name
         where = session.place or session.online_url
         lines += [
             "BEGIN:VEVENT",
             f"UID:session-{session.id}@{ics_escape(site)}",
             f"DTSTAMP:{stamp}",
-            f"DTSTART:{session.starts_at.astimezone(UTC):%Y%m%dT%H%M%SZ}",
-            f"DTEND:{session.ends_at.astimezone(UTC):%Y%m%dT%H%M%SZ}",
+            f"DTSTART;TZID={local.key}:{session.starts_at.astimezone(local):%Y%m%dT%H%M%S}",
+            f"DTEND;TZID={local.key}:{session.ends_at.astimezone(local):%Y%m%dT%H%M%S}",
             f"SUMMARY:{ics_escape(title)}",
             f"DESCRIPTION:{ics_escape(session.cohort.programme.title + ' / ' + session.cohort.name)}",
         ]
@@ -256,6 +369,46 @@ def calendar(user: User, sessions: list[ClassSession], site: str) -> str:
         lines.append("END:VEVENT")
     lines.append("END:VCALENDAR")
     return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+
+
+def vtimezone(local: ZoneInfo, first_year: int, last_year: int) -> list[str]:
+    """The VTIMEZONE of an IANA zone for the years given: each change of UTC offset (found day by day,
+    then to the minute) becomes a STANDARD or DAYLIGHT part, so any calendar app reads the local times."""
+
+    def offset(minute: int) -> timedelta:
+        return datetime.fromtimestamp(minute * 60, UTC).astimezone(local).utcoffset()
+
+    def ics_offset(value: timedelta) -> str:
+        minutes = int(value.total_seconds()) // 60
+        return f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
+
+    start = int(datetime(first_year, 1, 1, tzinfo=UTC).timestamp()) // 60
+    end = int(datetime(last_year + 1, 1, 1, tzinfo=UTC).timestamp()) // 60
+    before = offset(start)
+    parts = [(datetime.fromtimestamp(start * 60, UTC), before, before)]  # what holds from 1 January on
+    for day in range(start, end, 24 * 60):
+        after = offset(day + 24 * 60)
+        if after == before:
+            continue
+        low, high = day, day + 24 * 60  # the offset changes after `low`, at or before `high`
+        while high - low > 1:
+            middle = (low + high) // 2
+            low, high = (middle, high) if offset(middle) == before else (low, middle)
+        moment = datetime.fromtimestamp(high * 60, UTC)
+        parts.append((moment, before, after))
+        before = after
+    lines = ["BEGIN:VTIMEZONE", f"TZID:{local.key}"]
+    for moment, old, new in parts:
+        kind = "DAYLIGHT" if moment.astimezone(local).dst() else "STANDARD"
+        lines += [
+            f"BEGIN:{kind}",
+            f"DTSTART:{(moment + old).replace(tzinfo=None):%Y%m%dT%H%M%S}",
+            f"TZOFFSETFROM:{ics_offset(old)}",
+            f"TZOFFSETTO:{ics_offset(new)}",
+            f"TZNAME:{moment.astimezone(local).tzname()}",
+            f"END:{kind}",
+        ]
+    return lines + ["END:VTIMEZONE"]
 
 
 def _fold(line: str) -> str:
@@ -271,6 +424,9 @@ def _fold(line: str) -> str:
 
 
 def count_members(cohort_id: int) -> int:
+    """Current members (those who left are not counted)."""
     return db.session.scalar(
-        select(func.count()).select_from(CohortMember).where(CohortMember.cohort_id == cohort_id)
+        select(func.count())
+        .select_from(CohortMember)
+        .where(CohortMember.cohort_id == cohort_id, CohortMember.left_at.is_(None))
     )

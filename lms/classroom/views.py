@@ -1,8 +1,9 @@
 """E-classroom pages: coordinators run programmes and cohorts, trainers take attendance, trainees check in."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import session as flask_session
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import select
@@ -25,7 +26,7 @@ from lms.classroom.forms import (
     TrainersForm,
 )
 from lms.classroom.indicators import BY_KEY, INDICATORS
-from lms.classroom.models import ClassSession, Cohort, CohortMember, Programme
+from lms.classroom.models import EXCUSED, ClassSession, Cohort, CohortMember, Programme
 from lms.classroom.reports import (
     attendance_rows,
     drill_down,
@@ -38,7 +39,7 @@ from lms.courses.models import Course
 from lms.db import db, utcnow
 from lms.exports import csv_response, xlsx_response
 from lms.forms import ActionForm
-from lms.i18n import _
+from lms.i18n import _, ngettext
 from lms.links import external_url
 from lms.progress.services import ATTENDANCE_PROVIDERS
 from lms.qr import qr_svg
@@ -53,7 +54,15 @@ CHECK_IN_ERRORS = {
     "closed": lambda: _("Check-in is open from 15 minutes before the session until its end."),
     "wrong-code": lambda: _("That code is wrong or has expired. Type the code shown on the screen now."),
     "already": lambda: _("You have already checked in to this session."),
+    "locked": lambda: _(
+        "Too many wrong codes for this session. Ask your trainer to mark you present on the attendance page."
+    ),
 }
+CHECK_IN_WAIT = lambda seconds: ngettext(  # noqa: E731
+    "Several wrong codes: wait %(num)d second, then type the code shown on the screen now.",
+    "Several wrong codes: wait %(num)d seconds, then type the code shown on the screen now.",
+    seconds,
+)
 
 
 @bp.route("/")
@@ -111,10 +120,11 @@ def programme(programme_id: int):
         else None,
     )
     _course_choices(form)
-    cohort_form = CohortForm(prefix="cohort")
+    cohort_form = CohortForm(prefix="cohort", data={"timezone": programme.timezone})
     if form.submit.data and form.validate_on_submit():
         programme.title, programme.summary = form.title.data.strip(), form.summary.data or ""
         programme.funding_line = form.funding_line.data or ""
+        programme.timezone = form.timezone.data
         programme.courses = list(
             db.session.scalars(select(Course).where(Course.id.in_(form.courses.data or [])))
         )
@@ -246,47 +256,115 @@ def _session(session_id: int) -> ClassSession:
     return session
 
 
+ATTENDANCE_ERRORS = {
+    "not-started": lambda: _(
+        "This session has not started yet: attendance can be taken from 15 minutes before it starts. "
+        "Before that, only an excused absence can be recorded."
+    ),
+    "invalid": lambda: _("Choose one of the programme's statuses for trainees of this session."),
+}
+UNDO_KEY = "attendance-undo"  # in the login session: what the last "Mark all present" did
+
+
 @bp.route("/sessions/<int:session_id>/attendance", methods=["GET", "POST"])
 @login_required
 def attendance(session_id: int):
     session = _session(session_id)
-    programme = session.cohort.programme
-    members = sorted(session.cohort.members, key=lambda m: m.user.name.casefold())
+    now = utcnow()
+    roll = sorted(classroom.session_roll(session), key=lambda m: m.user.name.casefold())
     if request.method == "POST":
         if not ActionForm().validate_on_submit():
             abort(400)
         statuses = {}
-        for member in members:
+        for member in roll:
             key = request.form.get(f"status-{member.user_id}")
             if key:
                 statuses[member.user_id] = key
         try:
-            classroom.take_attendance(session, statuses, current_user)
-        except classroom.ClassroomError:
-            abort(400)
+            classroom.take_attendance(session, statuses, current_user, now)
+        except classroom.ClassroomError as error:
+            flash(ATTENDANCE_ERRORS[str(error)](), "error")
+            return _attendance_page(session, roll, now), 400
         db.session.commit()
         flash(_("Attendance saved."), "success")
         return redirect(url_for("classroom.attendance", session_id=session.id))
-    records = {r.user_id: r for r in session.records}
+    return _attendance_page(session, roll, now)
+
+
+def _attendance_page(session: ClassSession, roll, now):
+    undo = flask_session.get(UNDO_KEY)
     return render_template(
         "classroom/attendance.html",
         session=session,
-        members=members,
-        records=records,
-        statuses=programme.statuses,
-        labels=status_labels(programme),
+        members=roll,
+        later=sorted(
+            (m for m in session.cohort.members if m not in roll and m.left_at is None),
+            key=lambda m: m.user.name.casefold(),
+        ),
+        records={r.user_id: r for r in session.records},
+        statuses=session.cohort.programme.statuses,
+        labels=status_labels(session.cohort.programme),
+        failures=classroom.failed_check_ins(session),
+        open=session.attendance_open(now),
+        excused=EXCUSED,
+        undo=undo if undo and undo["session"] == session.id else None,
         form=ActionForm(),
     )
+
+
+@bp.route("/sessions/<int:session_id>/attendance/all-present", methods=["POST"])
+@login_required
+def mark_all_present(session_id: int):
+    session = _session(session_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    now = utcnow()
+    try:
+        marked = classroom.mark_all_present(session, current_user, now)
+    except classroom.ClassroomError as error:
+        flash(ATTENDANCE_ERRORS[str(error)](), "error")
+        return redirect(url_for("classroom.attendance", session_id=session.id))
+    db.session.commit()
+    flask_session[UNDO_KEY] = {"session": session.id, "users": marked, "at": now.isoformat()}
+    flash(
+        ngettext("%(num)d trainee marked present.", "%(num)d trainees marked present.", len(marked)),
+        "success",
+    )
+    return redirect(url_for("classroom.attendance", session_id=session.id))
+
+
+@bp.route("/sessions/<int:session_id>/attendance/undo", methods=["POST"])
+@login_required
+def undo_all_present(session_id: int):
+    session = _session(session_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    undo = flask_session.pop(UNDO_KEY, None)
+    if undo and undo["session"] == session.id:
+        undone = classroom.undo_mark_all(
+            session, undo["users"], datetime.fromisoformat(undo["at"]), current_user
+        )
+        db.session.commit()
+        flash(ngettext("%(num)d mark taken back.", "%(num)d marks taken back.", undone), "info")
+    return redirect(url_for("classroom.attendance", session_id=session.id))
 
 
 @bp.route("/sessions/<int:session_id>/screen")
 @login_required
 def screen(session_id: int):
-    """For the classroom's screen: the current check-in code and its QR code, refreshed every 20 s."""
+    """For the classroom's screen: the current check-in code and its QR code, refreshed every 20 s, and
+    how many wrong codes were typed (someone guessing shows up here)."""
     session = _session(session_id)
     code = classroom.check_in_code(session)
     link = external_url("classroom.check_in", session=session.id, code=code)
-    return render_template("classroom/screen.html", session=session, code=code, qr=qr_svg(link), link=link)
+    return render_template(
+        "classroom/screen.html",
+        session=session,
+        code=code,
+        qr=qr_svg(link),
+        link=link,
+        failures=sum(classroom.failed_check_ins(session).values()),
+    )
 
 
 @bp.route("/check-in", methods=["GET", "POST"])
@@ -296,7 +374,7 @@ def check_in():
     open_sessions = [
         s
         for s in classroom.sessions_for(current_user, since=now - timedelta(hours=12))
-        if s.check_in_open(now) and any(m.user_id == current_user.id for m in s.cohort.members)
+        if s.check_in_open(now) and s.cohort.is_member(current_user.id)
     ]
     form = CheckInForm(
         data={"session": request.args.get("session", ""), "code": request.args.get("code", "")}
@@ -311,10 +389,16 @@ def check_in():
         if session is None:
             abort(404)
         try:
-            classroom.check_in(session, current_user, form.code.data, now)
+            classroom.check_in(session, current_user, form.code.data, now, address=request.remote_addr or "")
+        except classroom.CheckInWait as wait:
+            db.session.commit()
+            flash(CHECK_IN_WAIT(wait.seconds), "error")
+            return render_template("classroom/check_in.html", form=form, sessions=open_sessions), 429
         except classroom.ClassroomError as error:
+            db.session.commit()  # a wrong code is counted even though the answer is an error
             flash(CHECK_IN_ERRORS[str(error)](), "error")
-            return render_template("classroom/check_in.html", form=form, sessions=open_sessions), 400
+            status = 429 if str(error) == "locked" else 400
+            return render_template("classroom/check_in.html", form=form, sessions=open_sessions), status
         db.session.commit()
         flash(_("You are checked in. Welcome!"), "success")
         return redirect(url_for("classroom.index"))
@@ -375,9 +459,9 @@ def attendance_export(cohort_id: int, fmt: str):
 @bp.route("/sessions/<int:session_id>/sign-in.pdf")
 @login_required
 def sign_in_sheet(session_id: int):
+    session = _session(session_id)
     from lms.classroom.pdf import render_document, sign_in_sheet_html  # WeasyPrint loads only when needed
 
-    session = _session(session_id)
     pdf = render_document(sign_in_sheet_html(session))
     return Response(
         pdf,

@@ -11,7 +11,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
@@ -21,7 +21,8 @@ from lms.choices import country_name
 from lms.core import bp
 from lms.db import db, utcnow
 from lms.i18n import LANGUAGE_NAMES, _, ngettext, site_language
-from lms.security import is_safe_next
+from lms.markup import PYGMENTS_CSS_CLASS
+from lms.security import is_safe_next, session_cookie_lost_over_http
 
 
 @bp.route("/")
@@ -68,6 +69,8 @@ def _error_page(error: HTTPException):
     code = error.code or 500
     if code >= 500:
         db.session.rollback()
+    if code == 503:
+        current_app.logger.error("%s: %s", request.path, error.description)
     response = make_response(render_template("errors/error.html", code=code, error=error), code)
     # A 405 must say which methods are allowed, a 401 how to authenticate, a 429 when to come back.
     for name, value in error.get_headers():
@@ -77,7 +80,16 @@ def _error_page(error: HTTPException):
 
 
 def _csrf_error(error: CSRFError):
-    return render_template("errors/error.html", code=400, error=error, csrf=True), 400
+    cookie_lost = session_cookie_lost_over_http()
+    if cookie_lost:
+        current_app.logger.warning(
+            "A form was sent over plain http to %s without the session cookie, which is HTTPS-only: serve "
+            "the site over HTTPS, or set LMS_SESSION_COOKIE_SECURE=auto for a trusted classroom network.",
+            request.host,
+        )
+    return render_template(
+        "errors/error.html", code=400, error=error, csrf=True, cookie_lost=cookie_lost
+    ), 400
 
 
 def _untrusted_host(error: SecurityError):
@@ -120,8 +132,20 @@ def hours_label(hours) -> str:
     )
 
 
+def percent_label(value: float | None) -> str:
+    """A percentage as reports print it: at most one decimal, in the reader's style; "–" if none."""
+    return "–" if value is None else format_percent(value / 100, "#,##0.#%")
+
+
+def has_highlighted_code(html: str) -> bool:
+    """Whether rendered Markdown holds a highlighted code block, which needs css/pygments.css."""
+    return f'class="{PYGMENTS_CSS_CLASS}"' in html
+
+
 def register_template_helpers(app) -> None:
+    app.jinja_env.tests["with_code"] = has_highlighted_code
     app.jinja_env.filters["hours"] = hours_label
+    app.jinja_env.filters["percent"] = percent_label
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["country"] = country_name

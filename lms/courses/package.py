@@ -13,7 +13,13 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from lms.courses.models import CATEGORIES
-from lms.markup import find_relative_links
+from lms.markup import (
+    MAX_MARKDOWN_CHARS,
+    MAX_SUMMARY_CHARS,
+    MarkdownError,
+    find_relative_links,
+    render_markdown,
+)
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 NUMBERED_RE = re.compile(r"^(\d{1,3})-([a-z0-9]+(?:-[a-z0-9]+)*)$")
@@ -32,6 +38,30 @@ ATTACHMENT_TYPES = {
     ".csv": "text/csv; charset=utf-8",
 }
 IMAGE_TYPES = {ext for ext, kind in ATTACHMENT_TYPES.items() if kind.startswith("image/")}
+# The first bytes of each binary type: an .exe renamed to .png is refused, from the browser or a package.
+_MAGIC = {
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".gif": (b"GIF87a", b"GIF89a"),
+    ".webp": (b"RIFF",),
+    ".pdf": (b"%PDF-",),
+}
+
+
+def content_matches(data: bytes, name: str) -> bool:
+    """Is `data` what the file name's type says? Text must be UTF-8; other types start with their magic
+    bytes (WebP also names itself at byte 8). The one check for browser uploads and package imports."""
+    suffix = posixpath.splitext(name)[1].lower()
+    if suffix in (".txt", ".csv"):
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        return True
+    if suffix == ".webp" and data[8:12] != b"WEBP":
+        return False
+    return suffix in _MAGIC and data.startswith(_MAGIC[suffix])
 
 
 @dataclass
@@ -170,6 +200,11 @@ class _Reader:
                 allowed = ", ".join(sorted(ATTACHMENT_TYPES))
                 self.problem(path, None, f"file type {suffix or '(none)'} is not allowed here ({allowed})")
                 continue
+            if not content_matches(data, path):
+                self.problem(
+                    path, None, f"the contents are not a {suffix} file (the type is checked, not the name)"
+                )
+                continue
             files[_by_slug(path, module_slugs)] = data
         for module in modules:
             for activity in module.activities:
@@ -204,6 +239,8 @@ class _Reader:
         for key in ("title", "summary"):
             if not isinstance(data[key], str) or not data[key].strip():
                 self.problem("course.toml", None, f"'{key}' must be a non-empty text")
+        if isinstance(data["summary"], str) and len(data["summary"]) > MAX_SUMMARY_CHARS:
+            self.problem("course.toml", None, f"'summary' is longer than {MAX_SUMMARY_CHARS:,} characters")
         try:
             hours = Decimal(str(data["hours"]))
             if hours < 0 or hours > 10000:
@@ -344,6 +381,18 @@ class _Reader:
                 self.problem(path, number, f"{key} '{raw}' must be true or false")
             flags[key] = raw.lower() == "true"
         body = "\n".join(lines[end + 1 :]).lstrip("\n")
+        if len(body) > MAX_MARKDOWN_CHARS:
+            self.problem(
+                path,
+                None,
+                f"the lesson is {len(body):,} characters long; at most {MAX_MARKDOWN_CHARS:,} are allowed",
+            )
+            return None
+        try:
+            render_markdown(body)  # the same renderer the import uses: refuse here what it would refuse there
+        except MarkdownError as error:
+            self.problem(path, None, str(error))
+            return None
         return ActivitySpec(
             kind="lesson",
             slug=slug,

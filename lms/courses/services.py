@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from lms.auth.models import User
 from lms.courses.models import Activity, Course, CourseFile, Enrolment, Module
-from lms.courses.package import ATTACHMENT_TYPES, link_target
+from lms.courses.package import ATTACHMENT_TYPES, content_matches, link_target
 from lms.db import db, utcnow
 from lms.markup import render_markdown
 
@@ -220,6 +220,8 @@ def put_file(course: Course, path: str, data: bytes) -> CourseFile:
     suffix = posixpath.splitext(path)[1].lower()
     if suffix not in ATTACHMENT_TYPES:
         raise CourseError(f"file type {suffix or '(none)'} is not allowed")
+    if not content_matches(data, path):
+        raise CourseError(f"{path}: the contents are not a {suffix} file")
     digest = store_blob(data)
     existing = next((f for f in course.files if f.path == path), None)
     if existing is None:

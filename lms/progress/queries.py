@@ -32,10 +32,21 @@ class Progress:
     completed_at: datetime | None = None  # the course's completion
     last_access: datetime | None = None
     next_activity: Activity | None = None
+    marks_hidden: frozenset[int] = frozenset()  # quizzes whose review options hide the mark from the trainee
+    final_grade_hidden: bool = False  # the final grade would reveal a hidden mark
 
     @property
     def percent(self) -> int:
         return round(100 * self.required_done / self.required_total) if self.required_total else 0
+
+    # What the trainee may see of their marks (course page, dashboard, certificate): the quiz's review
+    # options decide, through QuizSettings.review_allows; trainers' pages use the fields above.
+    def visible_quiz_grade(self, quiz_id: int) -> float | None:
+        return None if quiz_id in self.marks_hidden else self.quiz_grades.get(quiz_id)
+
+    @property
+    def visible_final_grade(self) -> float | None:
+        return None if self.final_grade_hidden else self.final_grade
 
 
 @dataclass
@@ -46,11 +57,14 @@ class CourseShape:
     required: list[Activity]
     quiz_methods: dict[int, str]  # quiz activity id -> grading method
     quiz_weights: dict[int, float]
+    marks_hidden: frozenset[int] = frozenset()  # quizzes whose marks the trainee may not see now
 
     @classmethod
-    def of(cls, course: Course) -> "CourseShape":
+    def of(cls, course: Course, now: datetime | None = None) -> "CourseShape":
+        from lms.db import utcnow
         from lms.quizzes.settings import QuizSettings
 
+        now = now or utcnow()
         activities = [a for a in course.activities() if a.published]
         quizzes = {a.id: QuizSettings.from_dict(a.settings) for a in activities if a.kind == "quiz"}
         return cls(
@@ -58,7 +72,15 @@ class CourseShape:
             required=[a for a in activities if a.counts_for_completion],
             quiz_methods={qid: settings.grading for qid, settings in quizzes.items()},
             quiz_weights={qid: settings.weight for qid, settings in quizzes.items()},
+            marks_hidden=frozenset(
+                qid for qid, settings in quizzes.items() if not settings.review_allows("marks", now)
+            ),
         )
+
+    @property
+    def final_grade_hidden(self) -> bool:
+        """A final grade made of a hidden mark would reveal it: hidden too."""
+        return any(qid in self.marks_hidden for qid in self.quiz_weights)
 
 
 def summarise(
@@ -80,6 +102,7 @@ def summarise(
     row.required_done = sum(1 for a in shape.required if a.id in row.completed)
     row.final_grade = manual[None] if None in manual else final_grade(row.quiz_grades, shape.quiz_weights)
     row.completed_at = course_completion.completed_at if course_completion else None
+    row.marks_hidden, row.final_grade_hidden = shape.marks_hidden, shape.final_grade_hidden
     row.next_activity = next(
         (a for a in shape.activities if a.id not in row.completed and not a.optional), None
     )

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
+from flask_babel import format_datetime, get_timezone
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -160,7 +160,8 @@ def _export_rows(course: Course, enrolments, rows, with_activities: bool):
     header = [_("Name"), _("E-mail"), _("Organisation"), _("Country")]
     columns = activities if with_activities else quizzes
     header += [a.title for a in columns]
-    header += [_("Progress (%)"), _("Final grade"), _("Completed on"), _("Last access")]
+    zone = str(get_timezone())  # the reader's: the cells are formatted in it, and the header says so
+    header += [_("Progress (%)"), _("Final grade"), _("Completed on"), f"{_('Last access')} ({zone})"]
     yield header
     done = _("done")
     for enrolment in enrolments:

@@ -19,6 +19,7 @@ from lms.quizzes.spec import (
     QuestionSpec,
     UnitSpec,
     moodle_grade_problem,
+    question_text_problem,
 )
 
 
@@ -160,6 +161,8 @@ class _Question:
         text = _clean(body)
         if not text:
             self.fail(start, "the question has no text")
+        if problem := question_text_problem(text, text_format):
+            self.fail(start, problem)
         name = title or _default_name(text, text_format) or "question"
         q = QuestionSpec("description", name, text, text_format, category)
         if opening >= 0:

@@ -2,7 +2,6 @@
 
 from datetime import datetime
 
-from markupsafe import escape
 from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -71,19 +70,13 @@ class Question(db.Model):
         return mine == spec
 
     def update_from(self, spec: QuestionSpec) -> None:
-        from lms.markup import render_markdown
+        from lms.quizzes.spec import render_question_text
 
         self.kind, self.name, self.text, self.text_format = spec.kind, spec.name, spec.text, spec.text_format
         self.answers = [vars(answer).copy() for answer in spec.answers]
         self.general_feedback, self.single = spec.general_feedback, spec.single
         self.units = [vars(unit).copy() for unit in spec.units]
-        # Plain text is escaped first, so its characters can never become markup.
-        source = str(escape(spec.text)) if spec.text_format == "plain" else spec.text
-        if spec.kind == "cloze":  # the trainee's page gets placeholders where the answers are written
-            from lms.quizzes.cloze import text_with_placeholders
-
-            source = text_with_placeholders(source)
-        self.text_html = str(render_markdown(source))
+        self.text_html = render_question_text(spec.text, spec.text_format, spec.kind)
 
     @property
     def is_graded(self) -> bool:

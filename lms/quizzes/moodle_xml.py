@@ -23,6 +23,7 @@ from lms.quizzes.spec import (
     QuestionSpec,
     UnitSpec,
     moodle_grade_problem,
+    question_text_problem,
 )
 
 # Moodle's format names <-> ours (TEXT_FORMATS).
@@ -124,6 +125,8 @@ def _question(el: _Element, kind: str, category: str) -> QuestionSpec:
     fmt = el.find("questiontext").get("format", "moodle_auto_format")  # Moodle's default
     if fmt not in _FORMATS:
         raise MoodleXmlError(el.line, f"question {name!r}: unknown text format {fmt!r}")
+    if problem := question_text_problem(text, _FORMATS[fmt], kind):
+        raise MoodleXmlError(el.find("questiontext").line, f"question {name!r}: {problem}")
     q = QuestionSpec(kind, name, text, _FORMATS[fmt], category, general_feedback=_text(el, "generalfeedback"))
 
     if kind == "multichoice":

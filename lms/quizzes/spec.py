@@ -60,6 +60,39 @@ def format_percent(fraction: float) -> str:
 
 # Where the blank of a missing-word question sits in its text ("Moodle costs _____ to download.").
 BLANK = "_____"
+MAX_QUESTION_CHARS = 20_000  # a question's text: enough for a case study, small enough to render fast
+
+
+def render_question_text(text: str, text_format: str, kind: str = "") -> str:
+    """The question's text as safe HTML; plain text is escaped first, so it can never become markup, and
+    a cloze question's gaps become placeholders where the trainee writes the answers.
+    Raises lms.markup.MarkdownError for text too complex to render."""
+    from markupsafe import escape
+
+    from lms.markup import render_markdown
+
+    source = str(escape(text)) if text_format == "plain" else text
+    if kind == "cloze":
+        from lms.quizzes.cloze import text_with_placeholders
+
+        source = text_with_placeholders(source)
+    return str(render_markdown(source))
+
+
+def question_text_problem(text: str, text_format: str, kind: str = "") -> str | None:
+    """Why a question's text cannot be stored (too long, or too complex to render), or None: the one check
+    that GIFT and Moodle XML imports make for every question."""
+    from lms.markup import MarkdownError
+
+    if len(text) > MAX_QUESTION_CHARS:
+        return (
+            f"the question text is {len(text):,} characters long; at most {MAX_QUESTION_CHARS:,} are allowed"
+        )
+    try:
+        render_question_text(text, text_format, kind)
+    except MarkdownError as error:
+        return f"the question text cannot be displayed: {error}"
+    return None
 
 
 @dataclass

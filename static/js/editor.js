@@ -23,9 +23,14 @@ if (editor && textarea && target && token) {
         headers: { "X-CSRFToken": token },
         signal: controller.signal,
       });
+      const { html, error } = await response.json();
       if (response.ok) {
-        const { html } = await response.json();
         target.innerHTML = html; // sanitised on the server by lms.markup.render_markdown
+      } else if (error) {
+        const message = document.createElement("p");
+        message.className = "error";
+        message.textContent = error; // the server's message, shown as text
+        target.replaceChildren(message);
       }
     } catch (error) {
       if (error.name !== "AbortError") console.warn("preview failed", error);

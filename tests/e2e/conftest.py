@@ -1,7 +1,7 @@
 """A real server started with the CLI (`lms demo --no-serve`, then `lms serve`) and a Chromium to drive it."""
 
+import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -11,7 +11,11 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = os.environ.get("LMS_TEST_CHROMIUM", "/usr/bin/chromium")
+from tests.system import chromium_path, needs
+
+# A name for 127.0.0.1 that Chromium does not treat as localhost (a plain-http origin, not a secure
+# context), as a phone on the classroom network sees the site.
+LAN_NAME = "classroom.test"
 
 
 def _free_port() -> int:
@@ -33,6 +37,12 @@ def _wait_until_up(url: str, process: subprocess.Popen, log_path: Path, timeout:
     raise RuntimeError(f"the server did not answer at {url} within {timeout}s")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _chromium_installed():
+    """Skip the browser tests (before starting a server) when there is no Chromium."""
+    needs("chromium")
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
@@ -49,6 +59,8 @@ def live_server(tmp_path_factory):
     )
     port = _free_port()
     env["LMS_BASE_URL"] = f"http://127.0.0.1:{port}"
+    # The hosts this server answers to, as `lms serve --host 0.0.0.0` trusts the LAN address.
+    env["LMS_TRUSTED_HOSTS"] = json.dumps(["127.0.0.1", LAN_NAME])
     log_path = instance / "server.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
@@ -65,13 +77,14 @@ def live_server(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def browser():
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.skip(f"no Chromium at {CHROMIUM}: install the Debian package chromium")
-    playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    playwright_api = pytest.importorskip(
+        "playwright.sync_api", reason="playwright is not installed: pip install -e '.[test]'"
+    )
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
+            executable_path=chromium_path(),
             args=[
+                f"--host-resolver-rules=MAP {LAN_NAME} 127.0.0.1",
                 "--no-sandbox",
                 "--disable-gpu",
                 "--disable-background-networking",

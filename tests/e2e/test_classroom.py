@@ -26,6 +26,7 @@ def _logout(page):
     page.click("header form[action='/logout'] button")
 
 
+@pytest.mark.needs("pango", "pdftotext")  # the server renders the sign-in sheet; the test reads it back
 def test_programme_cohort_schedule_attendance_check_in_and_exports(browser, live_server, tmp_path):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     page = context.new_page()
