@@ -54,6 +54,7 @@ def register_commands(app) -> None:
     app.cli.add_command(users_group)
     app.cli.add_command(import_courses_command)
     app.cli.add_command(export_course_command)
+    app.cli.add_command(render_lessons_command)
     app.cli.add_command(import_questions_command)
     app.cli.add_command(quizzes_group)
     app.cli.add_command(certificates_group)
@@ -299,6 +300,20 @@ def export_course_command(slug: str, directory: Path):
     files = package_files(export_course(course))
     write_folder(files, target)
     click.echo(f"wrote {len(files)} files to {target}")
+
+
+@click.command("render-lessons")
+@with_appcontext
+def render_lessons_command():
+    """Render every course's lessons and summary again (after an upgrade that renders Markdown better)."""
+    from lms.courses.models import Course
+    from lms.courses.services import rerender_course
+
+    courses = db.session.scalars(db.select(Course)).all()
+    for course in courses:
+        rerender_course(course)
+    db.session.commit()
+    click.echo(f"rendered {len(courses)} courses again")
 
 
 @click.command("import-questions")

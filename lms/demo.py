@@ -10,6 +10,7 @@ from lms.auth.services import create_user
 from lms.courses.models import Course
 from lms.courses.services import enrol
 from lms.db import db
+from lms.demo_programme import load_programme
 
 # The demo trainee (Greek-speaking) is enrolled in these bundled courses.
 DEMO_VAT = "800123456"  # a well-formed Greek ΑΦΜ (its check digit is right), belonging to nobody
@@ -39,7 +40,9 @@ def load_demo(users, password: str) -> list[str]:
     trainee = db.session.scalar(User.by_email(users[0][0]))
     for course in db.session.scalars(select(Course).where(Course.slug.in_(DEMO_ENROLMENTS))):
         enrol(course, trainee, "manual")
-    _demo_programme(trainee, db.session.scalar(User.by_email(users[1][0])))
+    trainer = db.session.scalar(User.by_email(users[1][0]))
+    _demo_programme(trainee, trainer)
+    load_programme(trainer)
     return problems
 
 

@@ -1,7 +1,10 @@
 """Which language and timezone a page is shown in: the user's choice, then the session, then the browser."""
 
+from datetime import UTC, datetime
+
+from babel import Locale, dates
 from flask import current_app, request, session
-from flask_babel import Babel, gettext, lazy_gettext, ngettext
+from flask_babel import Babel, gettext, lazy_gettext, ngettext, to_user_timezone
 from flask_login import current_user
 
 _ = gettext
@@ -65,3 +68,62 @@ def text_of(message) -> str:
         return str(message)
     with force_locale("en"):
         return str(message)
+
+
+# Dates never numeric in a way that reads differently across Europe ("12/1/26"): month names from CLDR
+# skeletons, 24-hour times, and English dates in the European order ("1 Dec 2026, 15:04").
+DATE_LOCALES = {"en": "en_GB"}
+DATE_SKELETONS = {"medium": "yMMMd", "long": "yMMMMd", "weekday": "MMMEd"}
+
+
+def date_locale() -> Locale:
+    return Locale.parse(DATE_LOCALES.get(site_language(), select_locale()))
+
+
+def _pattern(locale: Locale, skeleton: str) -> str:
+    return str(locale.datetime_skeletons[skeleton])
+
+
+def format_day(value, width: str = "medium") -> str:
+    """A date (or a moment's date in the reader's time zone): '1 Dec 2026', '1 December 2026', 'Tue 1 Dec'."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_user_timezone(value)
+    locale = date_locale()
+    return dates.format_date(value, _pattern(locale, DATE_SKELETONS[width]), locale=locale)
+
+
+def format_clock(value: datetime) -> str:
+    """The time of day of a moment in the reader's zone, 24-hour: '15:04'."""
+    if value is None:
+        return ""
+    locale = date_locale()
+    return dates.format_time(to_user_timezone(value), _pattern(locale, "Hm"), locale=locale)
+
+
+def format_moment(value: datetime, width: str = "medium", zone: bool = False) -> str:
+    """A moment in the reader's zone: '1 Dec 2026, 15:04' or 'Tue 1 Dec, 15:04'; zone adds '(UTC+2)'."""
+    if value is None:
+        return ""
+    local = to_user_timezone(value)
+    locale = date_locale()
+    text = locale.datetime_formats["medium"].format(format_clock(value), format_day(local.date(), width))
+    return f"{text} ({utc_offset(local)})" if zone else text
+
+
+def utc_offset(local: datetime) -> str:
+    """'UTC+2', 'UTC+5:30', 'UTC': the same in every language."""
+    minutes = int(local.utcoffset().total_seconds() // 60)
+    if not minutes:
+        return "UTC"
+    sign = "+" if minutes > 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+def zone_note() -> str:
+    """Where it matters (timetables, quiz deadlines): the reader's time zone, named and as an offset."""
+    zone = select_timezone()
+    offset = utc_offset(to_user_timezone(datetime.now(UTC)))
+    return gettext("Times are in %(zone)s.", zone=f"{zone.replace('_', ' ')}, {offset}")

@@ -13,6 +13,7 @@ import functools
 import multiprocessing
 import re
 from collections.abc import Callable, Iterator
+from xml.etree import ElementTree
 
 import bleach
 import markdown
@@ -35,8 +36,41 @@ PYGMENTS_CSS_CLASS = "highlight"
 
 LinkResolver = Callable[[str, str], str | None]
 
+
+class _TaskLists(markdown.treeprocessors.Treeprocessor):
+    """'- [ ] to do' and '- [x] done' list items become task lists: a box drawn as text (☐ ☑), so the
+    allow-list needs no <input>; the list gets class 'task-list' and the items 'task' (and 'task-done')."""
+
+    MARKER = re.compile(r"^\[([ xX])\]\s+")
+
+    def run(self, root):
+        for ul in (element for element in root.iter() if element.tag in ("ul", "ol")):
+            tasks = 0
+            for li in ul.findall("li"):
+                holder = li[0] if len(li) and li[0].tag == "p" and not (li.text or "").strip() else li
+                match = self.MARKER.match(holder.text or "")
+                if not match:
+                    continue
+                done = match.group(1) != " "
+                box = ElementTree.Element("span", {"class": "task-box"})
+                box.text = "☑" if done else "☐"
+                box.tail = " " + holder.text[match.end() :]
+                holder.text = ""
+                holder.insert(0, box)
+                li.set("class", "task task-done" if done else "task")
+                tasks += 1
+            if tasks:
+                ul.set("class", "task-list")
+
+
+class _TaskListExtension(markdown.Extension):
+    def extendMarkdown(self, md):  # noqa: N802 - Python-Markdown's name
+        md.treeprocessors.register(_TaskLists(md), "task_lists", 5)
+
+
 _EXTENSIONS = [
     "tables", "fenced_code", "codehilite", "footnotes", "admonition", "toc", "attr_list", "sane_lists",
+    _TaskListExtension(),
 ]  # fmt: skip
 _EXTENSION_CONFIGS = {
     # Classes only: bleach strips style= anyway; the colours live in static/css/pygments.css.
@@ -67,7 +101,9 @@ _ALLOWED_ATTRIBUTES = {
     "td": ["align", "colspan", "rowspan"],
     "abbr": ["title"],
     "iframe": ["src", "width", "height", "title", "allowfullscreen", "allow"],
-    **dict.fromkeys(_HEADINGS + ("li", "sup", "div", "span", "p", "code", "pre", "table"), ["id", "class"]),
+    **dict.fromkeys(
+        _HEADINGS + ("ul", "ol", "li", "sup", "div", "span", "p", "code", "pre", "table"), ["id", "class"]
+    ),
 }
 _ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 

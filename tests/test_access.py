@@ -27,6 +27,7 @@ MATRIX = {
     "admin.dashboard": ("/admin/", LOGIN, 403, 403, 200),
     "admin.users": ("/admin/users", LOGIN, 403, 403, 200),
     "admin.edit_user": ("/admin/users/{user_id}", LOGIN, 403, 403, 200),
+    "admin.new_user": ("/admin/users/new", LOGIN, 403, 403, 200),
     "admin.user_import": ("/admin/users/import", LOGIN, 403, 403, 200),
     "admin.user_import_confirm": ("/admin/users/import/confirm", 405, 405, 405, 405),
     "admin.send_reset": ("/admin/users/{user_id}/reset-password", 405, 405, 405, 405),

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms.admin.models import AuditEntry
 from lms.auth.models import User
@@ -92,3 +92,35 @@ def test_trainer_cannot_reach_admin_actions(client, login_as, create_user):
     )
     assert response.status_code == 403
     assert db.session.get(User, user.id).role == "trainee"
+
+
+def test_coordinator_adds_a_user_who_gets_a_link_to_choose_a_password(app, client, login_as):
+    from tests.test_user_import import outbox
+
+    login_as("coordinator")
+    assert 'href="/admin/users/new"' in client.get("/admin/users").get_data(as_text=True)
+    url = "/admin/users/new"
+    form = {
+        "email": "Nikos@Example.gr",
+        "name": "Νίκος Αντωνίου",
+        "role": "trainer",
+        "enterprise_name": "Κτήμα ΑΕ",  # a new enterprise (issue 16)
+        "locale": "el",
+        "timezone": "Europe/Athens",
+        "csrf_token": csrf_token(client, url),
+    }
+    response = client.post(url, data=form)
+    assert response.status_code == 302
+    user = db.session.scalar(select(User).where(User.email == "nikos@example.gr"))
+    assert (user.name, user.role, user.organisation, user.password_hash) == (
+        "Νίκος Αντωνίου",
+        "trainer",
+        "Κτήμα ΑΕ",
+        None,
+    )
+    assert [mail["To"] for mail in outbox(app)] == ["nikos@example.gr"]
+    again = client.post(url, data={**form, "name": "Someone else"})
+    assert again.status_code == 400 and "An account with this e-mail already exists." in again.get_data(
+        as_text=True
+    )
+    assert db.session.scalar(select(func.count()).select_from(User).where(User.name == "Someone else")) == 0

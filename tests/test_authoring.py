@@ -211,6 +211,30 @@ def test_bad_uploads_are_refused_with_a_message(client, login_as, create_course,
     assert db.session.scalar(select(func.count()).select_from(CourseFile)) == 0
 
 
+def test_image_pasted_into_the_editor_is_uploaded_and_answered_in_json(client, login_as, create_course):
+    """The lesson editor uploads a pasted or dropped image asking for JSON, then links the path it gets."""
+    course = create_course()
+    login_as("coordinator")
+    base = f"/author/courses/{course.slug}"
+
+    def paste(name, data):
+        return client.post(
+            f"{base}/files",
+            data={"file": (io.BytesIO(data), name), "csrf_token": csrf_token(client, base)},
+            content_type="multipart/form-data",
+            headers={"Accept": "application/json"},
+        )
+
+    response = paste("Screenshot 2026.png", PNG)
+    assert response.status_code == 200 and response.json == {
+        "path": "images/screenshot-2026.png",
+        "name": "Screenshot 2026",
+    }
+    refused = paste("evil.png", b"MZ\x90\x00")
+    assert refused.status_code == 400 and "not an image or document type" in refused.json["error"]
+    assert db.session.scalar(select(func.count()).select_from(CourseFile)) == 1
+
+
 def test_request_over_the_size_limit_gets_413(app, client, login_as, create_course):
     course = create_course()
     login_as("coordinator")

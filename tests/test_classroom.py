@@ -177,6 +177,21 @@ def test_check_in_with_the_current_code_once(client, cohort, create_user, app):
     assert db.session.scalar(select(func.count()).select_from(AttendanceRecord)) == 1
 
 
+def test_check_in_screen_is_a_full_screen_view_with_a_countdown(client, cohort, app):
+    session = _now_session(cohort)
+    login(client, cohort.trainers[0].email)
+    page = client.get(f"/classroom/sessions/{session.id}/screen").get_data(as_text=True)
+    with app.test_request_context():
+        code = classroom.check_in_code(session)
+    assert f"{code[:3]} {code[3:]}" in page  # may be the next minute's: then the window just turned
+    assert 'http-equiv="refresh"' not in page  # refreshed by JS (axe: a timed refresh is critical)
+    assert '<header class="site-header">' not in page and '<footer class="site-footer">' not in page
+    seconds = int(re.search(r'data-expires-in="(\d+)"', page).group(1))
+    assert 1 <= seconds <= classroom.CODE_PERIOD
+    assert f'href="/classroom/sessions/{session.id}/screen">Show the new code</a>' in page  # without JS
+    assert "js/checkin-screen.js" in page
+
+
 def test_check_in_refused_for_another_cohort_or_outside_the_session(app, cohort, create_user):
     trainee = create_user()
     session = _now_session(cohort)
@@ -410,3 +425,13 @@ def test_calendar_times_are_in_the_cohorts_zone_and_say_which(app, cohort, creat
     assert "DTSTART;TZID=Europe/Athens:20270706T180000" in body  # summer time: UTC+3
     assert body.count("BEGIN:VTIMEZONE") == 1 and "TZID:Europe/Athens" in body
     assert "TZOFFSETTO:+0300" in body and "DTSTART:20270328T030000" in body  # summer time starts
+
+
+def test_trainers_are_picked_with_checkboxes_not_a_ctrl_click_list(client, login_as, cohort, create_user):
+    other = create_user("trainer", name="Стефан Трајковски")
+    login_as("coordinator")
+    page = client.get(f"/classroom/cohorts/{cohort.id}").get_data(as_text=True)
+    assert "<select multiple" not in page and 'class="field picker"' in page
+    field = 'type="checkbox" name="trainers-trainers"'  # the cohort page's trainers form has a prefix
+    assert f'<input {field} value="{cohort.trainers[0].id}" checked>' in page
+    assert f'<input {field} value="{other.id}"> Стефан Трајковски' in page

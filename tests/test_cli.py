@@ -77,12 +77,34 @@ def test_demo_is_safe_to_rerun(runner):
         result = runner.invoke(args=["demo", "--no-serve"])
         assert result.exit_code == 0, result.output
     assert "trainee@example.org" in result.output and DEMO_PASSWORD in result.output
-    emails = db.session.scalars(select(User.email).order_by(User.email)).all()
-    assert emails == sorted(email for email, *_ in DEMO_USERS)
-    from lms.classroom.models import ClassSession, Programme
+    emails = set(db.session.scalars(select(User.email)))
+    assert {email for email, *_ in DEMO_USERS} <= emails
+    from lms.certificates.models import Certificate
+    from lms.classroom.models import AttendanceRecord, ClassSession, Cohort, Programme
+    from lms.demo_programme import NEXT_SESSIONS, PAST_SESSIONS, PROGRAMME_TITLE
+    from lms.quizzes.models import Attempt
 
-    assert db.session.scalar(select(db.func.count()).select_from(Programme)) == 1
-    assert db.session.scalar(select(db.func.count()).select_from(ClassSession)) == 8
+    def count(model, *where):
+        return db.session.scalar(select(db.func.count()).select_from(model).where(*where))
+
+    # The small programme of the demo trainee, and the realistic cross-border one: three cohorts of 20.
+    assert count(Programme) == 2
+    cohorts = db.session.scalars(
+        select(Cohort).join(Programme).where(Programme.title == PROGRAMME_TITLE)
+    ).all()
+    assert sorted(c.name.split()[0] for c in cohorts) == ["Blagoevgrad", "Serres", "Strumica"]
+    assert [len(c.members) for c in cohorts] == [20, 20, 20]
+    assert len(emails) == len(DEMO_USERS) + 60
+    assert count(ClassSession) == 8 + 3 * (PAST_SESSIONS + NEXT_SESSIONS)
+    assert count(AttendanceRecord) == 3 * 20 * PAST_SESSIONS
+    assert count(Attempt) > 60 and count(Certificate) > 0  # quizzes taken, some courses completed
+    trainee = db.session.scalar(select(User).where(User.email == "serres.01@example.org"))
+    assert (trainee.country, trainee.locale, trainee.sector is not None, trainee.org_size is not None) == (
+        "GR",
+        "el",
+        True,
+        True,
+    )
     for email, _name, role, *_ in DEMO_USERS:
         user = db.session.scalar(User.by_email(email))
         assert user.role == role and user.check_password(DEMO_PASSWORD)
@@ -103,3 +125,15 @@ def test_backup_copies_a_live_sqlite_database(app, runner, create_user, tmp_path
         assert copy.execute("SELECT name FROM users").fetchall() == [("Ελένη Παπαδοπούλου",)]
     again = runner.invoke(args=["backup", "--out", str(out)])
     assert again.exit_code != 0 and "exists already" in again.output
+
+
+def test_render_lessons_renders_stored_markdown_again(runner, create_course):
+    course = create_course(modules=1, lessons=1)
+    lesson = course.modules[0].activities[0]
+    lesson.body = "- [ ] call three customers"
+    lesson.body_html = "<ul><li>[ ] call three customers</li></ul>"  # as an older version rendered it
+    db.session.commit()
+    result = runner.invoke(args=["render-lessons"])
+    assert result.exit_code == 0, result.output
+    db.session.refresh(lesson)
+    assert '<span class="task-box">☐</span> call three customers' in lesson.body_html

@@ -1,5 +1,7 @@
 """Catalogue, course and lesson pages, enrolment, and who may read what."""
 
+import re
+
 import pytest
 from sqlalchemy import event, select
 
@@ -156,3 +158,26 @@ def test_home_lists_my_courses(client, login_as, create_course):
     db.session.add(Enrolment(course=course, user=user))
     db.session.commit()
     assert "Ψηφιακές δεξιότητες" in client.get("/").get_data(as_text=True)
+
+
+def test_lesson_page_has_the_course_outline_with_ticks_and_the_current_one(client, login_as, create_course):
+    from lms.progress.services import complete
+
+    course = create_course(modules=2, lessons=2)
+    course.modules[1].activities[1].published = False
+    user = login_as("trainee")
+    db.session.add(Enrolment(course=course, user=user))
+    complete(course.modules[0].activities[0], user.id, "marked")
+    db.session.commit()
+    page = client.get(_lesson_url(course, 0, 1)).get_data(as_text=True)
+    outline = page[
+        page.index('<details class="outline">') : page.index("</details>", page.index('class="outline"'))
+    ]
+    assert "Module 1" in outline and "Module 2" in outline
+    assert re.search(r'<li class="done">\s*<span class="outline-mark" aria-hidden="true">✓</span>', outline)
+    assert f'<a href="{_lesson_url(course, 0, 1)}" aria-current="page">Lesson 1.2</a>' in outline
+    assert "Lesson 2.1" in outline and "Lesson 2.2" not in outline  # no drafts for trainees
+    # "Mark as done" sits beside "Next", at the bottom; previous/next are at the top too.
+    bottom = page[page.index("step-nav-bottom") :]
+    assert bottom.index("Mark as done") < bottom.index('rel="next"')
+    assert page.count('rel="next"') == 2 and page.count('rel="prev"') == 2

@@ -126,3 +126,26 @@ def test_language_switch_ignores_an_offsite_next(client):
         "/language", data={"locale": "en", "next": "https://evil.example/", "csrf_token": csrf_token(client)}
     )
     assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize(
+    "language,day,moment",
+    [
+        ("en", "1 Dec 2026", "1 Dec 2026, 15:04"),
+        ("el", "1 Δεκ 2026", "1 Δεκ 2026, 15:04"),
+        ("mk", "1 дек. 2026\u202fг.", "1 дек. 2026\u202fг., 15:04"),
+        ("sr", "1. dec 2026.", "1. dec 2026. 15:04"),
+    ],
+)
+def test_dates_name_the_month_in_the_readers_time_zone(app, language, day, moment):
+    """Never '12/1/26, 3:04 PM' (read as 12 January in Europe): month names, 24-hour times, Athens time."""
+    from datetime import UTC, date, datetime
+
+    from lms.i18n import format_day, format_moment
+
+    instant = datetime(2026, 12, 1, 13, 4, tzinfo=UTC)  # 15:04 in Athens
+    with app.test_request_context(headers={"Accept-Language": language}):
+        assert format_day(date(2026, 12, 1)) == day
+        assert format_day(datetime(2026, 11, 30, 23, 30, tzinfo=UTC)) == day  # already 1 Dec in Athens
+        assert format_moment(instant) == moment
+        assert format_moment(instant, zone=True) == f"{moment} (UTC+2)"

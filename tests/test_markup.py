@@ -558,3 +558,31 @@ def test_a_long_ordinary_text_renders_in_a_child_process_with_links_resolved(app
     assert len(text) > 2_000  # rendered in a forked child, which still calls the resolver
     html = str(render_markdown(text, resolve_link=lambda url, kind: "/resolved/" + url))
     assert html.count('href="/resolved/page-') == 200
+
+
+def test_task_lists_render_as_boxes_without_inputs():
+    html = str(render_markdown("- [ ] to do **now**\n- [x] done\n- plain\n\n1. [X] first"))
+    assert '<ul class="task-list">' in html and '<ol class="task-list">' in html
+    assert '<li class="task"><span class="task-box">☐</span> to do <strong>now</strong></li>' in html
+    assert '<li class="task task-done"><span class="task-box">☑</span> done</li>' in html
+    assert "<li>plain</li>" in html and "[ ]" not in html and "<input" not in html
+
+
+def test_raw_html_cannot_forge_a_task_list_item_with_attributes():
+    html = str(render_markdown('<ul class="task-list" onclick="x()"><li class="task" style="x">y</li></ul>'))
+    assert "onclick" not in html and "style" not in html
+
+
+def test_no_bundled_lesson_shows_raw_markdown():
+    """Every lesson of the bundled courses, rendered: no checkbox, emphasis or table syntax left as text."""
+    import re
+    from pathlib import Path
+
+    raw = re.compile(r"\[[ xX]\]\s|\*\*|(?<![\w/])__\w|^\s*\|.*\|\s*$|^:::|^!!!|\{:", re.MULTILINE)
+    lessons = sorted((Path(__file__).resolve().parents[1] / "courses").glob("*/*/*.md"))
+    assert lessons
+    for lesson in lessons:
+        text = re.sub(
+            r"<pre.*?</pre>|<code>.*?</code>", "", str(render_markdown(lesson.read_text())), flags=re.S
+        )
+        assert not raw.search(text), f"{lesson}: {raw.search(text).group(0)!r}"

@@ -1,6 +1,7 @@
 """Activity and course completion, the dashboard, the trainer's matrix and gradebook, and their exports."""
 
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -225,13 +226,19 @@ def test_gradebook_override_is_audited_and_counts(client, create_user, course_wi
     _take_quiz(course, trainee, right=False)
     _as_trainer(client, course)
     url = f"/progress/courses/{course.slug}/gradebook"
-    assert (
-        client.post(
-            url,
-            data={"user_id": trainee.id, "grade": "85", "reason": "", "csrf_token": csrf_token(client, url)},
-        ).status_code
-        == 400
+    refused = client.post(
+        url, data={"user_id": trainee.id, "grade": "85", "reason": "", "csrf_token": csrf_token(client, url)}
     )
+    assert refused.status_code == 400
+    # The refused override opens again in its row, keeps the grade, and names the field that is wrong.
+    page = refused.get_data(as_text=True)
+    assert '<details class="override" open>' in page
+    assert f'id="grade-{trainee.id}" required value="85"' in page
+    assert re.search(
+        rf'id="reason-{trainee.id}"[^>]*aria-invalid="true" aria-describedby="reason-{trainee.id}-error"',
+        page,
+    )
+    assert f'<p class="error" id="reason-{trainee.id}-error">' in page
     response = client.post(
         url,
         data={
@@ -270,6 +277,22 @@ def test_overview_draws_charts_with_text_alternatives(client, create_user, cours
     page = client.get(f"/progress/courses/{course.slug}").get_data(as_text=True)
     assert page.count("<svg") == 2 and 'role="img"' in page and "<desc" in page
     assert "Completion funnel" in page and "Module 1" in page
+
+
+def test_matrix_has_short_column_labels_with_full_titles_and_a_key(client, create_user, course_with_quiz):
+    course = course_with_quiz()
+    _enrol(course, create_user())
+    _as_trainer(client, course)
+    page = client.get(f"/progress/courses/{course.slug}/matrix").get_data(as_text=True)
+    first = course.modules[0].activities[0]
+    assert f'<abbr title="{course.modules[0].title}: {first.title}">1.1</abbr>' in page
+    assert f"<dt>1.1</dt><dd>{first.title} " in page  # the key below the table
+    gradebook = client.get(f"/progress/courses/{course.slug}/gradebook").get_data(as_text=True)
+    quiz = next(a for a in course.activities() if a.kind == "quiz")
+    code = re.search(
+        rf'<abbr title="{re.escape(quiz.module.title)}: {re.escape(quiz.title)}">(\d+\.\d+)</abbr>', gradebook
+    )
+    assert code and f"<dt>{code.group(1)}</dt><dd>{quiz.title} " in gradebook
 
 
 def test_matrix_filters_by_cohort(client, create_user, course_with_quiz):

@@ -97,6 +97,15 @@ def test_matching_gives_credit_per_pair():
     assert grade(q, q7_0="0", q7_1="1", q7_2="2") == 1.0
     assert grade(q, q7_0="0", q7_1="2", q7_2="1") == pytest.approx(1 / 3)
     assert grade(q) == 0.0
+    # Review ticks each of the trainee's matches: only Greece → Athens is right here.
+    assert kind_of(q).verdicts(q, [0, 1, 2], {"0": 0, "1": 2, "2": 1}) == {
+        "rows": {0: True, 1: False, 2: False}
+    }
+
+
+def test_multichoice_verdicts_follow_the_screen_order():
+    q = make("multichoice", [AnswerSpec("right", 1.0), AnswerSpec("wrong", 0.0), AnswerSpec("half", 0.5)])
+    assert kind_of(q).verdicts(q, [1, 2, 0], None) == {"options": [False, True, True]}
 
 
 def test_matching_choices_are_shuffled_and_listed_once():

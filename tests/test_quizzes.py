@@ -117,7 +117,7 @@ def _question(qid):
 
 
 def _position_of(html, qid, text):
-    return re.search(rf'name="q{qid}" value="(\d+)"[^>]*>\s*<span>{text}</span>', html).group(1)
+    return re.search(rf'name="q{qid}" value="(\d+)"[^>]*>\s*<span[^>]*>{text}</span>', html).group(1)
 
 
 def test_take_a_quiz_from_start_to_review(client, make_quiz, trainee_in):
@@ -338,6 +338,46 @@ def test_right_answers_shown_only_after_close(client, make_quiz, trainee_in):
     activity.settings = {**activity.settings, "closes": (utcnow() - timedelta(minutes=1)).isoformat()}
     db.session.commit()
     assert SECRET in client.get(f"/quizzes/attempts/{attempt_id}/review").get_data(as_text=True)
+
+
+def _review_after_choosing(client, make_quiz, trainee_in, city, **settings):
+    activity = make_quiz(**settings)
+    trainee_in(activity)
+    attempt_id = _start(client, activity)
+    html, ids = _questions_on(client, attempt_id, 0)
+    _save(client, attempt_id, 0, "finish", **{f"q{ids[0]}": _position_of(html, ids[0], city)})
+    client.post(f"/quizzes/attempts/{attempt_id}/submit", data={"csrf_token": csrf_token(client, "/")})
+    return client.get(f"/quizzes/attempts/{attempt_id}/review").get_data(as_text=True)
+
+
+def _choice_class(html, text):
+    return re.search(rf'<label class="choice([^"]*)">\s*<input[^>]*>\s*<span[^>]*>{text}</span>', html).group(
+        1
+    )
+
+
+def test_review_says_where_the_mistakes_are(client, make_quiz, trainee_in):
+    """As in Moodle: a ✗ by the wrong choice, the right one marked, the mark per question, red feedback."""
+    page = _review_after_choosing(client, make_quiz, trainee_in, "Ohrid")
+    assert _choice_class(page, "Ohrid").strip() == "choice-wrong"
+    assert _choice_class(page, "Skopje").strip() == "choice-missed"
+    assert _choice_class(page, "Bitola").strip() == ""
+    assert "Mark 0.00 out of 1.00" in page
+    assert '<p class="feedback feedback-wrong">FEEDBACK-WRONG-1</p>' in page
+    # The question navigator links to each question and says how it went.
+    assert re.search(r'<a href="#question-1" class="nav-wrong" aria-label="Question 1 \(Wrong\)">', page)
+
+
+def test_review_ticks_a_right_choice(client, make_quiz, trainee_in):
+    right = _review_after_choosing(client, make_quiz, trainee_in, "Skopje")
+    assert _choice_class(right, "Skopje").strip() == "choice-right"
+    assert "Mark 1.00 out of 1.00" in right and "feedback-right" in right
+
+
+def test_review_marks_no_unchosen_right_answer_when_right_answers_are_hidden(client, make_quiz, trainee_in):
+    page = _review_after_choosing(client, make_quiz, trainee_in, "Ohrid", review_correct="never")
+    assert _choice_class(page, "Ohrid").strip() == "choice-wrong"
+    assert "choice-missed" not in page and "Right answer" not in page
 
 
 ESSAY = QuestionSpec("essay", "Plan", "Describe your marketing plan.")

@@ -395,3 +395,19 @@ def test_cli_dry_run_then_import(app, runner, create_course, tmp_path):
 def test_cli_help(runner):
     result = runner.invoke(args=["users", "import", "--help"])
     assert result.exit_code == 0 and "--dry-run" in result.output and "Moodle" in result.output
+
+
+def test_preview_shows_every_imported_column_including_cohorts(client, login_as):
+    from lms.classroom.models import Cohort, Programme
+
+    login_as("coordinator")
+    db.session.add(Cohort(programme=Programme(title="P"), name="Serres spring group"))
+    db.session.commit()
+    data = (
+        b"email,firstname,lastname,institution,country,cohort1\n"
+        b"ana@example.org,Ana,Petrova,Bakery,BG,Serres spring group\n"
+    )
+    page = upload(client, data).get_data(as_text=True)
+    header = page[page.index('<th scope="col">Row</th><th scope="col">Name and e-mail</th>') :]
+    assert '<th scope="col">Cohorts</th>' in header[: header.index("</thead>")]
+    assert "<td>Serres spring group</td>" in page and "Bakery" in page

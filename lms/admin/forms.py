@@ -1,10 +1,11 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
-from wtforms import BooleanField, HiddenField, SearchField, SelectField, SubmitField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import BooleanField, EmailField, HiddenField, SearchField, SelectField, SubmitField
+from wtforms.validators import Email, InputRequired, Length, Optional
 
 from lms.admin.user_import import MAX_BYTES as USER_IMPORT_MAX_BYTES
 from lms.auth.forms import ProfileFields
+from lms.auth.models import EMAIL_MAX
 from lms.choices import options
 from lms.i18n import _l
 
@@ -23,6 +24,12 @@ class UserEditForm(ProfileFields):
     role = SelectField(_l("Role"), choices=options(ROLES))
     active = BooleanField(_l("Active (untick to suspend the account)"))
     submit = SubmitField(_l("Save"))
+
+
+class UserCreateForm(ProfileFields):
+    email = EmailField(_l("E-mail"), validators=[InputRequired(), Email(), Length(max=EMAIL_MAX)])
+    role = SelectField(_l("Role"), choices=options(ROLES))
+    submit = SubmitField(_l("Create the account"))
 
 
 class SendResetForm(FlaskForm):

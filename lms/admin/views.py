@@ -1,4 +1,4 @@
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -7,6 +7,7 @@ from lms.admin import bp
 from lms.admin.forms import (
     SendResetForm,
     SiteSettingsForm,
+    UserCreateForm,
     UserEditForm,
     UserImportConfirmForm,
     UserImportForm,
@@ -14,9 +15,17 @@ from lms.admin.forms import (
 )
 from lms.admin.models import AuditEntry
 from lms.admin.services import audit, save_settings, update_user
-from lms.admin.user_import import MAX_BYTES, apply_plan, pack, parse_users_csv, send_welcome_mails, unpack
+from lms.admin.user_import import (
+    MAX_BYTES,
+    apply_plan,
+    pack,
+    parse_users_csv,
+    send_welcome_mails,
+    unpack,
+    welcome_mail,
+)
 from lms.auth.models import User
-from lms.auth.services import AccountError, make_reset_token, self_registration_open
+from lms.auth.services import AccountError, create_user, make_reset_token, self_registration_open
 from lms.db import db
 from lms.i18n import _, ngettext
 from lms.links import external_url
@@ -73,6 +82,47 @@ def edit_user(user_id: int):
 
 
 _EDITABLE = {"country", "gender", "locale", "timezone"}
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@role_required("coordinator")
+def new_user():
+    """Add one person by hand: they get a welcome mail with a link to choose their password."""
+    form = UserCreateForm()
+    if request.method == "GET":
+        form.locale.data = current_app.config["DEFAULT_LOCALE"]
+        form.timezone.data = current_app.config["DEFAULT_TIMEZONE"]
+    if form.validate_on_submit():
+        profile = {name: form[name].data or None for name in _EDITABLE}
+        try:
+            user = create_user(form.email.data, form.name.data, role=form.role.data, **profile)
+        except AccountError:
+            form.email.errors.append(_("An account with this e-mail already exists."))
+            user = None
+        if user is not None and not form.place(user, user.country):
+            db.session.rollback()  # the enterprise needs a choice first: nothing is written
+        elif user is not None:
+            audit(
+                "user.create", user.email, role=user.role, enterprise=user.organisation, founder=user.founder
+            )
+            mail = welcome_mail(user, [], has_password=False)
+            db.session.commit()
+            if send_welcome_mails([mail]):
+                flash(
+                    _("Created %(name)s, but the welcome mail could not be sent.", name=user.name), "warning"
+                )
+            else:
+                flash(
+                    _(
+                        "Created %(name)s; a link to choose a password was sent to %(email)s.",
+                        name=user.name,
+                        email=user.email,
+                    ),
+                    "success",
+                )
+            return redirect(url_for("admin.edit_user", user_id=user.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("admin/user_new.html", form=form), status
 
 
 @bp.route("/users/import", methods=["GET", "POST"])

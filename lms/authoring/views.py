@@ -348,8 +348,12 @@ def preview(slug: str):
 @bp.route("/courses/<slug>/files", methods=["POST"])
 @role_required("trainer")
 def upload_file(slug: str):
+    """Upload a course file: from the course page (a redirect with a message), or an image pasted into the
+    lesson editor (asked for JSON: the file's path, or the error)."""
     course = editable_course(slug)
     form = UploadFileForm()
+    wants_json = request.accept_mimetypes.best == "application/json"
+    error, path, name = _("Choose a file to upload."), None, ""
     if form.validate_on_submit():
         upload = form.file.data
         data = upload.read(MAX_UPLOAD_BYTES + 1)
@@ -359,16 +363,21 @@ def upload_file(slug: str):
             + posixpath.splitext(name)[1].lower()
         )
         if len(data) > MAX_UPLOAD_BYTES:
-            flash(_("%(name)s is larger than 5 MB. Make it smaller and upload it again.", name=name), "error")
+            error = _("%(name)s is larger than 5 MB. Make it smaller and upload it again.", name=name)
         elif not content_matches(data, clean):
-            flash(_("%(name)s is not an image or document type this site accepts.", name=name), "error")
+            error = _("%(name)s is not an image or document type this site accepts.", name=name)
         else:
             path = f"images/{clean}"
             services.put_file(course, path, data)
             db.session.commit()
-            flash(_("Uploaded. Use it in a lesson with ![description](../%(path)s).", path=path), "success")
+    if wants_json:
+        if path is None:
+            return jsonify(error=error), 400
+        return jsonify(path=path, name=posixpath.splitext(name)[0])
+    if path is None:
+        flash(error, "error")
     else:
-        flash(_("Choose a file to upload."), "error")
+        flash(_("Uploaded. Use it in a lesson with ![description](../%(path)s).", path=path), "success")
     return redirect(url_for("authoring.course", slug=slug) + "#files")
 
 

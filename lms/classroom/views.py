@@ -352,10 +352,11 @@ def undo_all_present(session_id: int):
 @bp.route("/sessions/<int:session_id>/screen")
 @login_required
 def screen(session_id: int):
-    """For the classroom's screen: the current check-in code and its QR code, refreshed every 20 s, and
-    how many wrong codes were typed (someone guessing shows up here)."""
+    """For the classroom's projector: the current check-in code, its QR code, when it changes, and how
+    many wrong codes were typed (someone guessing shows up here)."""
     session = _session(session_id)
-    code = classroom.check_in_code(session)
+    now = utcnow()
+    code = classroom.check_in_code(session, now)
     link = external_url("classroom.check_in", session=session.id, code=code)
     return render_template(
         "classroom/screen.html",
@@ -364,6 +365,7 @@ def screen(session_id: int):
         qr=qr_svg(link),
         link=link,
         failures=sum(classroom.failed_check_ins(session).values()),
+        expires_in=classroom.CODE_PERIOD - int(now.timestamp()) % classroom.CODE_PERIOD,
     )
 
 

@@ -11,7 +11,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
+from flask_babel import format_decimal, format_percent, get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
@@ -20,7 +20,16 @@ from werkzeug.exceptions import HTTPException, SecurityError
 from lms.choices import country_name
 from lms.core import bp
 from lms.db import db, utcnow
-from lms.i18n import LANGUAGE_NAMES, _, ngettext, site_language
+from lms.i18n import (
+    LANGUAGE_NAMES,
+    _,
+    format_clock,
+    format_day,
+    format_moment,
+    ngettext,
+    site_language,
+    zone_note,
+)
 from lms.markup import PYGMENTS_CSS_CLASS
 from lms.security import is_safe_next, session_cookie_lost_over_http
 
@@ -146,8 +155,11 @@ def register_template_helpers(app) -> None:
     app.jinja_env.tests["with_code"] = has_highlighted_code
     app.jinja_env.filters["hours"] = hours_label
     app.jinja_env.filters["percent"] = percent_label
-    app.jinja_env.filters["datetime"] = format_datetime
-    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["decimal2"] = lambda value: format_decimal(value, "0.00")
+    app.jinja_env.filters["datetime"] = format_moment
+    app.jinja_env.filters["date"] = format_day
+    app.jinja_env.filters["time"] = format_clock
+    app.jinja_env.globals["zone_note"] = zone_note
     app.jinja_env.filters["country"] = country_name
 
     @app.context_processor

@@ -3,12 +3,32 @@
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from lms.courses.models import Course, Enrolment, course_trainers
+from lms.courses.models import Activity, Course, Enrolment, Module, course_trainers
 from lms.db import db
 
 
 def get_course_outline(slug: str) -> Course | None:
     return db.session.scalar(Course.with_outline().where(Course.slug == slug))
+
+
+def visible_outline(course: Course, editor: bool) -> list[tuple[Module, list[Activity]]]:
+    """The course's structure as its reader sees it: each module with its activities (drafts only for
+    editors), in order. The lesson outline, previous/next and positions are all read from this."""
+    return [(m, [a for a in m.activities if a.published or editor]) for m in course.modules]
+
+
+def visible_activities(course: Course, editor: bool) -> list[Activity]:
+    """The activities of visible_outline in reading order (previous, next and position come from this)."""
+    return [a for _module, activities in visible_outline(course, editor) for a in activities]
+
+
+def outline_numbers(course: Course) -> dict[int, str]:
+    """Each activity's short label as the outline numbers it: module.activity ('2.3'), for narrow columns."""
+    return {
+        activity.id: f"{m}.{a}"
+        for m, module in enumerate(course.modules, start=1)
+        for a, activity in enumerate(module.activities, start=1)
+    }
 
 
 def get_enrolment(course: Course, user) -> Enrolment | None:

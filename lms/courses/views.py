@@ -5,7 +5,7 @@ from lms.courses import bp
 from lms.courses.forms import CATEGORY_LABELS, CatalogueFilterForm, EnrolForm, UnenrolForm
 from lms.courses.models import CourseFile
 from lms.courses.queries import catalogue as catalogue_query
-from lms.courses.queries import get_course_outline, get_enrolment
+from lms.courses.queries import get_course_outline, get_enrolment, visible_activities, visible_outline
 from lms.courses.services import CourseError, blob_path, self_enrol
 from lms.courses.services import unenrol as unenrol_service
 from lms.db import db, writing
@@ -102,7 +102,7 @@ def activity(slug: str, module_slug: str, activity_slug: str):
     enrolment = get_enrolment(course, current_user)
     require(course.can_read(current_user, enrolment))
     editor = course.can_edit(current_user)
-    sequence = [a for a in course.activities() if a.published or editor]
+    sequence = visible_activities(course, editor)
     current = next((a for a in sequence if a.module.slug == module_slug and a.slug == activity_slug), None)
     if current is None:
         abort(404)
@@ -121,6 +121,7 @@ def activity(slug: str, module_slug: str, activity_slug: str):
         next=sequence[index + 1] if index + 1 < len(sequence) else None,
         position=index + 1,
         total=len(sequence),
+        outline=visible_outline(course, editor),
         editor=editor,
         quiz=quiz_intro(current) if current.kind == "quiz" else None,
         progress=row,

@@ -35,9 +35,22 @@ def run_migrations_online():
     options = current_app.extensions["migrate"].configure_args
     options.setdefault("process_revision_directives", skip_empty_autogenerate)
     with database.engine.connect() as connection:
+        # SQLite alters a table by rebuilding it: with foreign keys on, dropping the old copy cascades to
+        # every row that points at it (enrolments, attempts, memberships...). They are off while the
+        # migrations run (the PRAGMA works only outside a transaction, so on the driver's connection) and
+        # checked after, so a migration can never lose rows this way, nor leave a dangling reference.
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(connection=connection, target_metadata=database.metadata, **options)
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            driver = connection.connection.driver_connection
+            dangling = driver.execute("PRAGMA foreign_key_check").fetchall()
+            driver.execute("PRAGMA foreign_keys=ON")
+            if dangling:
+                raise RuntimeError(f"the upgrade left rows pointing at missing rows: {dangling[:10]}")
 
 
 if context.is_offline_mode():

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from lms.charts import bar_chart, funnel_chart
 from lms.courses.models import Activity, Course, Module
-from lms.courses.queries import get_enrolment
+from lms.courses.queries import get_enrolment, outline_numbers
 from lms.db import db, utcnow
 from lms.exports import csv_response, xlsx_response
 from lms.i18n import _
@@ -150,6 +150,7 @@ def course_matrix(slug: str):
         enrolments=enrolments,
         rows=rows,
         activities=activities,
+        codes=outline_numbers(course),
         inactive_since=inactive_since,
     )
 
@@ -218,5 +219,11 @@ def gradebook(slug: str):
     enrolments, rows = _matrix_rows(course, MatrixFilterForm(formdata=None))
     quizzes = [a for a in course.activities() if a.published and a.kind == "quiz"]
     return render_template(
-        "progress/gradebook.html", course=course, enrolments=enrolments, rows=rows, quizzes=quizzes, form=form
+        "progress/gradebook.html",
+        course=course,
+        enrolments=enrolments,
+        rows=rows,
+        quizzes=quizzes,
+        codes=outline_numbers(course),
+        form=form,
     ), 400 if form.is_submitted() else 200

@@ -69,6 +69,11 @@ class Kind:
         """What the template needs to draw the inputs, with the trainee's response filled in."""
         return {}
 
+    def verdicts(self, question, order: list[int], value) -> dict:
+        """For review only (never the attempt page): which shown options are right ('options', by screen
+        position) or which of the trainee's matches are right ('rows', by row index)."""
+        return {}
+
 
 def field(question) -> str:
     return f"q{question.id}"
@@ -98,6 +103,9 @@ class MultiChoice(Kind):
     def right_answer(self, question):
         best = [a["text"] for a in question.answers if a["fraction"] > 0]
         return ", ".join(best)
+
+    def verdicts(self, question, order, value):
+        return {"options": [question.answers[index]["fraction"] > 0 for index in order]}
 
     def display(self, question, order, value):
         chosen = set(value or [])
@@ -276,6 +284,17 @@ class Matching(Kind):
 
     def right_answer(self, question):
         return "; ".join(f"{a['text']} → {a['match']}" for _i, a in self._pairs(question))
+
+    def verdicts(self, question, order, value):
+        value, answers = value or {}, question.answers
+        return {
+            "rows": {
+                i: str(i) in value
+                and value[str(i)] < len(answers)
+                and answers[value[str(i)]]["match"] == answer["match"]
+                for i, answer in self._pairs(question)
+            }
+        }
 
     def display(self, question, order, value):
         value = value or {}

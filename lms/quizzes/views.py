@@ -306,6 +306,7 @@ def review(attempt_id: int):
                 "kind": question.kind,
                 "mark": slot["mark"],
                 "data": kind.display(question, slot["order"], value) if show["answers"] else None,
+                "verdicts": kind.verdicts(question, slot["order"], value) if show["marks"] else {},
                 "response": response,
                 "feedback": kind.chosen_feedback(question, value) if show["feedback"] else [],
                 "right": kind.right_answer(question) if show["correct"] else "",

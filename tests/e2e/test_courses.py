@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from tests.e2e.test_foundation import log_in, switch_language
+from tests.e2e.test_foundation import log_in, log_out, switch_language
 
 pytestmark = pytest.mark.e2e
 
@@ -26,11 +26,18 @@ def test_trainer_writes_a_lesson_and_trainee_reads_it(page, live_server, screens
     preview = page.locator(".preview-body")
     preview.locator("table").wait_for()
     assert preview.locator("strong").inner_text() == "three"
+    # The toolbar (vendored markdown-toolbar-element) and its shortcuts edit the Markdown.
+    page.locator("#body").press("End")
+    page.locator("#body").press("Enter")
+    page.locator("markdown-toolbar [data-insert=callout]").click()
+    preview.locator(".admonition.tip").wait_for()
+    page.locator("#body").press("Control+b")
+    assert "****" in page.input_value("#body")
     screenshot("editor-preview")
     page.get_by_role("button", name="Save lesson").click()
     page.wait_for_url(re.compile(r"/author/courses/ict-essentials/activities/\d+$"))
     lesson_url = page.get_by_role("link", name="View").get_attribute("href")
-    page.click("header form[action='/logout'] button")
+    log_out(page)
 
     log_in(page, live_server, "trainee@example.org")
     switch_language(page, "en")
@@ -44,5 +51,5 @@ def test_trainer_writes_a_lesson_and_trainee_reads_it(page, live_server, screens
     assert page.locator(".prose h2").inner_text() == "The 3-2-1 rule"
     screenshot("lesson")
     # Next/previous navigation leads on through the course.
-    page.locator("a[rel=next]").click()
+    page.locator(".step-nav-bottom a[rel=next]").click()
     assert "/learn/" in page.url

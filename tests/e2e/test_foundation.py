@@ -24,6 +24,12 @@ def log_in(page, base, email):
     page.wait_for_url(base + "/")
 
 
+def log_out(page):
+    """Log out from the user menu in the header (a <details>: open it first)."""
+    page.click("header .user-menu summary")
+    page.click("header form[action='/logout'] button")
+
+
 def switch_language(page, code):
     """With JS the switcher submits on change (its button is hidden)."""
     if page.input_value("#locale-select") != code:
@@ -47,7 +53,7 @@ def test_demo_user_logs_in_sees_home_and_switches_to_greek(page, live_server, sc
     assert page.locator("h1").inner_text() == greek("Welcome, %(name)s") % {"name": name}
     screenshot(f"home-{role}-el")
 
-    page.click("header form[action='/logout'] button")
+    log_out(page)
     page.wait_for_url(live_server + "/")
     assert page.locator("html").get_attribute("lang") == "el"  # the choice outlives the session
     assert page.locator("a[href='/login']").count() >= 1
@@ -57,7 +63,19 @@ def test_log_in_on_a_phone_without_javascript(browser, live_server, tmp_path):
     context = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 740})
     page = context.new_page()
     log_in(page, live_server, "coordinator@example.org")
+    # The header is one compact row; its menus are <details>, so they open without JS.
+    assert page.locator("header").bounding_box()["height"] <= 64
+    assert not page.locator("header nav a[href='/admin/']").is_visible()
+    page.click("header .nav-menu summary")
+    assert page.locator("header nav a[href='/admin/']").is_visible()
+    page.click("header .user-menu summary")
     assert page.locator("header form[action='/logout'] button").is_visible()
+    assert page.locator("header a[href='/profile']").is_visible()
+    # The header's language menu: one button per language.
+    page.click("header .lang-menu summary")
+    with page.expect_navigation():
+        page.click("header .lang-menu button[value='el']")
+    assert page.locator("html").get_attribute("lang") == "el"
     # Without JS the language switcher's button is there and works.
     page.select_option("#locale-select", "bg")
     page.click(".language-form button")

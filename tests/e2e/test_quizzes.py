@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.e2e.test_foundation import log_in, switch_language
+from tests.e2e.test_foundation import log_in, log_out, switch_language
 
 pytestmark = pytest.mark.e2e
 
@@ -21,7 +21,7 @@ def test_timed_quiz_taken_resumed_and_submitted(page, live_server, screenshot):
     assert page.locator(".alert-success").count() == 1
     screenshot("quiz-edit")
     quiz_page = page.get_by_role("link", name="View as a trainee").get_attribute("href")
-    page.click("header form[action='/logout'] button")
+    log_out(page)
 
     log_in(page, live_server, "trainee@example.org")
     switch_language(page, "en")
