@@ -101,7 +101,10 @@ def _account_lines(password: str) -> list[str]:
 
     lines = [f"Accounts (password: {password}); each sees the site in its own language:"]
     for role in reversed(ROLES):
-        users = db.session.scalars(select(User).where(User.role == role).order_by(User.email)).all()
+        # Accounts one can log in to first: the sample trainees of the demo programme have no password.
+        users = db.session.scalars(
+            select(User).where(User.role == role).order_by(User.password_hash.is_(None), User.email)
+        ).all()
         if not users:
             continue
         lines.append(f"  {role}s ({len(users)}): {ROLE_ABILITIES[role]}")
