@@ -99,6 +99,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from lms.assets import init_assets
     from lms.db import db
     from lms.i18n import init_i18n
+    from lms.jobs import init_jobs
     from lms.links import init_links
     from lms.migrate import init_migrations
     from lms.security import init_security
@@ -109,6 +110,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_i18n(app)
     init_security(app)
     init_assets(app)
+    init_jobs(app)
 
     register_blueprints(app)
 

@@ -60,6 +60,9 @@ def register_commands(app) -> None:
     app.cli.add_command(certificates_group)
     app.cli.add_command(export_group)
     app.cli.add_command(backup_command)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(scheduler_command)
+    app.cli.add_command(doctor_command)
 
 
 def _upgrade_database() -> None:
@@ -85,12 +88,20 @@ HOST_HELP = (
 )
 
 
+WORKER_OPTION = click.option(
+    "--worker/--no-worker",
+    default=None,
+    help="Run background jobs in this process (default: yes when no LMS_BROKER_URL is set).",
+)
+
+
 @click.command("demo")
 @click.option("--no-serve", is_flag=True, help="Only prepare the database and demo data.")
 @click.option("--host", default="127.0.0.1", show_default=True, help=HOST_HELP)
 @click.option("--port", default=5000, show_default=True)
+@WORKER_OPTION
 @with_appcontext
-def demo_command(no_serve: bool, host: str, port: int):
+def demo_command(no_serve: bool, host: str, port: int, worker: bool | None):
     """Set up the database with demo users and courses, then serve the site (safe to re-run)."""
     from lms.demo import load_demo
     from lms.demo_summary import demo_summary
@@ -105,7 +116,7 @@ def demo_command(no_serve: bool, host: str, port: int):
     if no_serve:
         click.echo("Start the site with `lms serve` (`--host 0.0.0.0` lets phones on this network in).")
     else:
-        _serve(host, port, debug=False)
+        _serve(host, port, debug=False, worker=worker)
 
 
 def _enterprise_note(row) -> str:
@@ -119,14 +130,23 @@ def _enterprise_note(row) -> str:
     return ""
 
 
-def _serve(host: str, port: int, debug: bool) -> None:
+def _serve(host: str, port: int, debug: bool, worker: bool | None) -> None:
+    import os
+
     from werkzeug.serving import run_simple
 
+    from lms.jobs import EmbeddedWorker, is_embedded
     from lms.serving import announce, prepare_dev_server
 
     app = current_app._get_current_object()
     app.debug = debug
     announce(prepare_dev_server(app, host, port))
+    if worker is None:
+        worker = is_embedded(app)
+    # With the reloader, only the child process that serves runs jobs.
+    if worker and (not debug or os.environ.get("WERKZEUG_RUN_MAIN") == "true"):
+        EmbeddedWorker(app).start()
+        click.echo("Background jobs and the scheduler run in this process.")
     run_simple(host, port, app, use_reloader=debug, use_debugger=debug, threaded=True)
 
 
@@ -136,10 +156,62 @@ def _serve(host: str, port: int, debug: bool) -> None:
 @click.option(
     "--debug", is_flag=True, help="Reload on code changes and show the debugger (never in production)."
 )
+@WORKER_OPTION
 @with_appcontext
-def serve_command(host: str, port: int, debug: bool):
-    """Run the development server. In production use gunicorn: gunicorn 'lms:create_app()'."""
-    _serve(host, port, debug)
+def serve_command(host: str, port: int, debug: bool, worker: bool | None):
+    """Run the development server (and, with no broker configured, the background jobs).
+
+    In production use gunicorn: gunicorn 'lms:create_app()', beside `lms worker` and `lms scheduler`.
+    """
+    _serve(host, port, debug, worker)
+
+
+@click.command("worker")
+@click.option(
+    "--concurrency", default=2, show_default=True, help="Jobs at once (processes; use the machine's cores)."
+)
+@click.option("--beat", is_flag=True, help="Also send the scheduled jobs (instead of a `lms scheduler`).")
+@click.option("--loglevel", default="INFO", show_default=True)
+@with_appcontext
+def worker_command(concurrency: int, beat: bool, loglevel: str):
+    """Run background jobs from the queue (LMS_BROKER_URL, or instance/jobs.sqlite when none is set)."""
+    from lms.jobs import celery_app, is_embedded
+
+    app = current_app._get_current_object()
+    argv = ["worker", f"--loglevel={loglevel}", f"--concurrency={concurrency}", "--without-mingle"]
+    if is_embedded(app):
+        # The SQLite queue has no broadcast: one process takes jobs, and no worker events.
+        argv = ["worker", f"--loglevel={loglevel}", "--pool=solo", "--without-mingle", "--without-gossip"]
+    if beat:
+        argv.append("--beat")
+    celery_app(app).worker_main(argv)
+
+
+@click.command("scheduler")
+@click.option("--loglevel", default="INFO", show_default=True)
+@with_appcontext
+def scheduler_command(loglevel: str):
+    """Send the scheduled jobs (closing overdue quiz attempts, e-class reminders): run exactly one."""
+    from lms.jobs import celery_app
+
+    celery_app().start(["beat", f"--loglevel={loglevel}"])
+
+
+@click.command("doctor")
+@with_appcontext
+def doctor_command():
+    """Print what is configured (database, broker, Redis, mail, base URL, storage) and whether it answers."""
+    from lms.doctor import run_checks
+
+    failed = 0
+    for check in run_checks(current_app._get_current_object()):
+        mark = "ok  " if check.ok else "FAIL"
+        failed += not check.ok
+        click.echo(
+            f"{mark} {check.name:<9} {check.configured}" + (f": {check.detail}" if check.detail else "")
+        )
+    if failed:
+        raise SystemExit(1)
 
 
 @click.group("users")
@@ -220,11 +292,9 @@ def import_users_command(file: Path, dry_run: bool):
             click.echo(f"dry run: {len(plan.rows)} user(s) would be created; nothing was changed")
             return
         mails = apply_plan(plan, None, source=file.name)
+        send_welcome_mails(mails)
         db.session.commit()
-        failed = send_welcome_mails(mails)
-    click.echo(f"created {len(mails)} user(s) and sent their welcome mails")
-    if failed:
-        click.echo(f"the welcome mail could not be sent to: {', '.join(failed)}", err=True)
+    click.echo(f"created {len(mails)} user(s); their welcome mails are queued")
 
 
 def find_packages(path: Path) -> list[Path]:
@@ -422,16 +492,6 @@ def retire_key_command(kid: str):
     if not retire_key(kid):
         raise click.ClickException(f"No signing key {kid!r} in instance/keys/")
     click.echo(f"Retired {kid}")
-
-
-@certificates_group.command("run-job", hidden=True)
-@click.argument("job_id", type=int)
-@with_appcontext
-def run_job_command(job_id: int):
-    """Run a queued export job (started by the web interface)."""
-    from lms.certificates.jobs import run
-
-    run(job_id)
 
 
 @click.group("export")

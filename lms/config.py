@@ -8,6 +8,12 @@ SECRET_KEY = DEFAULT_SECRET_KEY
 # None means sqlite:///<instance path>/lms.sqlite, resolved in create_app.
 DATABASE_URL = None
 REDIS_URL = None
+# Background jobs (Celery): a Redis or RabbitMQ URL (redis://..., amqp://...) for several hosts; None keeps
+# the queue in instance/jobs.sqlite, worked by `lms serve` itself or by `lms worker`.
+BROKER_URL = None
+JOBS_QUEUE = "lms"  # the broker's queue name: sites sharing one broker need names of their own
+JOBS_EAGER = False  # run each job at once in the process that asks for it (tests)
+EXPORT_PROCESSES = 2  # rendering processes of a bulk certificate export on `lms worker`
 
 # Languages the site is translated into; the first is the default.
 LANGUAGES = ["en", "el", "mk", "bg", "sr"]
@@ -16,6 +22,15 @@ DEFAULT_TIMEZONE = "Europe/Athens"
 
 SITE_NAME = "SME e-Classroom"
 SELF_REGISTRATION = True  # default until a coordinator changes it in Site settings
+
+# Files (uploads, export archives): the instance folder, or S3-compatible object storage (AWS, MinIO) when a
+# bucket is named. Credentials may also come from boto3's usual AWS_* variables or an instance role.
+STORAGE_S3_BUCKET = None
+STORAGE_S3_PREFIX = ""
+STORAGE_S3_ENDPOINT_URL = None  # e.g. http://minio.internal:9000 ; None: AWS
+STORAGE_S3_REGION = None
+STORAGE_S3_ACCESS_KEY = None
+STORAGE_S3_SECRET_KEY = None
 
 # Mail: SMTP when MAIL_SERVER is set, otherwise messages are written to instance/outbox/.
 MAIL_SERVER = None

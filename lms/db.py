@@ -78,8 +78,8 @@ def _sqlite_begin(connection):
     (BEGIN IMMEDIATE): two workers writing at once then wait for each other (busy_timeout) instead of
     one failing with "database is locked" when it upgrades a read lock halfway. Reads stay deferred, and
     a page view that has bookkeeping to write does it in a transaction of its own (`writing`)."""
-    if connection.dialect.name != "sqlite":
-        return
+    if connection.dialect.name != "sqlite" or connection.get_execution_options().get("lms_own_transactions"):
+        return  # the job queue's engine (kombu) opens its own BEGIN IMMEDIATE
     writer = _begins_as_writer()
     connection.info["sqlite_writer"] = writer
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")

@@ -13,6 +13,7 @@ from lms.classroom.models import (
 )
 from lms.courses.models import Activity, Course, CourseFile, Enrolment, Module
 from lms.enterprises.models import Enterprise
+from lms.jobs import TaskMark
 from lms.progress.models import Completion, CourseCompletion, GradeOverride
 from lms.quizzes.models import Attempt, Question, QuestionCategory, QuizSlot, Response
 
@@ -41,5 +42,6 @@ __all__ = [
     "QuizSlot",
     "Response",
     "SiteSetting",
+    "TaskMark",
     "User",
 ]

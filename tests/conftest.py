@@ -58,6 +58,7 @@ def make_test_app(database_url: str, instance_path, **config):
             "SQLALCHEMY_DATABASE_URI": database_url,
             "INSTANCE_PATH": str(instance_path),
             "RATELIMIT_STORAGE_URI": "memory://",
+            "JOBS_EAGER": True,  # background jobs run at once; tests/test_jobs.py runs them on workers
             **config,
         }
     )

@@ -190,7 +190,6 @@ def test_register_filters_and_is_for_coordinators_only(client, login_as, complet
 
 @pytest.mark.needs("pango")
 def test_bulk_export_job_writes_pdfs_and_a_register(app, client, login_as, complete_course):
-    app.config["EXPORT_JOBS_INLINE"] = True
     course, _ = complete_course()
     complete_course(name="=SUM(A1:A9)", course=course)
     login_as("coordinator")

@@ -215,7 +215,6 @@ def test_the_coordinator_chooses_the_indicators(client, login_as, programme):
 def test_the_evidence_zip_holds_the_report_lists_and_sign_in_sheets(
     app, client, login_as, programme, tmp_path
 ):
-    app.config["EXPORT_JOBS_INLINE"] = True  # the job runs in the request instead of a process of its own
     coordinator = login_as("coordinator")
     coordinator.locale = "el"
     db.session.commit()

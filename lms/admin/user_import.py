@@ -663,13 +663,7 @@ def welcome_mail(user: User, courses: list[Course], has_password: bool) -> Welco
         return WelcomeMail(user.email, subject, "\n\n".join(str(part) for part in parts))
 
 
-def send_welcome_mails(mails: list[WelcomeMail]) -> list[str]:
-    """Send the mails (after the commit); returns the addresses whose mail failed, the rest still go."""
-    failed = []
+def send_welcome_mails(mails: list[WelcomeMail]) -> None:
+    """Queue the mails: a background job sends each after the commit, and retries it while SMTP fails."""
     for mail in mails:
-        try:
-            send_mail(mail.to, mail.subject, mail.body)
-        except OSError:  # smtplib's errors are OSErrors too
-            current_app.logger.exception("welcome mail to %s failed", mail.to)
-            failed.append(mail.to)
-    return failed
+        send_mail(mail.to, mail.subject, mail.body)

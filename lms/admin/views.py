@@ -105,21 +105,17 @@ def new_user():
             audit(
                 "user.create", user.email, role=user.role, enterprise=user.organisation, founder=user.founder
             )
-            mail = welcome_mail(user, [], has_password=False)
+            # Queued with the commit: a background job sends it, and retries while the mail server fails.
+            send_welcome_mails([welcome_mail(user, [], has_password=False)])
             db.session.commit()
-            if send_welcome_mails([mail]):
-                flash(
-                    _("Created %(name)s, but the welcome mail could not be sent.", name=user.name), "warning"
-                )
-            else:
-                flash(
-                    _(
-                        "Created %(name)s; a link to choose a password was sent to %(email)s.",
-                        name=user.name,
-                        email=user.email,
-                    ),
-                    "success",
-                )
+            flash(
+                _(
+                    "Created %(name)s; a link to choose a password was sent to %(email)s.",
+                    name=user.name,
+                    email=user.email,
+                ),
+                "success",
+            )
             return redirect(url_for("admin.edit_user", user_id=user.id))
     status = 400 if form.is_submitted() else 200
     return render_template("admin/user_new.html", form=form), status
@@ -164,6 +160,7 @@ def user_import_confirm():
         ), 400
     try:
         mails = apply_plan(plan, current_user, source=filename)
+        send_welcome_mails(mails)
         db.session.commit()
     except (AccountError, IntegrityError):  # someone created one of these users since the check
         db.session.rollback()
@@ -172,17 +169,7 @@ def user_import_confirm():
             "error",
         )
         return redirect(url_for("admin.user_import"))
-    failed = send_welcome_mails(mails)
     flash(ngettext("Imported %(num)d user.", "Imported %(num)d users.", len(mails)), "success")
-    if failed:
-        flash(
-            _(
-                "The welcome mail could not be sent to %(emails)s: send them a password reset link from "
-                "their page.",
-                emails=", ".join(failed),
-            ),
-            "warning",
-        )
     return redirect(url_for("admin.users"))
 
 

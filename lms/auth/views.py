@@ -56,6 +56,7 @@ def _wrong_password(email: str) -> None:
         owner = db.session.scalar(User.by_email(email))
         if owner is not None and owner.active:
             mails.send_failed_logins_warning(owner)
+            db.session.commit()  # the mail is sent when this commits
     flash(_("Wrong e-mail or password, or the account is suspended."), "error")
 
 
@@ -132,6 +133,7 @@ def register():
             mails.send_registration_link(details)
         else:
             mails.send_already_registered(owner)
+        db.session.commit()  # the mail is sent when this commits
         # The same answer for a new and a taken address, so the form reveals no accounts.
         flash(
             _(
@@ -253,6 +255,7 @@ def forgot_password():
         user = db.session.scalar(User.by_email(form.email.data))
         if user is not None and user.active:
             mails.send_reset_link(user)
+            db.session.commit()  # the mail is sent when this commits
         # The same answer whether or not the account exists, so the form reveals no e-mail addresses.
         flash(_("If an account exists for this e-mail, a link to set a new password is on its way."), "info")
         return redirect(url_for("auth.login"))

@@ -14,16 +14,16 @@ parsed stylesheet and an image cache, so later PDFs reuse them.
 from __future__ import annotations
 
 import mimetypes
-import multiprocessing
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
+import billiard
 from babel.dates import format_date
 from babel.numbers import format_percent
 from flask import render_template
@@ -48,6 +48,7 @@ except OSError as error:  # raised by WeasyPrint when the Pango library is missi
 
 from lms.core.views import hours_label  # noqa: E402
 from lms.qr import qr_svg  # noqa: E402
+from lms.storage import clean_key  # noqa: E402
 
 # Internal URL schemes: the only URLs the PDF renderer will fetch.
 STATIC_SCHEME = "lms-static"
@@ -207,41 +208,53 @@ def template_context(
 
 
 class LocalFilesFetcher(URLFetcher):
-    """A WeasyPrint URL fetcher that serves files under two folders and refuses everything else."""
+    """A WeasyPrint URL fetcher that serves the static folder and the uploads in the site's storage (a
+    folder or lms.storage), and refuses everything else."""
 
-    def __init__(self, static_dir: Path, uploads_dir: Path):
+    def __init__(self, static_dir: Path, uploads):
+        from lms.storage import LocalStorage, Storage
+
         super().__init__(allowed_protocols=(STATIC_SCHEME, UPLOADS_SCHEME), allow_redirects=False)
-        self.roots = {STATIC_SCHEME: Path(static_dir).resolve(), UPLOADS_SCHEME: Path(uploads_dir).resolve()}
+        self.uploads: Storage = uploads if isinstance(uploads, Storage) else LocalStorage(uploads)
+        self.static = LocalStorage(static_dir)
 
-    def resolve(self, url: str) -> Path:
-        """The file a URL names; ValueError for any other scheme, a traversal or a missing file."""
+    def resolve(self, url: str) -> tuple:
+        """(storage, key) for the file a URL names; ValueError for any other scheme or a traversal."""
+        from lms.storage import StorageError
+
         scheme, colon, rest = url.partition(":")
-        root = self.roots.get(scheme.lower()) if colon else None
-        if root is None:
+        sources = {STATIC_SCHEME: self.static, UPLOADS_SCHEME: self.uploads}
+        source = sources.get(scheme.lower()) if colon else None
+        if source is None:
             schemes = f"{STATIC_SCHEME}: and {UPLOADS_SCHEME}:"
             raise ValueError(f"Refusing to fetch {url[:200]!r}: only {schemes} URLs are served")
         relative = unquote(rest.split("?", 1)[0].split("#", 1)[0]).lstrip("/")
-        if not relative or "\\" in relative or "\0" in relative:
-            raise ValueError(f"Refusing to fetch {url[:200]!r}: not a file path")
-        path = (root / relative).resolve()
-        if not path.is_relative_to(root):
-            raise ValueError(f"Refusing to fetch {url[:200]!r}: outside {root}")
-        if not path.is_file():
-            raise ValueError(f"Refusing to fetch {url[:200]!r}: no such file")
-        return path
+        try:
+            return source, clean_key(relative)
+        except StorageError:
+            raise ValueError(f"Refusing to fetch {url[:200]!r}: not a file path") from None
+
+    def version(self, url: str) -> str:
+        """Changes when the file does; ValueError or OSError if it cannot be had."""
+        source, key = self.resolve(url)
+        return source.version(key)
 
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
-        path = self.resolve(url)
-        mime_type = _MIME_TYPES.get(path.suffix.lower()) or (
-            mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        )
-        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime_type})
+        source, key = self.resolve(url)
+        try:
+            data = source.read(key)
+        except (FileNotFoundError, IsADirectoryError):
+            raise ValueError(f"Refusing to fetch {url[:200]!r}: no such file") from None
+        suffix = PurePosixPath(key).suffix.lower()
+        mime_type = _MIME_TYPES.get(suffix) or (mimetypes.guess_type(key)[0] or "application/octet-stream")
+        return URLFetcherResponse(url, data, {"Content-Type": mime_type})
 
 
-def url_fetcher_for(static_dir: Path, uploads_dir: Path) -> Callable:
+def url_fetcher_for(static_dir: Path, uploads) -> Callable:
     """A WeasyPrint url_fetcher serving lms-static:/<path> from static_dir, lms-uploads:/<path> from
-    uploads_dir, and raising ValueError for anything else (file:, http:, https:, data:, traversal)."""
-    return LocalFilesFetcher(static_dir, uploads_dir)
+    uploads (a folder or a Storage), and raising ValueError for anything else (file:, http:, https:,
+    data:, traversal)."""
+    return LocalFilesFetcher(static_dir, uploads)
 
 
 class PdfRenderer:
@@ -250,10 +263,11 @@ class PdfRenderer:
 
     stylesheet_path = STYLESHEET
 
-    def __init__(self, static_dir: Path, uploads_dir: Path):
+    def __init__(self, static_dir: Path, uploads):
+        """uploads: a folder, or the Storage that holds the uploads (lms.storage)."""
         self.static_dir = Path(static_dir)
-        self.uploads_dir = Path(uploads_dir)
-        self.url_fetcher = url_fetcher_for(self.static_dir, self.uploads_dir)
+        self.url_fetcher = url_fetcher_for(self.static_dir, uploads)
+        self.uploads = self.url_fetcher.uploads
         self.font_config = FontConfiguration()
         # Parsing the stylesheet with the font configuration loads its @font-face fonts, once.
         self.stylesheet = CSS(
@@ -289,10 +303,10 @@ class CertificateRenderer(PdfRenderer):
         never serves an upload that has since been replaced (or was missing at first)."""
         url = asset_url(path)
         try:
-            stat = self.url_fetcher.resolve(url).stat()
+            version = self.url_fetcher.version(url)
         except (ValueError, OSError):
             return url  # WeasyPrint logs the failure when it fetches the URL
-        return f"{url}?v={stat.st_mtime_ns:x}-{stat.st_size:x}"
+        return f"{url}?v={version}"
 
     def render(self, view: CertificateView) -> bytes:
         return self.pdf_from_html(self.html(view))
@@ -302,11 +316,13 @@ class CertificateRenderer(PdfRenderer):
 _worker: dict[str, CertificateRenderer] = {}
 
 
-def _init_worker(static_dir: str, uploads_dir: str, scratch_dir: str) -> None:
+def _init_worker(static_dir: str, uploads_settings: dict, scratch_dir: str) -> None:
+    from lms.storage import open_storage
+
     # WeasyPrint copies @font-face fonts to a temporary folder; keep it in a folder that the parent
     # removes, as a pool's workers may be terminated without running any cleanup.
     tempfile.tempdir = scratch_dir
-    _worker["renderer"] = CertificateRenderer(Path(static_dir), Path(uploads_dir))
+    _worker["renderer"] = CertificateRenderer(Path(static_dir), open_storage(uploads_settings))
 
 
 def _render_in_worker(page: tuple[str, str]) -> tuple[str, bytes]:
@@ -315,18 +331,26 @@ def _render_in_worker(page: tuple[str, str]) -> tuple[str, bytes]:
 
 
 def render_many(
-    html_pages: Iterable[tuple[str, str]], static_dir: Path, uploads_dir: Path, processes: int = 2
+    html_pages: Iterable[tuple[str, str]],
+    static_dir: Path,
+    uploads,
+    processes: int = 2,
+    renderer: CertificateRenderer | None = None,
 ) -> Iterator[tuple[str, bytes]]:
     """(code, html) in, (code, pdf) out, in the same order, rendered by `processes` worker processes,
-    each with one renderer for its whole share of the batch; processes=1 renders in this process."""
+    each with one renderer for its whole share of the batch; processes=1 renders in this process, with
+    `renderer` if given (warm: its fonts, stylesheet and images are loaded already). uploads: a folder
+    or a Storage."""
     if processes <= 1:
-        renderer = CertificateRenderer(Path(static_dir), Path(uploads_dir))
+        renderer = renderer or CertificateRenderer(Path(static_dir), uploads)
         for code, html in html_pages:
             yield code, renderer.pdf_from_html(html)
         return
+    uploads_settings = url_fetcher_for(static_dir, uploads).uploads.settings()
     with tempfile.TemporaryDirectory(prefix="lms-certificates-") as scratch:
-        pool = multiprocessing.Pool(
-            processes, initializer=_init_worker, initargs=(str(static_dir), str(uploads_dir), scratch)
+        # billiard (Celery's fork of multiprocessing) lets a Celery worker's own child process start these.
+        pool = billiard.Pool(
+            processes, initializer=_init_worker, initargs=(str(static_dir), uploads_settings, scratch)
         )
         try:
             yield from pool.imap(_render_in_worker, html_pages, chunksize=1)

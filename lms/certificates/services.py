@@ -17,6 +17,7 @@ from lms.certificates.models import Certificate
 from lms.courses.models import Course
 from lms.db import db, utcnow
 from lms.links import external_url
+from lms.storage import storage
 
 # No 0/O, 1/I/L: a code read off paper and typed in must not be ambiguous. 32 symbols, 16 of them: 80 bits.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -186,7 +187,7 @@ def renderer():
     app = current_app._get_current_object()
     if "certificate_renderer" not in app.extensions:
         app.extensions["certificate_renderer"] = CertificateRenderer(
-            Path(app.static_folder), Path(app.instance_path) / "uploads"
+            Path(app.static_folder), storage(app).within("uploads")
         )
     return app.extensions["certificate_renderer"]
 
@@ -252,7 +253,7 @@ def export_zip(
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("register.csv", "\ufeff" + register.getvalue())
         for code, pdf in render_many(
-            pages, Path(app.static_folder), Path(app.instance_path) / "uploads", processes=processes
+            pages, Path(app.static_folder), r.uploads, processes=processes, renderer=r
         ):
             archive.writestr(
                 names[code], pdf, compress_type=zipfile.ZIP_STORED

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from lms.admin.models import SiteSetting
 from lms.admin.services import audit
 from lms.auth.models import User
-from lms.certificates import badges, bp, jobs
+from lms.certificates import badges, bp, tasks
 from lms.certificates import services as certs
 from lms.certificates.badges import open_badge, signed_open_badge
 from lms.certificates.forms import (
@@ -27,6 +27,7 @@ from lms.db import db, utcnow
 from lms.i18n import _
 from lms.progress.services import ON_COURSE_COMPLETED
 from lms.security import configured_limit, limiter, login_required, require, role_required
+from lms.storage import storage
 
 # A completed course earns its certificate at once.
 if certs.issue_on_completion not in ON_COURSE_COMPLETED:
@@ -219,9 +220,8 @@ def start_export():
         created_by_id=current_user.id,
         params={"course_id": int(form.course.data) if form.course.data else None, "status": ""},
     )
-    db.session.add(job)
+    tasks.start(job)
     db.session.commit()
-    jobs.start(job)
     return redirect(url_for("certificates.export_status", job_id=job.id))
 
 
@@ -246,12 +246,12 @@ def export_download(job_id: int):
     job = _own_job(job_id)
     if job.status != "done":
         abort(404)
-    return send_file(
-        jobs.exports_dir() / job.filename,
-        mimetype="application/zip",
-        as_attachment=True,
-        download_name=job.filename,
-    )
+    try:
+        return storage().send(
+            tasks.export_key(job), mimetype="application/zip", as_attachment=True, download_name=job.filename
+        )
+    except FileNotFoundError:
+        abort(404)
 
 
 @bp.route("/certificates/settings", methods=["GET", "POST"])

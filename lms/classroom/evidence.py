@@ -3,7 +3,7 @@
 Funders audit the figures against signed attendance lists and the certificate register: the ZIP holds
 the report (PDF and XLSX), the lists behind its figures (CSV), the sign-in sheet of every delivered
 session and the register of the certificates counted. A sign-in sheet takes about a second to render,
-so the ZIP is an export job (lms.certificates.jobs), never made in a request.
+so the ZIP is an export job (lms.certificates.tasks, a background job), never made in a request.
 """
 
 import io

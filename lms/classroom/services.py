@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from lms.auth.models import User
 from lms.classroom.models import (
@@ -321,6 +322,7 @@ def sessions_for(user: User, since: datetime | None = None, limit: int | None = 
         select(ClassSession)
         .join(Cohort)
         .where(Cohort.id.in_(member_of) | Cohort.trainers.any(User.id == user.id))
+        .options(contains_eager(ClassSession.cohort).joinedload(Cohort.programme))
         .order_by(ClassSession.starts_at)
     )
     if since is not None:

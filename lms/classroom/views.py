@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms.auth.models import User
-from lms.certificates import jobs
+from lms.certificates import tasks as jobs
 from lms.certificates.models import ExportJob
 from lms.classroom import bp
 from lms.classroom import services as classroom
@@ -555,9 +555,8 @@ def report_evidence(programme_id: int):
             "back": url_for("classroom.report", programme_id=programme.id, start=start or "", end=end or ""),
         },
     )
-    db.session.add(job)
+    jobs.start(job)  # queued: the job is sent when this request commits
     db.session.commit()
-    jobs.start(job)
     return redirect(url_for("certificates.export_status", job_id=job.id))
 
 

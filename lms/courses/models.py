@@ -94,11 +94,19 @@ class Course(db.Model):
 
     @staticmethod
     def with_outline():
-        """A course with its trainers, modules and activities, loaded in a fixed number of queries."""
-        return select(Course).options(
-            selectinload(Course.trainers),
-            selectinload(Course.modules).selectinload(Module.activities),
-        )
+        """A course with its trainers, modules and activities, loaded in a fixed number of queries
+        (three: courses, their trainers, their modules joined with the activities)."""
+        return select(Course).options(*Course.outline_options())
+
+    @staticmethod
+    def outline_options(path=None):
+        """Loader options for a course's outline; `path` loads it through a relationship to courses
+        (for example `contains_eager(Enrolment.course)`)."""
+
+        def load(attribute):
+            return path.selectinload(attribute) if path is not None else selectinload(attribute)
+
+        return load(Course.trainers), load(Course.modules).joinedload(Module.activities)
 
 
 class Module(db.Model):

@@ -1,7 +1,7 @@
 """Reads that views share, each in a fixed number of queries whatever the size of the course."""
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from lms.courses.models import Activity, Course, Enrolment, Module, course_trainers
 from lms.db import db
@@ -59,12 +59,15 @@ def catalogue(user, text: str = "", category: str = "", language: str = ""):
 
 
 def my_enrolments(user) -> list[Enrolment]:
+    """The user's active enrolments, each with its course's outline (for progress), in four queries."""
     return list(
         db.session.scalars(
             select(Enrolment)
             .where(Enrolment.user_id == user.id, Enrolment.status == "active")
-            .options(selectinload(Enrolment.course).selectinload(Course.trainers))
             .join(Course)
+            .options(
+                contains_eager(Enrolment.course), *Course.outline_options(contains_eager(Enrolment.course))
+            )
             .order_by(Course.title)
         )
     )

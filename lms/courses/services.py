@@ -3,7 +3,6 @@
 import hashlib
 import posixpath
 import re
-from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -193,26 +192,21 @@ def remove(items: list, item) -> None:
 # --- files ----------------------------------------------------------------------------------------
 
 
-def uploads_dir() -> Path:
-    return Path(current_app.instance_path) / "uploads"
-
-
-def blob_path(sha256: str) -> Path:
-    return uploads_dir() / sha256[:2] / sha256
+def blob_key(sha256: str) -> str:
+    """Where an upload's bytes live in the site's storage (lms.storage), named by their hash."""
+    return f"uploads/{sha256[:2]}/{sha256}"
 
 
 def store_blob(data: bytes) -> str:
-    """Write bytes under instance/uploads/ named by their hash; the same bytes are stored once.
+    """Store bytes named by their hash; the same bytes are stored once.
 
     Written before the database row, so a failed transaction leaves at most an unreferenced file.
     """
+    from lms.storage import storage
+
     digest = hashlib.sha256(data).hexdigest()
-    path = blob_path(digest)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".part")
-        partial.write_bytes(data)
-        partial.replace(path)
+    if not storage().exists(blob_key(digest)):
+        storage().save(blob_key(digest), data)
     return digest
 
 

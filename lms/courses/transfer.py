@@ -110,7 +110,8 @@ def _apply_activity(activity: Activity, spec: ActivitySpec, course_slug: str, mo
 
 
 def export_course(course: Course) -> CourseSpec:
-    from lms.courses.services import blob_path
+    from lms.courses.services import blob_key
+    from lms.storage import storage
 
     return CourseSpec(
         slug=course.slug,
@@ -132,7 +133,7 @@ def export_course(course: Course) -> CourseSpec:
             )
             for module in course.modules
         ],
-        files={f.path: blob_path(f.sha256).read_bytes() for f in course.files},
+        files={f.path: storage().read(blob_key(f.sha256)) for f in course.files},
         **{name: getattr(course, name) for name in COURSE_FIELDS},
     )
 

@@ -1,4 +1,4 @@
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from lms.courses import bp
@@ -6,7 +6,7 @@ from lms.courses.forms import CATEGORY_LABELS, CatalogueFilterForm, EnrolForm, U
 from lms.courses.models import CourseFile
 from lms.courses.queries import catalogue as catalogue_query
 from lms.courses.queries import get_course_outline, get_enrolment, visible_activities, visible_outline
-from lms.courses.services import CourseError, blob_path, self_enrol
+from lms.courses.services import CourseError, blob_key, self_enrol
 from lms.courses.services import unenrol as unenrol_service
 from lms.db import db, writing
 from lms.i18n import _
@@ -15,6 +15,7 @@ from lms.progress.queries import course_progress
 from lms.progress.services import record_view, view_recorded
 from lms.quizzes.views import quiz_intro
 from lms.security import login_required, require
+from lms.storage import storage
 
 
 def _load_course(slug: str):
@@ -112,7 +113,6 @@ def activity(slug: str, module_slug: str, activity_slug: str):
         with writing(best_effort=True):
             record_view(current, enrolment)
     row = course_progress(course, [current_user.id])[current_user.id] if trainee else None
-
     return render_template(
         "courses/activity.html",
         course=course,
@@ -138,14 +138,17 @@ def file(slug: str, path: str):
         db.select(CourseFile).where(CourseFile.course_id == course.id, CourseFile.path == path)
     )
     # Images show inline; anything else downloads, so no upload is ever rendered as a page of this site.
-    response = send_file(
-        blob_path(stored.sha256),
-        mimetype=stored.content_type,
-        conditional=True,
-        as_attachment=not stored.content_type.startswith("image/"),
-        download_name=path.rsplit("/", 1)[-1],
-        max_age=3600,
-    )
+    try:
+        response = storage().send(
+            blob_key(stored.sha256),
+            mimetype=stored.content_type,
+            conditional=True,
+            as_attachment=not stored.content_type.startswith("image/"),
+            download_name=path.rsplit("/", 1)[-1],
+            max_age=3600,
+        )
+    except FileNotFoundError:
+        abort(404)
     response.cache_control.public = False
     response.cache_control.private = True
     return response

@@ -1,18 +1,20 @@
 """Progress reads: for one trainee across their courses, or for a whole course across its trainees.
 
-Both load everything in a fixed number of queries (completions, attempts, overrides, course
-completions) and hand the rows to one pure function, `summarise`, so the numbers always agree.
+Both read everything in one query (completions, finished attempts, grade overrides and course
+completions, as one UNION ALL) and hand the rows to one pure function, `summarise`, so the numbers
+always agree.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 
-from sqlalchemy import select
+from sqlalchemy import Float, Integer, String, cast, literal, null, select, union_all
 from sqlalchemy.orm import joinedload
 
 from lms.courses.models import Activity, Course, Enrolment
-from lms.db import db
+from lms.db import UTCDateTime, db
 from lms.progress.models import Completion, CourseCompletion, GradeOverride
 from lms.progress.services import final_grade
 
@@ -109,8 +111,80 @@ def summarise(
     return row
 
 
-def _course_rows(course: Course, user_ids: list[int]):
-    """Only the columns progress needs: a thousand trainees' rows load as tuples, not ORM objects."""
+# The four kinds of row progress is made of, read in one UNION ALL query (see _progress_rows).
+COMPLETION, ATTEMPT, OVERRIDE, COURSE_DONE = "c", "a", "o", "d"
+
+
+def _progress_rows(completions, attempts, overrides, done) -> dict[str, list]:
+    """Completions, finished attempts, grade overrides and course completions matching the four
+    conditions, in one query: rows of one shape, with the names `summarise` reads."""
+    from lms.quizzes.models import Attempt
+
+    def kind(tag):
+        return cast(literal(tag), String(1)).label("kind")
+
+    def none(type_, name):
+        return cast(null(), type_).label(name)
+
+    query = union_all(
+        select(
+            kind(COMPLETION),
+            Completion.user_id,
+            none(Integer, "course_id"),
+            Completion.activity_id,
+            Completion.completed_at,
+            none(Integer, "number"),
+            none(Float, "value"),
+        ).where(completions),
+        select(
+            kind(ATTEMPT),
+            Attempt.user_id,
+            none(Integer, "course_id"),
+            Attempt.activity_id,
+            none(UTCDateTime, "completed_at"),
+            Attempt.number,
+            Attempt.score,
+        ).where(Attempt.state == "finished", attempts),
+        select(
+            kind(OVERRIDE),
+            GradeOverride.user_id,
+            GradeOverride.course_id,
+            GradeOverride.activity_id,
+            none(UTCDateTime, "completed_at"),
+            none(Integer, "number"),
+            GradeOverride.grade,
+        ).where(overrides),
+        select(
+            kind(COURSE_DONE),
+            CourseCompletion.user_id,
+            CourseCompletion.course_id,
+            none(Integer, "activity_id"),
+            CourseCompletion.completed_at,
+            none(Integer, "number"),
+            none(Float, "value"),
+        ).where(done),
+    )
+    rows = {COMPLETION: [], ATTEMPT: [], OVERRIDE: [], COURSE_DONE: []}
+    for row in db.session.execute(query):
+        rows[row.kind].append(
+            SimpleNamespace(
+                user_id=row.user_id,
+                course_id=row.course_id,
+                activity_id=row.activity_id,
+                completed_at=row.completed_at,
+                number=row.number,
+                state="finished",
+                score=row.value,
+                grade=row.value,
+            )
+        )
+    return rows
+
+
+def course_progress(
+    course: Course, user_ids: list[int], enrolments: list[Enrolment] = ()
+) -> dict[int, Progress]:
+    """Progress of the given trainees in one course, in one query whatever their number."""
     from lms.quizzes.models import Attempt
 
     activity_ids = [a.id for a in course.activities()]
@@ -119,39 +193,17 @@ def _course_rows(course: Course, user_ids: list[int]):
         users = lambda column: column.in_(enrolled)  # noqa: E731
     else:
         users = lambda column: column.in_(user_ids)  # noqa: E731
-    completions = db.session.execute(
-        select(Completion.user_id, Completion.activity_id, Completion.completed_at).where(
-            Completion.activity_id.in_(activity_ids), users(Completion.user_id)
-        )
-    ).all()
-    attempts = db.session.execute(
-        select(Attempt.user_id, Attempt.activity_id, Attempt.number, Attempt.state, Attempt.score).where(
-            Attempt.activity_id.in_(activity_ids), Attempt.state == "finished", users(Attempt.user_id)
-        )
-    ).all()
-    overrides = db.session.execute(
-        select(GradeOverride.user_id, GradeOverride.activity_id, GradeOverride.grade).where(
-            GradeOverride.course_id == course.id, users(GradeOverride.user_id)
-        )
-    ).all()
-    done = db.session.execute(
-        select(CourseCompletion.user_id, CourseCompletion.completed_at).where(
-            CourseCompletion.course_id == course.id, users(CourseCompletion.user_id)
-        )
-    ).all()
-    return completions, attempts, overrides, done
-
-
-def course_progress(
-    course: Course, user_ids: list[int], enrolments: list[Enrolment] = ()
-) -> dict[int, Progress]:
-    """Progress of the given trainees in one course, in four queries whatever their number."""
-    completions, attempts, overrides, done = _course_rows(course, user_ids)
-    grouped = {name: defaultdict(list) for name in ("completions", "attempts", "overrides")}
-    for name, rows in (("completions", completions), ("attempts", attempts), ("overrides", overrides)):
-        for row in rows:
-            grouped[name][row.user_id].append(row)
-    finished = {c.user_id: c for c in done}
+    rows = _progress_rows(
+        Completion.activity_id.in_(activity_ids) & users(Completion.user_id),
+        Attempt.activity_id.in_(activity_ids) & users(Attempt.user_id),
+        (GradeOverride.course_id == course.id) & users(GradeOverride.user_id),
+        (CourseCompletion.course_id == course.id) & users(CourseCompletion.user_id),
+    )
+    grouped = {kind: defaultdict(list) for kind in (COMPLETION, ATTEMPT, OVERRIDE)}
+    for kind, by_user in grouped.items():
+        for row in rows[kind]:
+            by_user[row.user_id].append(row)
+    finished = {row.user_id: row for row in rows[COURSE_DONE]}
     last_access = {e.user_id: e.last_access_at for e in enrolments}
     shape = CourseShape.of(course)
     result = {}
@@ -159,9 +211,9 @@ def course_progress(
         row = summarise(
             shape,
             user_id,
-            grouped["completions"][user_id],
-            grouped["attempts"][user_id],
-            grouped["overrides"][user_id],
+            grouped[COMPLETION][user_id],
+            grouped[ATTEMPT][user_id],
+            grouped[OVERRIDE][user_id],
             finished.get(user_id),
         )
         row.last_access = last_access.get(user_id)
@@ -170,40 +222,34 @@ def course_progress(
 
 
 def my_progress(user, enrolments: list[Enrolment]) -> dict[int, Progress]:
-    """A trainee's progress in each of their courses (course id -> Progress), in a fixed number of queries."""
+    """A trainee's progress in each of their courses (course id -> Progress), in one query (my_enrolments
+    loads the courses' outlines)."""
     from lms.quizzes.models import Attempt
 
     if not enrolments:
         return {}
-    courses = {
-        c.id: c
-        for c in db.session.scalars(
-            Course.with_outline().where(Course.id.in_([e.course_id for e in enrolments]))
-        )
-    }
-    completions = defaultdict(list)
+    courses = {e.course_id: e.course for e in enrolments}
     activity_course = {a.id: course.id for course in courses.values() for a in course.activities()}
-    for completion in db.session.scalars(select(Completion).where(Completion.user_id == user.id)):
-        completions[activity_course.get(completion.activity_id)].append(completion)
-    attempts = defaultdict(list)
-    for attempt in db.session.scalars(
-        select(Attempt).where(Attempt.user_id == user.id, Attempt.state == "finished")
-    ):
-        attempts[activity_course.get(attempt.activity_id)].append(attempt)
-    overrides = defaultdict(list)
-    for override in db.session.scalars(select(GradeOverride).where(GradeOverride.user_id == user.id)):
-        overrides[override.course_id].append(override)
-    done = {
-        c.course_id: c
-        for c in db.session.scalars(select(CourseCompletion).where(CourseCompletion.user_id == user.id))
-    }
+    rows = _progress_rows(
+        Completion.user_id == user.id,
+        Attempt.user_id == user.id,
+        GradeOverride.user_id == user.id,
+        CourseCompletion.user_id == user.id,
+    )
+    by_course = {kind: defaultdict(list) for kind in (COMPLETION, ATTEMPT, OVERRIDE)}
+    for kind in (COMPLETION, ATTEMPT):
+        for row in rows[kind]:
+            by_course[kind][activity_course.get(row.activity_id)].append(row)
+    for row in rows[OVERRIDE]:
+        by_course[OVERRIDE][row.course_id].append(row)
+    done = {row.course_id: row for row in rows[COURSE_DONE]}
     return {
         course_id: summarise(
             CourseShape.of(course),
             user.id,
-            completions[course_id],
-            attempts[course_id],
-            overrides[course_id],
+            by_course[COMPLETION][course_id],
+            by_course[ATTEMPT][course_id],
+            by_course[OVERRIDE][course_id],
             done.get(course_id),
         )
         for course_id, course in courses.items()

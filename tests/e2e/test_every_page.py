@@ -79,7 +79,7 @@ ROLES = [("visitor", None)] + [(role, email) for email, _name, role, *_ in DEMO_
 @pytest.mark.parametrize("role,email", ROLES, ids=[r for r, _ in ROLES])
 def test_every_page_fits_a_phone_and_passes_axe(browser, live_server, role, email, tmp_path):
     if not AXE.exists():
-        pytest.skip("axe-core is not vendored: run python3 scripts/vendor.py")
+        pytest.skip("axe-core is not vendored: run python3 .ci/vendor.py")
     # bypass_csp: axe is injected as an inline script, which the site's CSP rightly refuses.
     context = browser.new_context(viewport=PHONE, bypass_csp=True)
     page = context.new_page()

@@ -1,7 +1,7 @@
 """enterprises: one record per company, out of the free-text organisations on profiles
 
 Revision ID: 0015_enterprises
-Revises: 0010_attendance_honesty
+Revises: 0014_task_marks
 Create Date: 2026-12-01 15:30:00
 
 Each user's organisation text becomes an enterprise: spellings that are equal but for case and
@@ -20,7 +20,7 @@ from lms.enterprises.names import latin, name_key, search_text
 
 
 revision = '0015_enterprises'
-down_revision = '0010_attendance_honesty'
+down_revision = '0014_task_marks'
 branch_labels = None
 depends_on = None
 

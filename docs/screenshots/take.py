@@ -1,6 +1,6 @@
 """Retake the README's screenshots from a running demo (`lms demo`), desktop and phone.
 
-    python3 scripts/screenshots.py http://127.0.0.1:5000
+    python3 docs/screenshots/take.py http://127.0.0.1:5000
 
 Needs Playwright and Chromium (as the browser tests do). The demo trainee takes one quiz, so its review can
 be shown: run it on a throw-away demo, not on a real site.
@@ -13,7 +13,7 @@ from playwright.sync_api import sync_playwright
 
 from lms.cli import DEMO_PASSWORD as PASSWORD  # the demo accounts' published password
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "docs" / "screenshots"
 
 DESKTOP, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}

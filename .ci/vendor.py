@@ -1,7 +1,7 @@
 """Copy pinned third-party files from the npm registry into the repository (never edit the copies by hand).
 
-    python3 scripts/vendor.py            # fetch every asset below that is missing or of another version
-    python3 scripts/vendor.py --check    # exit 1 if a copy is missing or differs from its pinned package
+    python3 .ci/vendor.py            # fetch every asset below that is missing or of another version
+    python3 .ci/vendor.py --check    # exit 1 if a copy is missing or differs from its pinned package
 
 Each asset is one file out of one npm package at a pinned version, fetched with `npm pack` (so npm's
 registry settings and integrity checks apply), with the package's licence beside it and a VERSION file.
@@ -66,7 +66,7 @@ def main() -> int:
             fetch(package, version, files, destination)
             print(f"vendored {package}@{version} into {folder}")
     for line in stale:
-        print(f"missing or stale: {line} (run python3 scripts/vendor.py)", file=sys.stderr)
+        print(f"missing or stale: {line} (run python3 .ci/vendor.py)", file=sys.stderr)
     return 1 if stale else 0
 
 

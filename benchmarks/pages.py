@@ -1,0 +1,215 @@
+"""Serve the app and a bare Flask hello-world with the same gunicorn settings, load both with wrk, and
+print req/s, p50 and p99 latency and the ratio to hello-world for the pages people use most.
+
+The app runs on the demo data (`lms demo --no-serve`: bundled courses, a trainee enrolled, a cohort with
+e-classes) in a throwaway instance folder, or on a database of its own on the PostgreSQL server given with
+--database-url (dropped at the end). The trainee is logged in once; wrk sends that session cookie.
+
+Needs wrk (Debian: apt-get install wrk) and gunicorn (the [serve] extra). Ports 5610 and 5611.
+The machine may be shared: figures vary from run to run, so compare ratios taken in the same run.
+
+Usage:
+    python benchmarks/pages.py [--duration 10] [--connections 8] [--workers 2]
+                               [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
+"""
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.live import Browser, Processes, wait_until_answers  # noqa: E402
+
+APP_PORT, HELLO_PORT = 5610, 5611
+HELLO = """from flask import Flask
+
+app = Flask(__name__)
+
+
+@app.get("/")
+def hello():
+    return "Hello, World!"
+"""
+
+
+def _gunicorn(processes: Processes, app: str, port: int, workers: int, env: dict, cwd: Path):
+    return processes.start(
+        str(port), ["-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", app], cwd, env
+    )
+
+
+def _login(base: str, email: str, password: str) -> Browser:
+    browser = Browser()
+    status = browser.login(base, email, password)
+    if status != 302:
+        raise SystemExit(f"could not log in as {email}: HTTP {status}")
+    return browser
+
+
+def _wrk(url: str, cookie: str | None, duration: int, connections: int) -> dict:
+    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{duration}s", "--latency", url]
+    if cookie:
+        command[1:1] = ["-H", f"Cookie: {cookie}"]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", output, re.M))
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    errors = re.search(r"Socket errors: (.*)", output)
+    return {
+        "rate": rate,
+        "p50": latency.get("50", "?"),
+        "p99": latency.get("99", "?"),
+        "bad": int(non_2xx.group(1)) if non_2xx else 0,
+        "errors": errors.group(1) if errors else "",
+    }
+
+
+def _prepare(database_url: str | None, instance: Path) -> tuple[str, dict]:
+    """The demo data; returns the database URL and the pages' paths (found in the database)."""
+    from lms import create_app
+    from lms.auth.models import User
+    from lms.cli import DEMO_PASSWORD, DEMO_USERS
+    from lms.courses.models import Activity, Enrolment
+    from lms.db import db
+    from lms.demo import load_demo
+
+    url = database_url or f"sqlite:///{instance / 'lms.sqlite'}"
+    app = create_app({"SECRET_KEY": "benchmark", "INSTANCE_PATH": str(instance), "DATABASE_URL": url})
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        load_demo(DEMO_USERS, DEMO_PASSWORD)
+        db.session.commit()
+        trainee = db.session.scalar(User.by_email(DEMO_USERS[0][0]))
+        enrolment = db.session.scalars(db.select(Enrolment).where(Enrolment.user_id == trainee.id)).first()
+        course = enrolment.course
+        activities = course.activities()
+        lesson = next(a for a in activities if a.kind == "lesson")
+        quiz = db.session.scalars(
+            db.select(Activity).where(Activity.kind == "quiz", Activity.published.is_(True))
+        ).first()
+        paths = {
+            "course": f"/courses/{course.slug}",
+            "lesson": f"/courses/{course.slug}/learn/{lesson.module.slug}/{lesson.slug}",
+            "quiz_id": quiz.id if quiz else None,
+            "quiz_course": quiz.module.course.slug if quiz else None,
+            "matrix": f"/progress/courses/{course.slug}/matrix",
+        }
+        db.engine.dispose()
+    return url, paths
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per page")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers for both apps")
+    parser.add_argument("--database-url", help="a PostgreSQL server; a database of its own is made on it")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
+
+    scratch = Path(tempfile.mkdtemp(prefix="lms-bench-pages-"))
+    instance = scratch / "instance"
+    server_db = None
+    database_url = None
+    if args.database_url:
+        server = make_url(args.database_url).set(drivername="postgresql+psycopg")
+        name = f"lms_bench_{uuid.uuid4().hex[:8]}"
+        server_db = create_engine(server, isolation_level="AUTOCOMMIT")
+        with server_db.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        database_url = server.set(database=name).render_as_string(hide_password=False)
+    try:
+        with Processes(scratch) as processes:
+            _measure(args, scratch, instance, database_url, processes)
+    finally:
+        if server_db is not None:
+            with server_db.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            server_db.dispose()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _measure(args, scratch: Path, instance: Path, database_url: str | None, processes: Processes) -> None:
+    from lms.cli import DEMO_PASSWORD, DEMO_USERS
+
+    url, paths = _prepare(database_url, instance)
+    (scratch / "hello.py").write_text(HELLO)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "LMS_SECRET_KEY": "benchmark-secret",
+        "LMS_INSTANCE_PATH": str(instance),
+        "LMS_DATABASE_URL": url,
+        "LMS_SESSION_COOKIE_SECURE": "false",
+        "LMS_LOGIN_RATE_LIMIT_IP": "100000 per minute",
+    }
+    app_base, hello_base = f"http://127.0.0.1:{APP_PORT}", f"http://127.0.0.1:{HELLO_PORT}"
+    wait_until_answers(
+        f"{app_base}/login", _gunicorn(processes, "lms:create_app()", APP_PORT, args.workers, env, ROOT)
+    )
+    wait_until_answers(
+        f"{hello_base}/", _gunicorn(processes, "hello:app", HELLO_PORT, args.workers, env, scratch)
+    )
+
+    trainee_browser = _login(app_base, DEMO_USERS[0][0], DEMO_PASSWORD)
+    trainee = trainee_browser.cookie_header()
+    trainer = _login(app_base, DEMO_USERS[1][0], DEMO_PASSWORD).cookie_header()
+    pages = [
+        ("login page", "/login", None),
+        ("catalogue", "/courses/", trainee),
+        ("dashboard", "/", trainee),
+        ("course page", paths["course"], trainee),
+        ("lesson page", paths["lesson"], trainee),
+    ]
+    if paths["quiz_id"]:
+        token = trainee_browser.csrf(f"{app_base}/")
+        status, headers, _ = trainee_browser.request(
+            f"{app_base}/quizzes/{paths['quiz_id']}/start", {"csrf_token": token}
+        )
+        location = urllib.parse.urlsplit(headers.get("Location", "")).path
+        if status == 302 and "/attempts/" in location:
+            pages.append(("quiz attempt page", location, trainee))
+    pages.append(("progress matrix", paths["matrix"], trainer))
+
+    hello = _wrk(f"{hello_base}/", None, args.duration, args.connections)
+    print(
+        f"gunicorn -w {args.workers}, wrk -t 2 -c {args.connections} -d {args.duration}s; "
+        f"database: {make_url(url).get_backend_name()}; cores: {os.cpu_count()}"
+    )
+    print("The machine may be shared with other work: compare ratios from the same run.\n")
+    print(f"{'page':<20} {'req/s':>9} {'p50':>9} {'p99':>9} {'ratio':>7}  notes")
+    print(f"{'hello-world':<20} {hello['rate']:>9.1f} {hello['p50']:>9} {hello['p99']:>9} {1:>7.3f}")
+    for page, path, cookie in pages:
+        result = _wrk(f"{app_base}{path}", cookie, args.duration, args.connections)
+        notes = []
+        if result["bad"]:
+            notes.append(f"{result['bad']} non-2xx/3xx")
+        if result["errors"]:
+            notes.append(f"socket errors: {result['errors']}")
+        print(
+            f"{page:<20} {result['rate']:>9.1f} {result['p50']:>9} {result['p99']:>9} "
+            f"{result['rate'] / hello['rate']:>7.3f}  {'; '.join(notes)}"
+        )
+
+
+if __name__ == "__main__":
+    main()
