@@ -28,6 +28,7 @@ from lms.auth.models import User  # noqa: E402
 from lms.classroom.models import AttendanceRecord, ClassSession, Cohort, CohortMember, Programme  # noqa: E402
 from lms.classroom.reports import attendance_rows  # noqa: E402
 from lms.db import db  # noqa: E402
+from lms.enterprises.models import Enterprise  # noqa: E402
 from lms.exports import csv_lines, write_xlsx  # noqa: E402
 
 LABELS = {"P": "Present", "L": "Late", "E": "Excused", "A": "Absent"}
@@ -36,7 +37,8 @@ NAMES = ["Ελένη", "Марија", "Georgi", "Ђорђе", "Ana", "Νίκο�
 
 def build(trainees: int, sessions: int, rng: random.Random) -> Cohort:
     cohort = Cohort(programme=Programme(title="Bench programme"), name=f"Bench {trainees}")
-    db.session.add(cohort)
+    enterprise = Enterprise(name="SME", search_keys="")
+    db.session.add_all([cohort, enterprise])
     db.session.flush()
     first_id = (db.session.scalar(text("SELECT max(id) FROM users")) or 0) + 1
     tag = uuid.uuid4().hex[:6]
@@ -49,7 +51,7 @@ def build(trainees: int, sessions: int, rng: random.Random) -> Cohort:
                 "name": f"{NAMES[n % len(NAMES)]} {n}",
                 "role": "trainee",
                 "active": True,
-                "organisation": "SME",
+                "enterprise_id": enterprise.id,
                 "country": "GR",
                 "created_at": datetime.now(UTC),
             }

@@ -42,6 +42,7 @@ from lms.auth.services import create_user
 from lms.courses import services as courses
 from lms.courses.models import Activity, Enrolment
 from lms.db import db, utcnow
+from lms.enterprises.models import Enterprise
 from lms.progress.models import Completion, CourseCompletion
 from lms.quizzes import services as quizzes
 from lms.quizzes.models import Attempt, QuizSlot, Response
@@ -164,7 +165,11 @@ def build_course(slug: str, activities: int, author: User) -> tuple[list[Activit
 
 
 def add_trainees(slug: str, count: int, rng: random.Random) -> list[int]:
-    """Bulk-insert trainees (no password: hashing a thousand would take a minute); return their ids."""
+    """Bulk-insert trainees (no password: hashing a thousand would take a minute), spread over 97
+    enterprises; return their ids."""
+    companies = [Enterprise(name=f"{slug} Company {n}", search_keys="") for n in range(97)]
+    db.session.add_all(companies)
+    db.session.flush()
     db.session.execute(
         insert(User),
         [
@@ -172,7 +177,7 @@ def add_trainees(slug: str, count: int, rng: random.Random) -> list[int]:
                 "email": f"{slug}-{number}@example.org",
                 "name": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)} {number}",
                 "role": "trainee",
-                "organisation": f"Company {number % 97}",
+                "enterprise_id": companies[number % 97].id,
                 "country": rng.choice(COUNTRIES),
             }
             for number in range(1, count + 1)

@@ -61,6 +61,7 @@ FEATURES = (
     "core",
     "auth",
     "admin",
+    "enterprises",
     "courses",
     "authoring",
     "quizzes",

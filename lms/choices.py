@@ -63,26 +63,47 @@ TIMEZONES = [
     "UTC",
 ]
 
-SECTORS = [
-    ("agriculture", _l("Agriculture and food")),
-    ("manufacturing", _l("Manufacturing and crafts")),
-    ("construction", _l("Construction")),
-    ("trade", _l("Retail and wholesale trade")),
-    ("tourism", _l("Tourism and hospitality")),
-    ("ict", _l("ICT and software")),
-    ("services", _l("Professional services")),
-    ("creative", _l("Culture and creative industries")),
-    ("health", _l("Health and social care")),
-    ("other", _l("Other")),
+# NACE Rev. 2 sections, the EU's classification of economic activities.
+NACE_SECTIONS = [
+    ("A", _l("A · Agriculture, forestry and fishing")),
+    ("B", _l("B · Mining and quarrying")),
+    ("C", _l("C · Manufacturing")),
+    ("D", _l("D · Electricity, gas, steam and air conditioning supply")),
+    ("E", _l("E · Water supply, sewerage and waste management")),
+    ("F", _l("F · Construction")),
+    ("G", _l("G · Wholesale and retail trade, repair of vehicles")),
+    ("H", _l("H · Transportation and storage")),
+    ("I", _l("I · Accommodation and food service activities")),
+    ("J", _l("J · Information and communication")),
+    ("K", _l("K · Financial and insurance activities")),
+    ("L", _l("L · Real estate activities")),
+    ("M", _l("M · Professional, scientific and technical activities")),
+    ("N", _l("N · Administrative and support service activities")),
+    ("O", _l("O · Public administration and defence")),
+    ("P", _l("P · Education")),
+    ("Q", _l("Q · Human health and social work activities")),
+    ("R", _l("R · Arts, entertainment and recreation")),
+    ("S", _l("S · Other service activities")),
+    ("T", _l("T · Activities of households as employers")),
+    ("U", _l("U · Extraterritorial organisations and bodies")),
 ]
 
-ORG_SIZES = [
+# The EU SME size classes, labelled by the headcount a person knows.
+SIZE_CLASS_CHOICES = [
     ("micro", _l("Micro (fewer than 10 people)")),
     ("small", _l("Small (10 to 49 people)")),
     ("medium", _l("Medium (50 to 249 people)")),
     ("large", _l("Large (250 people or more)")),
-    ("none", _l("Not yet a company")),
 ]
+
+SIZE_CLASS_CHOICES_SHORT = [
+    ("micro", _l("Micro")),
+    ("small", _l("Small")),
+    ("medium", _l("Medium")),
+    ("large", _l("Large")),
+]
+
+NOT_STATED = _l("Not stated")
 
 GENDER_CHOICES = [
     ("", _l("Prefer not to say")),

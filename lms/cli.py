@@ -119,6 +119,17 @@ def demo_command(no_serve: bool, host: str, port: int, worker: bool | None):
         _serve(host, port, debug=False, worker=worker)
 
 
+def _enterprise_note(row) -> str:
+    """What an import row does with its enterprise, for the dry run."""
+    if row.enterprise_action == "create":
+        return f" [new enterprise {row.organisation}]"
+    if row.enterprise_action == "join":
+        return f" [joins {row.enterprise_name}]"
+    if row.enterprise_action == "match":
+        return f" [{row.organisation}, as on row {row.same_as_row}]"
+    return ""
+
+
 def _serve(host: str, port: int, debug: bool, worker: bool | None) -> None:
     import os
 
@@ -277,7 +288,7 @@ def import_users_command(file: Path, dry_run: bool):
         if dry_run:
             for row in plan.rows:
                 courses = f" -> {', '.join(row.courses)}" if row.courses else ""
-                click.echo(f"  row {row.row}: {row.name} <{row.email}>{courses}")
+                click.echo(f"  row {row.row}: {row.name} <{row.email}>{courses}{_enterprise_note(row)}")
             click.echo(f"dry run: {len(plan.rows)} user(s) would be created; nothing was changed")
             return
         mails = apply_plan(plan, None, source=file.name)

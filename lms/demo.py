@@ -13,6 +13,7 @@ from lms.db import db
 from lms.demo_programme import load_programme
 
 # The demo trainee (Greek-speaking) is enrolled in these bundled courses.
+DEMO_VAT = "800123456"  # a well-formed Greek ΑΦΜ (its check digit is right), belonging to nobody
 DEMO_ENROLMENTS = ("digital-marketing-el", "digital-marketing", "ict-essentials", "startup-skills")
 
 
@@ -20,18 +21,14 @@ def load_demo(users, password: str) -> list[str]:
     """Create the demo users and import the bundled courses that are not there yet; returns problems."""
     from lms.cli import find_packages, import_packages
 
+    enterprise = _demo_enterprise()
     for email, name, role, locale, country in users:
         if db.session.scalar(User.by_email(email)) is None:
-            create_user(
-                email,
-                name,
-                password,
-                role=role,
-                locale=locale,
-                country=country,
-                organisation="Demo SME",
-                timezone="Europe/Athens",
+            user = create_user(
+                email, name, password, role=role, locale=locale, country=country, timezone="Europe/Athens"
             )
+            if role == "trainee":
+                user.enterprise = enterprise
     db.session.flush()
     existing = set(db.session.scalars(select(Course.slug)))
     packages = [
@@ -47,6 +44,23 @@ def load_demo(users, password: str) -> list[str]:
     _demo_programme(trainee, trainer)
     load_programme(trainer)
     return problems
+
+
+def _demo_enterprise():
+    """The demo trainee's bakery in Serres: a micro enterprise with a checked Greek VAT number."""
+    from lms.enterprises.services import by_number, create_enterprise
+
+    return by_number("GR", DEMO_VAT) or create_enterprise(
+        name="Αρτοποιία Σερρών ΙΚΕ",
+        country="GR",
+        region="Κεντρική Μακεδονία",
+        number=DEMO_VAT,
+        nace_section="C",
+        nace_division="10",
+        headcount=6,
+        turnover_eur=420_000,
+        founded_year=2021,
+    )
 
 
 def _demo_programme(trainee: User, trainer: User) -> None:

@@ -1,6 +1,7 @@
 """A realistic cross-border programme for `lms demo`: three cohorts (Serres, Strumica, Blagoevgrad) of twenty
-trainees each, with local names, organisations, sectors and sizes; six past e-classes with attendance, four to
-come; lessons done, quizzes taken and graded by the quiz services; completions and certificates follow.
+trainees each, with local names and their enterprises (NACE section, size class); six past e-classes with
+attendance, four to come; lessons done, quizzes taken and graded by the quiz services; completions and
+certificates follow.
 
 Deterministic (a seeded random) and idempotent: nothing happens when the programme is already there.
 """
@@ -27,7 +28,7 @@ COURSES = ("digital-marketing", "ict-essentials")
 PAST_SESSIONS, NEXT_SESSIONS = 6, 4
 
 # cohort, partner, town, time zone, country, language, first names (women, men), surnames
-# (woman/man), organisations (name, sector, size)
+# (woman/man), enterprises (name, NACE Rev. 2 section, EU size class)
 
 
 def _names(text: str) -> list[str]:
@@ -57,16 +58,16 @@ COHORTS = [
             "Αθανασίου/Αθανασίου Χατζή/Χατζής Τσακίρη/Τσακίρης Δημητρίου/Δημητρίου"
         ),
         [
-            ("Αρτοποιείο Η Σέρρα", "agriculture", "micro"),
-            ("Οινοποιείο Στρυμόνα", "agriculture", "small"),
-            ("Ξυλουργείο Καραγιάννη", "manufacturing", "micro"),
-            ("Ταβέρνα Ο Πλάτανος", "tourism", "micro"),
-            ("Λογιστικό Γραφείο Οικονόμου", "services", "micro"),
-            ("Ξενώνας Λαϊλιάς", "tourism", "micro"),
-            ("Μελισσοκομία Μενοικίου", "agriculture", "micro"),
-            ("Τυροκομείο Νιγρίτας", "manufacturing", "small"),
-            ("Κατασκευές Στρυμών ΑΕ", "construction", "medium"),
-            ("Βιβλιοπωλείο Ερμής", "trade", "micro"),
+            ("Αρτοποιείο Η Σέρρα", "A", "micro"),
+            ("Οινοποιείο Στρυμόνα", "A", "small"),
+            ("Ξυλουργείο Καραγιάννη", "C", "micro"),
+            ("Ταβέρνα Ο Πλάτανος", "I", "micro"),
+            ("Λογιστικό Γραφείο Οικονόμου", "M", "micro"),
+            ("Ξενώνας Λαϊλιάς", "I", "micro"),
+            ("Μελισσοκομία Μενοικίου", "A", "micro"),
+            ("Τυροκομείο Νιγρίτας", "C", "small"),
+            ("Κατασκευές Στρυμών ΑΕ", "F", "medium"),
+            ("Βιβλιοπωλείο Ερμής", "G", "micro"),
         ],
     ),
     (
@@ -86,16 +87,16 @@ COHORTS = [
             "Ангеловска/Ангеловски Илиевска/Илиевски Георгиева/Георгиев Атанасова/Атанасов"
         ),
         [
-            ("Пекара Струмица", "manufacturing", "micro"),
-            ("Винарија Беловишка", "agriculture", "small"),
-            ("Агро Ранч Василево", "agriculture", "small"),
-            ("Столарија Дрво-Мак", "manufacturing", "micro"),
-            ("Сметководство Ангелов", "services", "micro"),
-            ("Хотел Цар Самуил", "tourism", "small"),
-            ("Мелница Босилово", "manufacturing", "micro"),
-            ("Градинарство Моноспитово", "agriculture", "micro"),
-            ("ИТ Решенија Струмица", "ict", "small"),
-            ("Градежна фирма Беласица", "construction", "medium"),
+            ("Пекара Струмица", "C", "micro"),
+            ("Винарија Беловишка", "A", "small"),
+            ("Агро Ранч Василево", "A", "small"),
+            ("Столарија Дрво-Мак", "C", "micro"),
+            ("Сметководство Ангелов", "M", "micro"),
+            ("Хотел Цар Самуил", "I", "small"),
+            ("Мелница Босилово", "C", "micro"),
+            ("Градинарство Моноспитово", "A", "micro"),
+            ("ИТ Решенија Струмица", "J", "small"),
+            ("Градежна фирма Беласица", "F", "medium"),
         ],
     ),
     (
@@ -115,16 +116,16 @@ COHORTS = [
             "Тодорова/Тодоров Ангелова/Ангелов"
         ),
         [
-            ("Пекарна Пирин", "manufacturing", "micro"),
-            ("Винарна Мелник", "agriculture", "small"),
-            ("Хотел Бачиново", "tourism", "small"),
-            ("Мебели Рила", "manufacturing", "medium"),
-            ("Счетоводна къща Тодоров", "services", "micro"),
-            ("Билкова аптека Струма", "health", "micro"),
-            ("Ферма Симитли", "agriculture", "micro"),
-            ("Сладкарница Македония", "trade", "micro"),
-            ("Автосервиз Струма", "services", "micro"),
-            ("Софтуерна къща Пирин", "ict", "small"),
+            ("Пекарна Пирин", "C", "micro"),
+            ("Винарна Мелник", "A", "small"),
+            ("Хотел Бачиново", "I", "small"),
+            ("Мебели Рила", "C", "medium"),
+            ("Счетоводна къща Тодоров", "M", "micro"),
+            ("Билкова аптека Струма", "Q", "micro"),
+            ("Ферма Симитли", "A", "micro"),
+            ("Сладкарница Македония", "G", "micro"),
+            ("Автосервиз Струма", "M", "micro"),
+            ("Софтуерна къща Пирин", "J", "small"),
         ],
     ),
 ]
@@ -174,6 +175,18 @@ def load_programme(trainer: User) -> bool:
     return True
 
 
+def _enterprise(name: str, country: str, section: str, size: str):
+    """The demo firm's record: one per name and country, however many of its people take part."""
+    from lms.enterprises.services import create_enterprise, same_name
+
+    found = [e for e in same_name(name) if e.country == country]
+    return (
+        found[0]
+        if found
+        else create_enterprise(name=name, country=country, nace_section=section, size_class=size)
+    )
+
+
 def _trainees(
     cohort, number, country, language, zone, firsts, surnames, firms, rng
 ) -> list[tuple[User, float]]:
@@ -182,19 +195,17 @@ def _trainees(
         woman = i % 2 == 0
         first = firsts[0 if woman else 1][i // 2]
         surname = surnames[(i * 3 + number) % len(surnames)][0 if woman else 1]
-        firm, sector, size = firms[i % len(firms)]
+        firm, section, size = firms[i % len(firms)]
         user = create_user(
             f"{cohort.name.split()[0].lower()}.{i + 1:02d}@example.org",
             f"{first} {surname}",
             role="trainee",
             locale=language,
             country=country,
-            organisation=firm,
-            sector=sector,
-            org_size=size,
             gender="female" if woman else "male",
             timezone=zone,
         )
+        user.enterprise = _enterprise(firm, country, section, size)
         # Members since before the first class, so the past classes count them (not "not yet a member").
         add_member(cohort, user).added_at = utcnow() - timedelta(weeks=PAST_SESSIONS + 1)
         members.append((user, rng.uniform(0.35, 1.0)))  # how far and how well this trainee works

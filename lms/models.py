@@ -13,6 +13,7 @@ from lms.classroom.models import (
     Programme,
 )
 from lms.courses.models import Activity, Course, CourseFile, Enrolment, Module
+from lms.enterprises.models import Enterprise
 from lms.jobs import TaskMark
 from lms.progress.models import Completion, CourseCompletion, GradeOverride
 from lms.quizzes.models import Attempt, Question, QuestionCategory, QuizSlot, Response
@@ -36,6 +37,7 @@ __all__ = [
     "CourseCompletion",
     "GradeOverride",
     "CourseFile",
+    "Enterprise",
     "ExportJob",
     "Enrolment",
     "Module",

@@ -113,7 +113,10 @@ def create_user(app):
 
     counter = iter(range(1, 10_000))
 
-    def factory(role="trainee", email=None, name=None, password=PASSWORD, **profile):
+    def factory(role="trainee", email=None, name=None, password=PASSWORD, organisation=None, **profile):
+        """`organisation` names the user's enterprise: the one of that name, else a new one."""
+        from lms.enterprises import services as enterprises
+
         number = next(counter)
         user = create(
             email or f"{role}{number}@example.org",
@@ -122,6 +125,9 @@ def create_user(app):
             role=role,
             **profile,
         )
+        if organisation:
+            same = enterprises.same_name(organisation)
+            user.enterprise = same[0] if same else enterprises.create_enterprise(name=organisation)
         db.session.commit()
         return user
 

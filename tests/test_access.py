@@ -33,6 +33,12 @@ MATRIX = {
     "admin.send_reset": ("/admin/users/{user_id}/reset-password", 405, 405, 405, 405),
     "admin.settings": ("/admin/settings", LOGIN, 403, 403, 200),
     "admin.audit_log": ("/admin/audit", LOGIN, 403, 403, 200),
+    "enterprises.index": ("/enterprises/", LOGIN, 403, 403, 200),
+    "enterprises.new": ("/enterprises/new", LOGIN, 403, 403, 200),
+    "enterprises.detail": ("/enterprises/{enterprise_id}", LOGIN, 403, 403, 200),
+    "enterprises.merge": ("/enterprises/merge", 405, 405, 405, 405),
+    "enterprises.duplicates": ("/enterprises/duplicates", LOGIN, 403, 403, 200),
+    "enterprises.keep_apart": ("/enterprises/duplicates/apart", 405, 405, 405, 405),
     # The course is taught by another trainer; the trainee is not enrolled.
     "courses.catalogue": ("/courses/", 200, 200, 200, 200),
     "courses.detail": ("/courses/{slug}", 200, 200, 200, 200),
@@ -130,6 +136,14 @@ MATRIX = {
     "classroom.sign_in_sheet": ("/classroom/sessions/{session_id}/sign-in.pdf", LOGIN, 403, 403, PDF),
     "classroom.report": ("/classroom/programmes/{programme_id}/report", LOGIN, 403, 403, 200),
     "classroom.report_export": ("/classroom/programmes/{programme_id}/report.xlsx", LOGIN, 403, 403, 200),
+    "classroom.report_list": (
+        "/classroom/programmes/{programme_id}/report/enterprises",
+        LOGIN,
+        403,
+        403,
+        200,
+    ),
+    "classroom.report_evidence": ("/classroom/programmes/{programme_id}/evidence", 405, 405, 405, 405),
 }
 
 
@@ -147,6 +161,7 @@ def test_access_matrix(client, create_user, create_course, role):
     from lms.classroom.models import ClassSession, Cohort, Programme
     from lms.courses.models import Enrolment
     from lms.courses.services import add_quiz, put_file
+    from lms.enterprises.services import create_enterprise
     from lms.quizzes.services import start_attempt, sync_quiz
     from lms.quizzes.spec import AnswerSpec, QuestionSpec
 
@@ -178,6 +193,10 @@ def test_access_matrix(client, create_user, create_course, role):
     db.session.add(session)
     db.session.commit()
     names |= {"programme_id": cohort.programme_id, "cohort_id": cohort.id, "session_id": session.id}
+    enterprise = create_enterprise(name="Пекара ДООЕЛ", country="MK", number="4030000375897")
+    target.enterprise = enterprise
+    db.session.commit()
+    names |= {"enterprise_id": enterprise.id}
     names |= {"code": certificate.code, "certificate_id": certificate.id, "job_id": job.id}
     names |= {"quiz_id": quiz.id, "attempt_id": attempt.id, "question_id": attempt.question_ids()[0]}
     assignment = add_assignment(module, "Plan", course.trainers[0])

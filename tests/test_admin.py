@@ -104,7 +104,7 @@ def test_coordinator_adds_a_user_who_gets_a_link_to_choose_a_password(app, clien
         "email": "Nikos@Example.gr",
         "name": "Νίκος Αντωνίου",
         "role": "trainer",
-        "organisation": "Κτήμα ΑΕ",
+        "enterprise_name": "Κτήμα ΑΕ",  # a new enterprise (issue 16)
         "locale": "el",
         "timezone": "Europe/Athens",
         "csrf_token": csrf_token(client, url),

@@ -90,9 +90,9 @@ def _register(client, **overrides):
         "locale": "mk",
         "timezone": "Europe/Skopje",
         "country": "MK",
-        "sector": "tourism",
-        "org_size": "micro",
-        "organisation": "Охридски бисер ДООЕЛ",
+        "nace_section": "I",
+        "size_class": "micro",
+        "enterprise_name": "Охридски бисер ДООЕЛ",
         "gender": "female",
         "csrf_token": csrf_token(client, "/register"),
     }
@@ -128,10 +128,13 @@ def test_self_registration_creates_a_trainee_with_unicode_profile(app, client):
         "mk",
         "Охридски бисер ДООЕЛ",
     )
+    enterprise = user.enterprise
+    assert (enterprise.country, enterprise.nace_section, enterprise.size_class) == ("MK", "I", "micro")
+    assert enterprise.name_latin == "Okhridski biser DOOEL"
 
 
 def test_overlong_name_is_refused_and_typed_values_are_kept(client):
-    response = _register(client, name="Ж" * 500, organisation="Keep me")
+    response = _register(client, name="Ж" * 500, enterprise_name="Keep me")
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "Field cannot be longer than 120 characters" in page

@@ -14,7 +14,6 @@ from tests.system import needs
 
 needs("pango")  # WeasyPrint, imported below, cannot load without it
 
-from lms.charts import bar_chart  # noqa: E402
 from lms.classroom.models import ClassSession, Cohort, CohortMember, Programme  # noqa: E402
 from lms.classroom.pdf import (  # noqa: E402
     funder_report_html,
@@ -22,7 +21,7 @@ from lms.classroom.pdf import (  # noqa: E402
     renderer_for,
     sign_in_sheet_html,
 )
-from lms.classroom.reports import FunderReport  # noqa: E402
+from lms.classroom.reports import Figure, FunderReport, report_charts  # noqa: E402
 from lms.db import db  # noqa: E402
 
 GREEK_NAME = "Αικατερίνη Παπαδοπούλου"
@@ -175,75 +174,105 @@ def test_sign_in_sheet_in_the_readers_language(make_session, tmp_path):
     assert "10:00" in text
 
 
+def make_figures(**values) -> list[Figure]:
+    figures = {
+        "enterprises": Figure(
+            "enterprises",
+            "Enterprises supported, by size class",
+            "Each enterprise counts once.",
+            321,
+            [
+                ("Micro", 250, "micro"),
+                ("Small", 60, "small"),
+                ("Medium", 11, "medium"),
+                ("Large", 0, "large"),
+            ],
+        ),
+        "participations": Figure("participations", "Participations in training", "Once per programme.", 1234),
+        "gender": Figure(
+            "gender",
+            "Participants by gender",
+            "By gender.",
+            1234,
+            [("Female", 640, "female"), ("Male", 580, "male"), ("Not stated", 14, "none")],
+        ),
+        "country": Figure(
+            "country",
+            "Participants by country",
+            "By country.",
+            1234,
+            [
+                ("Greece", 700, "GR"),
+                ("North Macedonia", 400, "MK"),
+                ("Bulgaria", 100, "BG"),
+                ("Serbia", 34, "RS"),
+            ],
+        ),
+        "hours": Figure(
+            "hours", "Hours delivered", "Delivered sessions.", 130.5, [("Sessions delivered", 87, "")]
+        ),
+        "attendance": Figure("attendance", "Attendance rate", "Points earned.", 83.4),
+        "completions": Figure("completions", "Completed trainings", "Every course.", 912),
+        "certificates": Figure("certificates", "Certificates issued", "Not revoked.", 876),
+    }
+    for key, value in values.items():
+        figures[key].value = value
+        if not value:
+            figures[key].rows = [(label, 0, group) for label, _count, group in figures[key].rows]
+    return list(figures.values())
+
+
 def make_report(**fields) -> FunderReport:
     values = {
         "programme_title": PROGRAMME_TITLE,
         "funding_line": FUNDING_LINE,
         "period_start": date(2025, 1, 1),
         "period_end": date(2025, 6, 30),
-        "participants": 1234,
-        "by_country": [("Greece", 700), ("North Macedonia", 400), ("Bulgaria", 100), ("Serbia", 34)],
-        "by_gender": [("Female", 640), ("Male", 580), ("—", 14)],
-        "by_sector": [("Tourism", 500), ("Agri-food", 300), ("ICT", 250), ("Manufacturing", 184)],
-        "by_size": [("Micro (1–9)", 800), ("Small (10–49)", 334), ("Medium (50–249)", 100)],
-        "sessions_delivered": 87,
-        "hours_delivered": 130.5,
-        "attendance_rate": 83.4,
-        "completions": 912,
-        "certificates": 876,
         "cohorts": [("Thessaloniki spring 2025", 640, 45, 88.1), ("Скопје пролет 2025", 594, 42, None)],
+        "figures": make_figures(),
     }
     values.update(fields)
     return FunderReport(**values)
 
 
 CHART_TITLES = {
-    "country": "Participants by country",
+    "enterprises": "Enterprises supported, by size class",
     "gender": "Participants by gender",
-    "sector": "Participants by sector",
-    "size": "Participants by organisation size",
+    "country": "Participants by country",
 }
-
-
-def make_charts(report: FunderReport) -> dict:
-    return {
-        key: bar_chart(getattr(report, f"by_{key}"), title=title, unit="")
-        for key, title in CHART_TITLES.items()
-    }
 
 
 def test_funder_report_prints_key_figures_and_charts(app, tmp_path, weasyprint_log):
     report = make_report()
 
-    html = funder_report_html(report, make_charts(report))
+    html = funder_report_html(report, report_charts(report))
     path = write_pdf(tmp_path, render_document(html))
 
     info = pdf_info(path)
-    assert info["Pages"] == "1"
+    assert info["Pages"] == "2"
     text = pdf_text(path)
     assert "Indicator report" in text
     assert PROGRAMME_TITLE in text
     assert "January 1, 2025 – June 30, 2025" in text
     figures = {
-        "Participants": "1,234",
-        "Sessions delivered": "87",
+        "Enterprises supported, by size class": "321",
+        "Participations in training": "1,234",
         "Hours delivered": "130.5",
         "Attendance rate": "83.4%",
-        "Course completions": "912",
+        "Completed trainings": "912",
         "Certificates issued": "876",
     }
     for label, value in figures.items():
         assert f" {value} " in text and label in text
         # Each value in its box, above its label.
         assert re.search(rf'figure-value">{re.escape(value)}</p>\s*<p class="figure-label">{label}<', html)
-    # Each chart once: the SVG's labels and values print, the screen readers' copy of the data does not.
-    for title in CHART_TITLES.values():
-        assert text.count(title) == 1
-    for label, value in report.by_country:
+    # Each indicator's definition and its breakdown print.
+    assert "Each enterprise counts once." in text and re.search(r"Micro\s+250", text)
+    for label, value, _group in report.figures[3].rows:  # by country
         assert label in text and str(value) in text
     assert "Скопје пролет 2025" in text and "88.1%" in text and "—" in text
     assert FUNDING_LINE in text
-    assert "Page 1 of 1" in text
+    assert "Page 1 of 2" in text
     assert not weasyprint_log.records, "WeasyPrint failed to load something"
     assert pdf_fonts(path) <= BUNDLED_FONTS  # the charts' text too
 
@@ -251,7 +280,7 @@ def test_funder_report_prints_key_figures_and_charts(app, tmp_path, weasyprint_l
 def test_funder_report_colours_the_chart_bars(app):
     report = make_report()
 
-    html = funder_report_html(report, make_charts(report))
+    html = funder_report_html(report, report_charts(report))
 
     # WeasyPrint styles an inline SVG only by a <style> inside it: each chart carries document.css's rules.
     assert html.count("<style>") == 1 + len(CHART_TITLES)
@@ -262,28 +291,26 @@ def test_funder_report_without_data(app, tmp_path):
     report = make_report(
         period_start=None,
         period_end=None,
-        participants=0,
-        by_country=[],
-        by_gender=[],
-        by_sector=[],
-        by_size=[],
-        sessions_delivered=0,
-        hours_delivered=0.0,
-        attendance_rate=None,
-        completions=0,
-        certificates=0,
+        figures=make_figures(
+            enterprises=0,
+            participations=0,
+            gender=0,
+            country=0,
+            hours=0.0,
+            attendance=None,
+            completions=0,
+            certificates=0,
+        ),
         cohorts=[],
         funding_line="",
     )
 
-    html = funder_report_html(report, make_charts(report))
+    html = funder_report_html(report, report_charts(report))
     text = pdf_text(write_pdf(tmp_path, render_document(html)))
 
     assert "Period: All time" in text
     assert re.search(r'figure-value">—</p>\s*<p class="figure-label">Attendance rate<', html)
-    for title in CHART_TITLES.values():
-        assert title in text  # an empty chart keeps its title
-    assert text.count("No data yet.") == len(CHART_TITLES)
+    assert "<svg" not in html  # no chart of nothing
     assert "Co-funded" not in text
 
 

@@ -99,11 +99,24 @@ def test_demo_is_safe_to_rerun(runner):
     assert count(AttendanceRecord) == 3 * 20 * PAST_SESSIONS
     assert count(Attempt) > 60 and count(Certificate) > 0  # quizzes taken, some courses completed
     trainee = db.session.scalar(select(User).where(User.email == "serres.01@example.org"))
-    assert (trainee.country, trainee.locale, trainee.sector is not None, trainee.org_size is not None) == (
+    enterprise = trainee.enterprise
+    assert (
+        trainee.country,
+        trainee.locale,
+        enterprise.country,
+        enterprise.nace_section,
+        enterprise.size_class,
+    ) == (
         "GR",
         "el",
-        True,
-        True,
+        "GR",
+        "A",
+        "micro",
+    )  # serres.01 works at the first firm of the list, the Serres bakery
+    # One record per firm: the Serres group's ten firms, however many trainees each has.
+    assert (
+        len({u.enterprise_id for u in db.session.scalars(select(User).where(User.email.like("serres.%")))})
+        == 10
     )
     for email, _name, role, *_ in DEMO_USERS:
         user = db.session.scalar(User.by_email(email))

@@ -46,14 +46,16 @@ def programme(app, create_user, create_course):
     db.session.add_all([programme, north, south])
     db.session.flush()
     people = {
-        "t1": create_user(name="T1", gender="female", country="GR", sector="tourism"),
+        "t1": create_user(name="T1", gender="female", country="GR", organisation="Seaside Hotel"),
         "t2": create_user(name="T2", gender="male", country="GR"),  # leaves 5 days ago
         "t3": create_user(name="T3", country="MK"),  # joins 2 days ago (late joiner, by CSV)
         "t4": create_user(name="T4", gender="female"),  # excused twice, once in advance
-        "u1": create_user(name="U1", country="BG", org_size="micro"),
+        "u1": create_user(name="U1", country="BG", organisation="Vitosha Workshop"),
         "u2": create_user(name="U2", gender="other"),
         "outsider": create_user(name="Not in the programme"),
     }
+    people["t1"].enterprise.nace_section = "I"  # no size class
+    people["u1"].enterprise.size_class = "micro"  # no sector
     for key in ("t1", "t2", "t3", "t4"):
         classroom.add_member(north, people[key]).added_at = now - 20 * day
     for key in ("u1", "u2"):
@@ -86,19 +88,22 @@ def programme(app, create_user, create_course):
 
 
 # Whole programme: north 3 delivered (S1 S2 S3), 90+120+90 min, 8 of 16 points; south 1 (T1), 60 min, 4 of 4.
+# Members: t1 t2 t3 t4 u1 u2 (the leaver too, the outsider not). Participants (issue 16: attended a delivered
+# session, each once): all but t4, who was absent, excused, absent.
 EXPECTED = {
-    "Participants": 6,  # t1 t2 t3 t4 u1 u2: the leaver took part, the outsider did not
+    "Participants": 5,
     "Sessions delivered": 4,
     "Hours delivered": 6.0,
     "Attendance rate (%)": 60.0,  # 12 of 20
     "Course completions": 1,
     "Certificates issued": 1,
 }
-COHORTS = [("North", 4, 3, 50.0), ("South", 2, 1, 100.0)]
-GENDER = [("Female", 2), ("Not stated", 2), ("Male", 1), ("Other", 1)]
-COUNTRY = [("Greece", 2), ("Not stated", 2), ("Bulgaria", 1), ("North Macedonia", 1)]
-SECTOR = [("Not stated", 5), ("Tourism and hospitality", 1)]
-SIZE = [("Not stated", 5), ("Micro (fewer than 10 people)", 1)]
+COHORTS = [("North", 4, 3, 50.0), ("South", 2, 1, 100.0)]  # members, delivered sessions, rate
+GENDER = [("Not stated", 2), ("Female", 1), ("Male", 1), ("Other", 1)]  # t3 u1; t1; t2; u2
+COUNTRY = [("Greece", 2), ("Bulgaria", 1), ("North Macedonia", 1), ("Not stated", 1)]  # t1 t2; u1; t3; u2
+# The participants' enterprises, each once: t1's hotel (section I, no size), u1's workshop (micro, no sector).
+SECTOR = [("I · Accommodation and food service activities", 1), ("Not stated", 1)]
+SIZE = [("Micro", 1), ("Small", 0), ("Medium", 0), ("Large", 0), ("Not stated", 1)]
 
 
 @pytest.fixture
@@ -118,8 +123,14 @@ def test_report_figures_match_the_hand_computed_ones(programme, request_context)
         "Certificates issued": report.certificates,
     }
     assert figures == EXPECTED
+    assert report.enrolled == 6
     assert report.cohorts == COHORTS
-    assert (report.by_gender, report.by_country, report.by_sector, report.by_size) == (
+    assert (
+        report.by_gender,
+        report.by_country,
+        report.enterprises_by_sector,
+        report.enterprises_by_size,
+    ) == (
         GENDER,
         COUNTRY,
         SECTOR,
@@ -130,38 +141,59 @@ def test_report_figures_match_the_hand_computed_ones(programme, request_context)
 def test_a_period_counts_sessions_and_members_of_those_days(programme, request_context):
     today = utcnow().astimezone(zone("Europe/Athens")).date()
     report = funder_report(programme, today - timedelta(days=4), today)
-    # S2 (3 of 4) and S3 (2 of 6) only; t2 left before the period, so 5 participants (3 in North).
-    assert (report.participants, report.sessions_delivered, report.hours_delivered) == (5, 2, 3.5)
+    # S2 (3 of 4) and S3 (2 of 6) only; t2 left before the period, so 5 members (3 in North), of whom
+    # t1 (S2) and t3 (S3) attended: 2 participants.
+    assert (report.enrolled, report.participants, report.sessions_delivered, report.hours_delivered) == (
+        5,
+        2,
+        2,
+        3.5,
+    )
     assert report.attendance_rate == 50.0
     assert report.cohorts == [("North", 3, 2, 50.0), ("South", 2, 0, None)]
+
+
+# The same figures as the report's indicators (issue 16 names them; every one is reported by default).
+INDICATORS = {
+    "participations": "5",
+    "hours": "6.0",
+    "attendance": "60%",
+    "completions": "1",
+    "certificates": "1",
+}
 
 
 def test_report_page_xlsx_and_pdf_print_the_same_figures(client, login_as, programme, tmp_path):
     login_as("coordinator")
     page = client.get(f"/classroom/programmes/{programme.id}/report").get_data(as_text=True)
-    stats = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", page))
-    assert stats == {
-        "Participants": "6",
-        "Sessions delivered": "4",
-        "Hours delivered": "6.0",
-        "Attendance rate": "60%",
-        "Course completions": "1",
-        "Certificates issued": "1",
-    }
+    values = dict(
+        re.findall(
+            r'id="indicator-(\w+)">\s*<h2>[^<]*</h2>\s*<p class="indicator-value"><a [^>]*>([^<]+)</a>', page
+        )
+    )
+    assert {key: values[key] for key in INDICATORS} == INDICATORS
+    assert '<th scope="row">Sessions delivered</th><td class="numeric">4</td>' in page
     assert "<td>North</td><td>4</td><td>3</td><td>50%</td>" in page
     assert "<td>South</td><td>2</td><td>1</td><td>100%</td>" in page
     assert "Not stated" in page and "—" not in page and "Europe/Athens" in page
 
     response = client.get(f"/classroom/programmes/{programme.id}/report.xlsx")
-    rows = [row for row in load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True)]
+    rows = [row[:4] for row in load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True)]
     response.close()
-    values = {row[0]: row[1] for row in rows if row and len(row) > 1}
-    assert {key: values[key] for key in EXPECTED} == EXPECTED
+    values = {row[0]: row[1] for row in rows if row[0]}
     assert values["Time zone"] == "Europe/Athens"
-    cohort_rows = [row[:4] for row in rows if row and row[0] in ("North", "South")]
+    assert (
+        values["Participations in training"],
+        values["Sessions delivered"],
+        values["Hours delivered"],
+        values["Attendance rate"],
+        values["Completed trainings"],
+        values["Certificates issued"],
+    ) == (5, 4, 6, 60, 1, 1)
+    cohort_rows = [row for row in rows if row[0] in ("North", "South")]
     assert cohort_rows == [tuple(c) for c in COHORTS]
-    gender_at = rows.index(("By gender", "Participants") + rows[0][2:])
-    assert [tuple(r[:2]) for r in rows[gender_at + 1 : gender_at + 5]] == GENDER
+    gender_at = rows.index(("Participants by gender", 5, None, None))
+    assert sorted(tuple(r[:2]) for r in rows[gender_at + 2 : gender_at + 6]) == sorted(GENDER)
 
     if not shutil.which("pdftotext"):
         pytest.skip("pdftotext (poppler-utils) is not installed")
@@ -170,8 +202,15 @@ def test_report_page_xlsx_and_pdf_print_the_same_figures(client, login_as, progr
     text = " ".join(
         subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout.split()
     )
-    # The six key figures in order: participants, sessions, hours, attendance, completions, certificates.
-    assert "Key figures 6 4 6 60% 1 1 Participants" in text
+    for figure in (
+        "Participations in training: 5",
+        "Hours delivered: 6",
+        "Sessions delivered 4",
+        "Attendance rate: 60%",
+        "Completed trainings: 1",
+        "Certificates issued: 1",
+    ):
+        assert figure in text
     assert "North 4 3 50%" in text and "South 2 1 100%" in text
     assert "Europe/Athens" in text and "Not stated" in text
 

@@ -29,6 +29,9 @@ from lms.classroom.services import add_member
 from lms.courses.models import Course
 from lms.courses.services import enrol
 from lms.db import db
+from lms.enterprises import services as enterprise_services
+from lms.enterprises.models import SECTION_OF_DIVISION, SIZE_CLASSES, Enterprise
+from lms.enterprises.names import name_key
 from lms.i18n import BABEL_LOCALES, _
 from lms.links import external_url
 from lms.mail import send_mail
@@ -36,7 +39,20 @@ from lms.mail import send_mail
 MAX_BYTES = 2 * 1024 * 1024  # largest file the web form accepts
 ORGANISATION_MAX = 200
 
-COLUMNS = ("username", "email", "firstname", "lastname", "password", "lang", "institution", "country")
+COLUMNS = (
+    "username",
+    "email",
+    "firstname",
+    "lastname",
+    "password",
+    "lang",
+    "institution",
+    "institution_number",
+    "nace",
+    "size",
+    "country",
+)
+NACE_CODE = re.compile(r"([A-U])?\s*(\d{2})?(?:\.\d{1,2})*")
 NUMBERED_COLUMN = re.compile(r"(cohort|course)([1-9][0-9]*)")
 COUNTRIES = frozenset(PARTNER_COUNTRIES + OTHER_COUNTRIES)
 # Codes people write that are not ISO 3166: the EU's code for Greece and the old one for the UK.
@@ -59,8 +75,19 @@ class ImportRow:
     lastname: str
     password: str | None = None
     lang: str | None = None
-    organisation: str | None = None
+    organisation: str | None = None  # the enterprise's name as the file writes it
     country: str | None = None
+    enterprise_number: str | None = None  # compact
+    nace_section: str | None = None
+    nace_division: str | None = None
+    size_class: str | None = None
+    # What the row does with its enterprise: "create" it, "join" one in the database (enterprise_id),
+    # or "match" the one an earlier row of the file creates (same_as_row); "" without an enterprise.
+    enterprise_action: str = ""
+    enterprise_id: int | None = None
+    enterprise_name: str = ""  # of the enterprise joined
+    written_as: str = ""  # the file's name for it, when it is not one of the joined enterprise's names
+    same_as_row: int | None = None
     courses: list[str] = field(default_factory=list)
     cohorts: list[str] = field(default_factory=list)
 
@@ -225,6 +252,7 @@ def parse_users_csv(data: bytes) -> ImportPlan:
         return plan
     references = _read_rows(columns, records[1:], plan)
     _check_database(plan, references)
+    _plan_enterprises(plan)
     if not plan.rows and not plan.problems:
         plan.add(2, "", _("The file has a header row but no users."))
     plan.problems.sort(key=lambda problem: problem.row)
@@ -254,7 +282,7 @@ def _read_header(header: list[str], records: list[list[str]], plan: ImportPlan) 
                 name,
                 _(
                     "Unknown column. Use Moodle's names: username, email, firstname, lastname, password, "
-                    "lang, institution, country, cohort1, cohort2, …, course1, course2, …"
+                    "lang, institution, institution_number, nace, size, country, cohort1, …, course1, …"
                 ),
             )
         seen.add(name)
@@ -358,6 +386,8 @@ def _read_rows(columns: list[str | None], records: list[list[str]], plan: Import
                 ),
             )
 
+        enterprise = _read_enterprise(number, values, organisation, country, plan)
+
         courses = _numbered(values, "course")
         references.extend(("course", number, column, slug) for column, slug in courses)
         cohorts = _numbered(values, "cohort")
@@ -374,11 +404,104 @@ def _read_rows(columns: list[str | None], records: list[list[str]], plan: Import
                     lang=lang,
                     organisation=organisation,
                     country=country,
+                    **enterprise,
                     courses=list(dict.fromkeys(slug for _column, slug in courses)),
                     cohorts=cohorts,
                 )
             )
     return references
+
+
+def _read_enterprise(
+    number: int, values: dict, name: str | None, country: str | None, plan: ImportPlan
+) -> dict:
+    """The enterprise columns of a row, checked: the number by its country's rules, the NACE code,
+    the size class."""
+    found: dict = {}
+    raw_number = values.get("institution_number") or None
+    if raw_number:
+        try:
+            found["enterprise_number"] = enterprise_services.checked_number(country, raw_number)
+        except enterprise_services.EnterpriseError as error:
+            plan.add(number, "institution_number", str(error))
+        if not name:
+            plan.add(
+                number, "institution", _("A row with an enterprise number needs the enterprise's name too.")
+            )
+    nace = values.get("nace", "").upper()
+    if nace:
+        match = NACE_CODE.fullmatch(nace)
+        section, division = (match.group(1), match.group(2)) if match else (None, None)
+        if division and division not in SECTION_OF_DIVISION:
+            section = division = None
+        if division and section and SECTION_OF_DIVISION[division] != section:
+            section = division = None
+        if not (section or division):
+            plan.add(
+                number,
+                "nace",
+                _(
+                    "“%(value)s” is not a NACE Rev. 2 code: write a section letter (I), a division "
+                    "(56) or both (I56).",
+                    value=values["nace"],
+                ),
+            )
+        else:
+            found["nace_section"] = section or SECTION_OF_DIVISION[division]
+            found["nace_division"] = division
+    size = values.get("size", "").lower()
+    if size:
+        if size in SIZE_CLASSES:
+            found["size_class"] = size
+        else:
+            plan.add(
+                number,
+                "size",
+                _("Unknown size “%(value)s”: write micro, small, medium or large.", value=values["size"]),
+            )
+    if (nace or size) and not name:
+        plan.add(number, "institution", _("The enterprise's name is missing."))
+    return found
+
+
+def _plan_enterprises(plan: ImportPlan) -> None:
+    """What each row does with its enterprise: join one in the database (found by number, else by the
+    same name), match one an earlier row creates, or create it. Reads only."""
+    created_by_number: dict[tuple, int] = {}
+    created_by_name: dict[str, int] = {}
+    for row in plan.rows:
+        if not row.organisation:
+            continue
+        key = name_key(row.organisation)
+        if row.enterprise_number:
+            existing = enterprise_services.by_number(row.country, row.enterprise_number)
+            earlier = created_by_number.get((row.country, row.enterprise_number))
+        else:
+            same = enterprise_services.same_name(row.organisation)
+            if len(same) > 1:
+                plan.add(
+                    row.row,
+                    "institution",
+                    _(
+                        "Several enterprises are named “%(name)s”: add its number in the institution_number "
+                        "column to say which.",
+                        name=row.organisation,
+                    ),
+                )
+                continue
+            existing = same[0] if same else None
+            earlier = created_by_name.get(key)
+        if existing is not None:
+            row.enterprise_action, row.enterprise_id, row.enterprise_name = "join", existing.id, existing.name
+            if key not in existing.search_keys.split("|"):
+                row.written_as = row.organisation
+        elif earlier is not None:
+            row.enterprise_action, row.same_as_row = "match", earlier
+        else:
+            row.enterprise_action = "create"
+            if row.enterprise_number:
+                created_by_number[(row.country, row.enterprise_number)] = row.row
+            created_by_name.setdefault(key, row.row)
 
 
 def _check_database(plan: ImportPlan, references: list[tuple]) -> None:
@@ -460,6 +583,7 @@ def apply_plan(plan: ImportPlan, by: User | None, source: str = "") -> list[Welc
         cohort.name: cohort for cohort in db.session.scalars(select(Cohort).where(Cohort.name.in_(names)))
     }
     created = []
+    made: dict[int, Enterprise] = {}  # row number -> the enterprise it created
     for row in plan.rows:
         user = create_user(
             row.email,
@@ -467,9 +591,22 @@ def apply_plan(plan: ImportPlan, by: User | None, source: str = "") -> list[Welc
             row.password,
             role="trainee",
             locale=row.lang,
-            organisation=row.organisation,
             country=row.country,
         )
+        if row.enterprise_action == "create":
+            made[row.row] = enterprise_services.create_enterprise(
+                name=row.organisation,
+                number=row.enterprise_number,
+                country=row.country,
+                nace_section=row.nace_section,
+                nace_division=row.nace_division,
+                size_class=row.size_class,
+            )
+            enterprise_services.place_user(user, made[row.row])
+        elif row.enterprise_action == "match":
+            enterprise_services.place_user(user, made[row.same_as_row])
+        elif row.enterprise_action == "join":
+            enterprise_services.place_user(user, db.session.get(Enterprise, row.enterprise_id))
         for slug in row.courses:
             enrol(courses[slug], user, "manual", by=by)
         for name in row.cohorts:

@@ -58,6 +58,8 @@ def users():
 def edit_user(user_id: int):
     user = db.get_or_404(User, user_id)
     form = UserEditForm(obj=user)
+    if request.method == "GET":
+        form.show_enterprise(user)
     if form.validate_on_submit():
         if user.id == current_user.id and (form.role.data != user.role or not form.active.data):
             form.role.errors.append(_("You cannot change your own role or suspend yourself."))
@@ -67,14 +69,19 @@ def edit_user(user_id: int):
             changes["role"] = form.role.data
             changes["active"] = form.active.data
             update_user(user, changes)
-            db.session.commit()
-            flash(_("Saved %(name)s.", name=user.name), "success")
-            return redirect(url_for("admin.edit_user", user_id=user.id))
+            before = user.enterprise, user.founder
+            if form.place(user, user.country):
+                if (user.enterprise, user.founder) != before:
+                    audit("user.enterprise", user.email, enterprise=user.organisation, founder=user.founder)
+                db.session.commit()
+                flash(_("Saved %(name)s.", name=user.name), "success")
+                return redirect(url_for("admin.edit_user", user_id=user.id))
+            db.session.rollback()
     status = 400 if form.is_submitted() else 200
     return render_template("admin/user_edit.html", form=form, user=user, reset_form=SendResetForm()), status
 
 
-_EDITABLE = {"organisation", "sector", "org_size", "country", "gender", "locale", "timezone"}
+_EDITABLE = {"country", "gender", "locale", "timezone"}
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -91,8 +98,13 @@ def new_user():
             user = create_user(form.email.data, form.name.data, role=form.role.data, **profile)
         except AccountError:
             form.email.errors.append(_("An account with this e-mail already exists."))
-        else:
-            audit("user.create", user.email, role=user.role)
+            user = None
+        if user is not None and not form.place(user, user.country):
+            db.session.rollback()  # the enterprise needs a choice first: nothing is written
+        elif user is not None:
+            audit(
+                "user.create", user.email, role=user.role, enterprise=user.organisation, founder=user.founder
+            )
             # Queued with the commit: a background job sends it, and retries while the mail server fails.
             send_welcome_mails([welcome_mail(user, [], has_password=False)])
             db.session.commit()

@@ -6,13 +6,12 @@ from lms.auth.models import EMAIL_MAX, NAME_MAX
 from lms.auth.passwords import PASSWORD_HINT, PASSWORD_MAX, password_problem
 from lms.choices import (
     GENDER_CHOICES,
-    ORG_SIZES,
-    SECTORS,
     TIMEZONES,
     country_choices,
     language_choices,
     options,
 )
+from lms.enterprises.forms import EnterpriseFields
 from lms.i18n import _l
 
 
@@ -45,15 +44,10 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Log in"))
 
 
-class ProfileFields(FlaskForm):
+class ProfileFields(EnterpriseFields):
     """The fields a person fills in about themselves, at registration and on their profile."""
 
     name = StringField(_l("Full name"), validators=[InputRequired(), Length(max=NAME_MAX), _no_blank])
-    organisation = StringField(_l("Organisation (company name)"), validators=[Optional(), Length(max=200)])
-    sector = SelectField(_l("Sector"), choices=options(SECTORS, blank="—"), validators=[Optional()])
-    org_size = SelectField(
-        _l("Organisation size"), choices=options(ORG_SIZES, blank="—"), validators=[Optional()]
-    )
     country = SelectField(_l("Country"), validators=[Optional()])
     gender = SelectField(
         _l("Gender"),

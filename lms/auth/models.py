@@ -4,10 +4,11 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, func, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.auth.hashing import hash_password, verify_password
 from lms.db import UTCDateTime, db, start_writing, utcnow
+from lms.enterprises.models import Enterprise
 
 ROLES = ("trainee", "trainer", "coordinator")
 # A role includes every role before it in this order: a coordinator can do all a trainer can.
@@ -33,9 +34,12 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20), default="trainee")
     locale: Mapped[str | None] = mapped_column(String(10))
     timezone: Mapped[str | None] = mapped_column(String(64))
-    organisation: Mapped[str | None] = mapped_column(String(200))
-    sector: Mapped[str | None] = mapped_column(String(32))
-    org_size: Mapped[str | None] = mapped_column(String(16))
+    # The enterprise the user works for; none, and `founder` set, for a would-be founder ("not yet a
+    # company"); neither for someone who has not said.
+    enterprise_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enterprises.id", ondelete="SET NULL"), index=True
+    )
+    founder: Mapped[bool] = mapped_column(default=False)
     country: Mapped[str | None] = mapped_column(String(2))
     gender: Mapped[str | None] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(default=True)
@@ -44,12 +48,20 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # Loaded with the user (one LEFT JOIN): every list of people shows their enterprise.
+    enterprise: Mapped[Enterprise | None] = relationship(back_populates="members", lazy="joined")
+
     # The login session this request runs in (a LoginSession id), set when logging in or loading the
     # user for a request; part of the id Flask-Login keeps in the session and remember-me cookies.
     login_session_id = None  # str | None, not a column
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+    @property
+    def organisation(self) -> str | None:
+        """The enterprise's name as lists and sheets show it."""
+        return self.enterprise.name if self.enterprise is not None else None
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses to log in a suspended account

@@ -7,6 +7,7 @@ from lms.admin.models import SiteSetting
 from lms.auth.hashing import hash_password, needs_rehash
 from lms.auth.models import ROLES, User, normalise_email
 from lms.db import db, start_writing, utcnow
+from lms.enterprises.services import apply_choice
 
 
 class AccountError(ValueError):
@@ -118,13 +119,11 @@ def user_for_reset_token(token: str) -> User | None:
 REGISTRATION_FIELDS = (
     "email",
     "name",
-    "organisation",
-    "sector",
-    "org_size",
     "country",
     "gender",
     "locale",
     "timezone",
+    "enterprise",  # what the enterprise fields said (lms.enterprises.services.apply_choice)
 )
 
 
@@ -149,5 +148,9 @@ def registration_for_token(token: str) -> dict | None:
 
 def create_registered_user(details: dict, password: str) -> User:
     """Create the account a registration link was made for; AccountError if the address was taken since."""
-    profile = {key: details.get(key) for key in REGISTRATION_FIELDS if key not in ("email", "name")}
-    return create_user(details["email"], details.get("name") or "", password, **profile)
+    profile = {
+        key: details.get(key) for key in REGISTRATION_FIELDS if key not in ("email", "name", "enterprise")
+    }
+    user = create_user(details["email"], details.get("name") or "", password, **profile)
+    apply_choice(user, details.get("enterprise"))
+    return user

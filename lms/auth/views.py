@@ -118,10 +118,15 @@ def register():
         form.locale.data = site_language()
         form.timezone.data = current_app.config["DEFAULT_TIMEZONE"]
     if form.validate_on_submit():
+        # The enterprise is found (or the person chooses among similar ones) before the link is sent.
+        enterprise = form.read_enterprise(None, form.country.data or None)
+        if enterprise is None:
+            return render_template("auth/register.html", form=form), 400
         details = {
             "email": normalise_email(form.email.data),
             "name": form.name.data.strip(),
             **_profile(form),
+            "enterprise": enterprise,
         }
         owner = db.session.scalar(User.by_email(details["email"]))
         if owner is None:
@@ -175,8 +180,7 @@ def finish_registration(token: str):
 
 def _profile(form) -> dict:
     return {
-        field: (getattr(form, field).data or None)
-        for field in ("organisation", "sector", "org_size", "country", "gender", "locale", "timezone")
+        field: (getattr(form, field).data or None) for field in ("country", "gender", "locale", "timezone")
     }
 
 
@@ -184,10 +188,17 @@ def _profile(form) -> dict:
 @login_required
 def profile():
     form = ProfileForm(obj=current_user)
+    if request.method == "GET":
+        form.show_enterprise(current_user)
     if form.validate_on_submit():
         current_user.name = form.name.data.strip()
         for field, value in _profile(form).items():
             setattr(current_user, field, value)
+        if not form.place(current_user, current_user.country):
+            db.session.rollback()
+            return render_template(
+                "auth/profile.html", form=form, other_devices=sessions.count_others(current_user)
+            ), 400
         session["locale"] = current_user.locale
         db.session.commit()
         flash(_("Your profile is saved."), "success")

@@ -35,20 +35,12 @@ def _failed(error: BaseException, job_id: int) -> None:
 
 @task("certificates.export", on_failure=_failed)
 def run_export(job_id: int) -> None:
-    """Render the job's certificates into a ZIP, committing progress as it goes; a job already done is
-    left alone, and one tried again starts over (the file is rewritten whole)."""
-    from lms.certificates.services import certificates_query, export_zip
-
+    """Write the job's ZIP with the runner of its kind, committing progress as it goes; a job already done
+    is left alone, and one tried again starts over (the file is rewritten whole)."""
     job = db.session.get(ExportJob, job_id)
     if job is None or job.status == "done":
         return
-    params = job.params
-    certificates: list[Certificate] = list(
-        db.session.scalars(
-            certificates_query(course_id=params.get("course_id"), status=params.get("status", ""))
-        )
-    )
-    job.status, job.total, job.done, job.error = "running", len(certificates), 0, ""
+    job.status, job.total, job.done, job.error = "running", 0, 0, ""
     db.session.commit()
 
     def progress(done: int) -> None:
@@ -60,10 +52,29 @@ def run_export(job_id: int) -> None:
     # run at once by a threaded server), where a lock held by another thread can hang the child.
     on_main_thread = threading.current_thread() is threading.main_thread()
     processes = current_app.config["EXPORT_PROCESSES"] if on_main_thread else 1
-    filename = f"certificates-{job.id}.zip"
+    filename = f"{job.kind}-{job.id}.zip"
     with tempfile.TemporaryDirectory(prefix="lms-export-") as scratch:
         archive = Path(scratch) / filename
-        export_zip(certificates, archive, processes=processes, progress=progress)
+        RUNNERS[job.kind](job, archive, progress, processes)
         storage().save_file(f"exports/{filename}", archive)
     job.status, job.filename, job.done, job.finished_at = "done", filename, job.total, utcnow()
     db.session.commit()
+
+
+def _certificates_zip(job: ExportJob, target: Path, progress, processes: int) -> None:
+    from lms.certificates.services import certificates_query, export_zip
+
+    params = job.params
+    certificates: list[Certificate] = list(
+        db.session.scalars(
+            certificates_query(course_id=params.get("course_id"), status=params.get("status", ""))
+        )
+    )
+    job.total = len(certificates)
+    db.session.commit()
+    export_zip(certificates, target, processes=processes, progress=progress)
+
+
+# Each kind of export job and the function that writes its ZIP: (job, target, progress, processes). It
+# sets job.total and calls progress(done); features add their kinds (the e-classroom's evidence ZIP).
+RUNNERS = {"certificates": _certificates_zip}

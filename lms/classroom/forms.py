@@ -110,3 +110,10 @@ class ReportForm(FlaskForm):
 
     start = DateField(_l("From"), validators=[Optional()])
     end = DateField(_l("Until"), validators=[Optional()])
+
+
+class IndicatorsForm(FlaskForm):
+    """Which indicators the programme's funder asks for; the report shows those, in this order."""
+
+    indicators = SelectMultipleField(_l("Indicators this programme reports"), validators=[Optional()])
+    save_indicators = SubmitField(_l("Save the choice"))

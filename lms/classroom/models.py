@@ -55,6 +55,8 @@ class Programme(db.Model):
     # Dates and times in the programme's exports, PDFs and reports are in this zone, and say so.
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Athens", server_default="Europe/Athens")
     statuses: Mapped[list] = mapped_column(JSON, default=lambda: [dict(s) for s in DEFAULT_STATUSES])
+    # The indicators its funder asks for, as keys of lms.classroom.indicators.INDICATORS; None: all.
+    indicators: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     courses: Mapped[list[Course]] = relationship(secondary=programme_courses, order_by=Course.title)

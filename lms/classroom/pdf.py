@@ -35,6 +35,7 @@ from lms.classroom.models import ClassSession
 from lms.classroom.models import zone as classroom_zone
 from lms.classroom.reports import FunderReport
 from lms.db import db, utcnow
+from lms.enterprises.models import Enterprise
 from lms.i18n import _
 
 __all__ = ["DocumentRenderer", "funder_report_html", "render_document", "renderer_for", "sign_in_sheet_html"]
@@ -42,7 +43,6 @@ __all__ = ["DocumentRenderer", "funder_report_html", "render_document", "rendere
 STYLESHEET = "css/pdf/document.css"
 LOGOS = ("img/logo.svg", "img/eu-flag.svg")
 EU_EMBLEM = "img/eu-flag.svg"
-CHART_KEYS = ("country", "gender", "sector", "size")
 # The part of document.css that styles the charts' SVG shapes (see _with_chart_style).
 _CHART_RULES = re.compile(r"/\* charts-svg:start \*/(.*?)/\* charts-svg:end \*/", re.DOTALL)
 _SVG_OPEN = re.compile(r"<svg\b[^>]*>")
@@ -177,7 +177,11 @@ def _sign_in_sheet_html(session: ClassSession, locale: Locale) -> str:
     from lms.classroom.services import session_roll
 
     roll = [m.user_id for m in session_roll(session)]  # members on the day, not those who joined later
-    members = db.session.execute(select(User.name, User.organisation).where(User.id.in_(roll))).all()
+    members = db.session.execute(
+        select(User.name, Enterprise.name.label("organisation"))
+        .outerjoin(Enterprise, Enterprise.id == User.enterprise_id)
+        .where(User.id.in_(roll))
+    ).all()
     if session.trainer is not None:
         trainer = session.trainer.name
     else:
@@ -249,25 +253,22 @@ def _funder_report_html(report: FunderReport, charts: dict[str, Markup], locale:
     def number(value: float) -> str:
         return format_decimal(value, "#,##0.#", locale=locale)
 
+    def value(figure) -> str:
+        if figure.key == "attendance":
+            return _rate(figure.value, locale)
+        return "—" if figure.value is None else number(figure.value)
+
     figures = [
-        (_("Participants"), number(report.participants)),
-        (_("Sessions delivered"), number(report.sessions_delivered)),
-        (_("Hours delivered"), number(report.hours_delivered)),
-        (_("Attendance rate"), _rate(report.attendance_rate, locale)),
-        (_("Course completions"), number(report.completions)),
-        (_("Certificates issued"), number(report.certificates)),
-    ]
-    titles = {
-        "country": _("Participants by country"),
-        "gender": _("Participants by gender"),
-        "sector": _("Participants by sector"),
-        "size": _("Participants by organisation size"),
-    }
-    # A chart with data is a <figure> with its own caption; "no data" is a bare paragraph, given its title.
-    chart_list = [
-        {"title": titles[key], "markup": _with_chart_style(chart), "figure": "<figure" in str(chart)}
-        for key, chart in ((key, charts.get(key)) for key in CHART_KEYS)
-        if chart
+        {
+            "title": figure.title,
+            "definition": figure.definition,
+            "value": value(figure),
+            "rows": [(label, number(count)) for label, count, _group in figure.rows],
+            "chart": _with_chart_style(charts[figure.key])
+            if charts.get(figure.key) and figure.value
+            else None,
+        }
+        for figure in report.figures
     ]
     cohorts = [
         {"name": name, "people": number(people), "sessions": number(sessions), "rate": _rate(rate, locale)}
@@ -278,7 +279,6 @@ def _funder_report_html(report: FunderReport, charts: dict[str, Markup], locale:
         report=report,
         period=_period(report, locale),
         figures=figures,
-        charts=chart_list,
         cohorts=cohorts,
         generated_on=format_date(utcnow().astimezone(classroom_zone(report.timezone)), "long", locale=locale),
         **_document_context(locale),

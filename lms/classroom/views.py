@@ -4,17 +4,20 @@ from datetime import datetime, timedelta
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask import session as flask_session
+from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms.auth.models import User
-from lms.charts import bar_chart
+from lms.certificates import tasks as jobs
+from lms.certificates.models import ExportJob
 from lms.classroom import bp
 from lms.classroom import services as classroom
 from lms.classroom.forms import (
     CheckInForm,
     CohortForm,
+    IndicatorsForm,
     MemberForm,
     NewProgrammeForm,
     ProgrammeForm,
@@ -22,8 +25,16 @@ from lms.classroom.forms import (
     ScheduleForm,
     TrainersForm,
 )
+from lms.classroom.indicators import BY_KEY, INDICATORS
 from lms.classroom.models import EXCUSED, ClassSession, Cohort, CohortMember, Programme
-from lms.classroom.reports import attendance_rows, funder_report, report_rows
+from lms.classroom.reports import (
+    attendance_rows,
+    drill_down,
+    funder_report,
+    report_charts,
+    report_rows,
+    report_scope,
+)
 from lms.courses.models import Course
 from lms.db import db, utcnow
 from lms.exports import csv_response, xlsx_response
@@ -461,27 +472,101 @@ def sign_in_sheet(session_id: int):
     )
 
 
-def _report(programme: Programme):
+def _period(programme: Programme):
     form = ReportForm(request.args)
     valid = form.validate()
-    report = funder_report(programme, form.start.data if valid else None, form.end.data if valid else None)
-    charts = {
-        "country": bar_chart(report.by_country, title=_("Participants by country"), unit=""),
-        "gender": bar_chart(report.by_gender, title=_("Participants by gender"), unit=""),
-        "sector": bar_chart(report.by_sector, title=_("Participants by sector"), unit=""),
-        "size": bar_chart(report.by_size, title=_("Participants by organisation size"), unit=""),
-    }
-    return form, report, charts
+    return form, (form.start.data if valid else None), (form.end.data if valid else None)
 
 
-@bp.route("/programmes/<int:programme_id>/report")
+def _report(programme: Programme):
+    form, start, end = _period(programme)
+    report = funder_report(programme, start, end)
+    return form, report, report_charts(report)
+
+
+@bp.route("/programmes/<int:programme_id>/report", methods=["GET", "POST"])
 @role_required("coordinator")
 def report(programme_id: int):
     programme = db.get_or_404(Programme, programme_id)
+    choice = IndicatorsForm(prefix="choice")
+    choice.indicators.choices = [(i.key, i.title) for i in INDICATORS]
+    if request.method == "POST":
+        if not choice.validate_on_submit():
+            abort(400)
+        programme.indicators = [i.key for i in INDICATORS if i.key in (choice.indicators.data or [])]
+        db.session.commit()
+        flash(_("The report shows the chosen indicators."), "success")
+        return redirect(url_for("classroom.report", programme_id=programme.id, **request.args))
     form, report, charts = _report(programme)
+    choice.indicators.data = report.indicators
     return render_template(
-        "classroom/report.html", programme=programme, form=form, report=report, charts=charts
+        "classroom/report.html",
+        programme=programme,
+        form=form,
+        report=report,
+        charts=charts,
+        choice=choice,
+        definitions={i.key: i.definition for i in INDICATORS},
+        period={"start": form.start.data or "", "end": form.end.data or ""},
     )
+
+
+@bp.route("/programmes/<int:programme_id>/report/<key>")
+@role_required("coordinator")
+def report_list(programme_id: int, key: str):
+    """The enterprises, participants, sessions or certificates behind one figure of the report."""
+    programme = db.get_or_404(Programme, programme_id)
+    indicator = BY_KEY.get(key)
+    if indicator is None:
+        abort(404)
+    form, start, end = _period(programme)
+    group = request.args.get("group", "")[:20]
+    items = drill_down(report_scope(programme, start, end), key, group)
+    return render_template(
+        "classroom/report_list.html",
+        programme=programme,
+        indicator=indicator,
+        group=group,
+        items=items,
+        form=form,
+        labels=status_labels(programme),
+    )
+
+
+@bp.route("/programmes/<int:programme_id>/evidence", methods=["POST"])
+@role_required("coordinator")
+def report_evidence(programme_id: int):
+    """Start the ZIP of evidence for the reporting period: the report (PDF, XLSX), the lists behind it,
+    every delivered session's sign-in sheet and the certificate register. It is made by an export job
+    (a second a sign-in sheet); the job's page shows its progress and offers the download."""
+    programme = db.get_or_404(Programme, programme_id)
+    form, start, end = _period(programme)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    job = ExportJob(
+        kind="evidence",
+        created_by_id=current_user.id,
+        params={
+            "programme_id": programme.id,
+            "start": start.isoformat() if start else "",
+            "end": end.isoformat() if end else "",
+            "locale": str(get_locale()),
+            "title": _("Evidence for %(programme)s", programme=programme.title),
+            "back": url_for("classroom.report", programme_id=programme.id, start=start or "", end=end or ""),
+        },
+    )
+    jobs.start(job)  # queued: the job is sent when this request commits
+    db.session.commit()
+    return redirect(url_for("certificates.export_status", job_id=job.id))
+
+
+def _evidence_job(job, target, progress, processes):
+    from lms.classroom.evidence import evidence_job  # WeasyPrint loads only when needed
+
+    evidence_job(job, target, progress, processes)
+
+
+jobs.RUNNERS.setdefault("evidence", _evidence_job)
 
 
 @bp.route("/programmes/<int:programme_id>/report.<any(xlsx, pdf):fmt>")

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0013_activity_kinds'
-down_revision = '0014_task_marks'
+down_revision = '0015_enterprises'
 branch_labels = None
 depends_on = None
 
