@@ -6,7 +6,7 @@ characters, in activities.kind and in completions.source (a kind's own rule comp
 Rows, their kinds and every trainee's completions are kept as they are.
 
 Revision ID: 0013_activity_kinds
-Revises: 0009_session_security
+Revises: 0015_enterprises
 Create Date: 2026-12-01 15:20:00
 
 """
