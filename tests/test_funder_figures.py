@@ -196,7 +196,7 @@ def test_report_page_xlsx_and_pdf_print_the_same_figures(client, login_as, progr
     assert sorted(tuple(r[:2]) for r in rows[gender_at + 2 : gender_at + 6]) == sorted(GENDER)
 
     if not shutil.which("pdftotext"):
-        pytest.skip("pdftotext (poppler-utils) is not installed")
+        pytest.skip("pdftotext is not installed: apt-get install poppler-utils")
     pdf = tmp_path / "report.pdf"
     pdf.write_bytes(client.get(f"/classroom/programmes/{programme.id}/report.pdf").data)
     text = " ".join(

@@ -26,10 +26,13 @@ AMQP_URL = os.environ.get("LMS_TEST_AMQP_URL")
 PORT_A, PORT_B = 5601, 5602
 
 pytestmark = [
-    pytest.mark.skipif(not REDIS_URL, reason="LMS_TEST_REDIS_URL is not set: several hosts share Redis"),
+    pytest.mark.skipif(
+        not REDIS_URL,
+        reason="LMS_TEST_REDIS_URL is not set: hosts share Redis (apt-get install redis-server)",
+    ),
     pytest.mark.skipif(
         not os.environ.get("LMS_TEST_DATABASE_URL"),
-        reason="LMS_TEST_DATABASE_URL is not set: several hosts share PostgreSQL",
+        reason="LMS_TEST_DATABASE_URL is not set: hosts share PostgreSQL (apt-get install postgresql)",
     ),
 ]
 

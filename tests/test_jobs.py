@@ -211,7 +211,9 @@ def worker_app(request, tmp_path):
 def _broker_params():
     params = [pytest.param(None, id="embedded-sqlite")]
     for name, url in (("redis", REDIS_URL), ("rabbitmq", AMQP_URL)):
-        reason = f"LMS_TEST_{'REDIS' if name == 'redis' else 'AMQP'}_URL is not set: no {name} broker here"
+        package = "redis-server" if name == "redis" else "rabbitmq-server"
+        variable = f"LMS_TEST_{'REDIS' if name == 'redis' else 'AMQP'}_URL"
+        reason = f"{variable} is not set: no {name} broker (apt-get install {package}, then set it)"
         params.append(pytest.param(url, id=name, marks=pytest.mark.skipif(not url, reason=reason)))
     return params
 

@@ -40,7 +40,7 @@ def _free_port(ports) -> int:
 @pytest.fixture(scope="module")
 def s3_endpoint():
     server_module = pytest.importorskip(
-        "moto.server", reason="moto[server] is not installed: no fake S3 to test the S3 backend against"
+        "moto.server", reason="no fake S3 to test against: pip install 'moto[server]'"
     )
     port = _free_port(S3_PORTS)
     server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
