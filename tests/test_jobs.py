@@ -218,6 +218,7 @@ def _broker_params():
     return params
 
 
+@pytest.mark.needs("pango")  # the export renders certificate PDFs
 @pytest.mark.parametrize("worker_app", _broker_params(), indirect=True)
 def test_an_export_is_done_by_a_worker_on_the_queue(worker_app):
     _served_export(worker_app)
