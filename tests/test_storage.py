@@ -107,6 +107,7 @@ def s3_app(app, s3_endpoint, tmp_path):
     return app
 
 
+@pytest.mark.needs("pango")  # the export renders certificate PDFs
 def test_uploads_and_exports_go_to_s3_and_back(s3_app, client, login_as, create_course, complete_course):  # noqa: F811
     course = create_course()
     login_as("coordinator")
@@ -136,6 +137,7 @@ def test_doctor_checks_the_s3_storage(s3_app, runner):
     assert line.startswith("ok") and BUCKET in line and "writes, reads and deletes" in line
 
 
+@pytest.mark.needs("pango")  # renders a certificate
 def test_certificates_embed_images_from_the_s3_uploads(s3_app):
     from lms.certificates import services as certs
 
