@@ -99,11 +99,14 @@ class ActivityKind:
         """With GRADE: one trainee's grade in percent, None when there is none yet."""
         return None
 
-    def grade_rows(self, activities: list, users: UserFilter):
-        """With GRADE: a select of the rows these activities' grades are worked out from, its columns
-        made by `grade_row_columns` (user_id, activity_id, number, value), or None. Progress runs every
-        kind's select and its own reads in one UNION ALL (so a page costs the same queries however many
-        kinds there are) and hands each kind its rows back through `grades_from_rows`."""
+    def grade_rows(self, activity_ids, users: UserFilter):
+        """With GRADE: a select of the rows its activities' grades are worked out from, its columns made
+        by `grade_row_columns` (user_id, activity_id, number, value), or None. `activity_ids` is for
+        `column.in_(activity_ids)` (a bound parameter: the select is built once per process and run
+        again with other activities and trainees, so it depends on nothing but its arguments; no ORDER BY
+        or LIMIT). Progress runs every kind's select and its own reads in one UNION ALL (a page costs the
+        same queries however many kinds there are) and hands each kind its rows back through
+        `grades_from_rows`."""
         return None
 
     def grades_from_rows(self, activities: list, rows) -> dict[int, dict[int, float | None]]:
@@ -118,9 +121,12 @@ class ActivityKind:
         """With GRADE: user id -> activity id -> grade for these activities (all of this kind), in a
         fixed number of queries whatever the number of trainees and activities. Kinds that give
         `grade_rows` need not override it; progress asks this only of kinds that do not (one query more)."""
-        query = self.grade_rows(activities, users)
+        from sqlalchemy import bindparam
+
+        query = self.grade_rows(bindparam("activity_ids", expanding=True), users)
         if query is None:
             return {}
         from lms.db import db
 
-        return self.grades_from_rows(activities, db.session.execute(query).all())
+        rows = db.session.execute(query, {"activity_ids": [a.id for a in activities]}).all()
+        return self.grades_from_rows(activities, rows)

@@ -153,9 +153,9 @@ class AssignmentKind(ActivityKind):
             )
         )
 
-    def grade_rows(self, activities, users):
+    def grade_rows(self, activity_ids, users):
         return select(*grade_row_columns(Submission.user_id, Submission.activity_id, Submission.grade)).where(
-            Submission.activity_id.in_([a.id for a in activities]),
+            Submission.activity_id.in_(activity_ids),
             Submission.released.is_(True),
             Submission.grade.is_not(None),
             users(Submission.user_id),

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import contains_eager
 
 from lms.auth.models import User
@@ -24,7 +24,7 @@ from lms.classroom.models import (
 )
 from lms.courses.models import Course
 from lms.courses.services import enrol
-from lms.db import db, utcnow
+from lms.db import db, prepared, utcnow
 
 CODE_PERIOD = 60  # seconds a check-in code stays current; the one before it is still accepted
 CHECK_IN_FREE_TRIES = 3  # wrong codes a trainee may type before having to wait
@@ -313,18 +313,35 @@ def user_for_calendar_token(token: str) -> User | None:
     return user if user is not None and user.active else None
 
 
-def sessions_for(user: User, since: datetime | None = None, limit: int | None = None) -> list[ClassSession]:
-    """Sessions of the cohorts the user belongs to or teaches, from `since` on, in time order."""
-    member_of = select(CohortMember.cohort_id).where(
-        CohortMember.user_id == user.id, CohortMember.left_at.is_(None)
+@prepared
+def _upcoming_sessions():
+    """sessions_for with `since` and `limit`, as the dashboard asks on every visit: built once."""
+    return (
+        _sessions_of(bindparam("user_id"))
+        .where(ClassSession.starts_at >= bindparam("since"))
+        .limit(bindparam("limit"))
     )
-    query = (
+
+
+def _sessions_of(user_id):
+    member_of = select(CohortMember.cohort_id).where(
+        CohortMember.user_id == user_id, CohortMember.left_at.is_(None)
+    )
+    return (
         select(ClassSession)
         .join(Cohort)
-        .where(Cohort.id.in_(member_of) | Cohort.trainers.any(User.id == user.id))
+        .where(Cohort.id.in_(member_of) | Cohort.trainers.any(User.id == user_id))
         .options(contains_eager(ClassSession.cohort).joinedload(Cohort.programme))
         .order_by(ClassSession.starts_at)
     )
+
+
+def sessions_for(user: User, since: datetime | None = None, limit: int | None = None) -> list[ClassSession]:
+    """Sessions of the cohorts the user belongs to or teaches, from `since` on, in time order."""
+    if since is not None and limit:
+        values = {"user_id": user.id, "since": since, "limit": limit}
+        return list(db.session.scalars(_upcoming_sessions(), values))
+    query = _sessions_of(user.id)
     if since is not None:
         query = query.where(ClassSession.starts_at >= since)
     if limit:

@@ -10,11 +10,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Integer, String, cast, literal_column, null, select, union_all
+from sqlalchemy import Integer, String, bindparam, cast, literal_column, null, select, union_all
 from sqlalchemy.orm import joinedload
 
 from lms.activities import kind_of, with_feature
-from lms.activities.base import GRADE, UserFilter, grade_row_columns
+from lms.activities.base import GRADE, grade_row_columns
 from lms.courses.models import Activity, Course, Enrolment
 from lms.db import UTCDateTime, db
 from lms.progress.models import Completion, CourseCompletion, GradeOverride
@@ -130,49 +130,101 @@ def _part(source: str, *columns, number=NO_INT, value=None, course_id=NO_INT, at
     )
 
 
-def trainee_rows(activity_ids: list[int], course_ids: list[int], graded: list[Activity], users: UserFilter):
+@dataclass(frozen=True)
+class Trainees:
+    """Which trainees a progress read is for: one, some (a list of ids) or every one enrolled in a
+    course. `where(column)` restricts a user-id column with bound parameters (`params`), so that the
+    statement is built once per process and reused; `literal(column)` puts the values in."""
+
+    mode: str  # "one", "some" or "enrolled"
+    value: object  # a user id, a list of user ids, or a course id
+
+    PARAMETER = {"one": "trainee", "some": "trainees", "enrolled": "trainees_of"}
+
+    def _filter(self, column, value):
+        if self.mode == "one":
+            return column == value
+        if self.mode == "some":
+            return column.in_(value)
+        return column.in_(select(Enrolment.user_id).where(Enrolment.course_id == value))
+
+    def where(self, column):
+        name = self.PARAMETER[self.mode]
+        return self._filter(column, bindparam(name, expanding=self.mode == "some"))
+
+    def literal(self, column):
+        return self._filter(column, self.value)
+
+    @property
+    def params(self) -> dict:
+        return {self.PARAMETER[self.mode]: self.value}
+
+
+_statements: dict[tuple, tuple] = {}  # (trainees' mode, graded kinds) -> (UNION ALL, kinds in it)
+
+
+def _rows_statement(mode: str, kind_names: tuple[str, ...]):
+    """The UNION ALL for these trainees' mode and graded kinds, built on first use (building and keying
+    it took most of a page's progress time)."""
+    key = (mode, kind_names)
+    if key not in _statements:
+        users = Trainees(mode, None).where
+        activity_ids = bindparam("activity_ids", expanding=True)
+        course_ids = bindparam("course_ids", expanding=True)
+        parts = [
+            _part("completion", Completion.user_id, Completion.activity_id, at=Completion.completed_at).where(
+                Completion.activity_id.in_(activity_ids), users(Completion.user_id)
+            ),
+            _part(
+                "override",
+                GradeOverride.user_id,
+                GradeOverride.activity_id,
+                value=GradeOverride.grade,
+                course_id=GradeOverride.course_id,
+            ).where(GradeOverride.course_id.in_(course_ids), users(GradeOverride.user_id)),
+            _part(
+                "course",
+                CourseCompletion.user_id,
+                NO_INT,
+                course_id=CourseCompletion.course_id,
+                at=CourseCompletion.completed_at,
+            ).where(CourseCompletion.course_id.in_(course_ids), users(CourseCompletion.user_id)),
+        ]
+        with_rows = []
+        for name in kind_names:
+            query = kind_of(name).grade_rows(bindparam(f"{name}_ids", expanding=True), users)
+            if query is not None:  # kind names are [a-z_] (lms.activities.NAME_RE): safe in SQL text
+                with_rows.append(name)
+                parts.append(
+                    query.add_columns(
+                        literal_column(f"'kind:{name}'", String).label("source"),
+                        NO_INT.label("course_id"),
+                        NO_AT.label("completed_at"),
+                    )
+                )
+        _statements[key] = (union_all(*parts), frozenset(with_rows))
+    return _statements[key]
+
+
+def trainee_rows(activity_ids: list[int], course_ids: list[int], graded: list[Activity], trainees: Trainees):
     """Completions of these activities, grade overrides and course completions of these courses, and
-    each graded kind's grade rows (ActivityKind.grade_rows), for the trainees `users` selects: one
-    UNION ALL query, whatever the number of trainees and kinds (a kind without grade_rows is asked its
-    grades() apart). Nothing here names a kind."""
-    parts = [
-        _part("completion", Completion.user_id, Completion.activity_id, at=Completion.completed_at).where(
-            Completion.activity_id.in_(activity_ids), users(Completion.user_id)
-        ),
-        _part(
-            "override",
-            GradeOverride.user_id,
-            GradeOverride.activity_id,
-            value=GradeOverride.grade,
-            course_id=GradeOverride.course_id,
-        ).where(GradeOverride.course_id.in_(course_ids), users(GradeOverride.user_id)),
-        _part(
-            "course",
-            CourseCompletion.user_id,
-            NO_INT,
-            course_id=CourseCompletion.course_id,
-            at=CourseCompletion.completed_at,
-        ).where(CourseCompletion.course_id.in_(course_ids), users(CourseCompletion.user_id)),
-    ]
+    each graded kind's grade rows (ActivityKind.grade_rows), for these trainees: one UNION ALL query,
+    whatever the number of trainees and kinds (a kind without grade_rows is asked its grades() apart).
+    Nothing here names a kind."""
     by_kind = defaultdict(list)
     for activity in graded:
         by_kind[activity.kind].append(activity)
+    statement, with_rows = _rows_statement(trainees.mode, tuple(sorted(by_kind)))
+    params = {"activity_ids": activity_ids, "course_ids": course_ids, **trainees.params}
     result = TraineeRows()
     for name, of_kind in by_kind.items():
-        query = kind_of(name).grade_rows(of_kind, users)
-        if query is None:
-            for user_id, grades in kind_of(name).grades(of_kind, users).items():
+        if name in with_rows:
+            params[f"{name}_ids"] = [activity.id for activity in of_kind]
+        else:
+            for user_id, grades in kind_of(name).grades(of_kind, trainees.literal).items():
                 result.grades[user_id].update(grades)
-        else:  # kind names are [a-z_] (lms.activities.NAME_RE): safe in SQL text
-            parts.append(
-                query.add_columns(
-                    literal_column(f"'kind:{name}'", String).label("source"),
-                    NO_INT.label("course_id"),
-                    NO_AT.label("completed_at"),
-                )
-            )
     kind_rows = defaultdict(list)
-    for row in db.session.execute(union_all(*parts)):
+    for row in db.session.execute(statement, params):
         if row.source == "completion":
             result.completions[row.user_id].append(row)
         elif row.source == "override":
@@ -192,12 +244,8 @@ def course_progress(
 ) -> dict[int, Progress]:
     """Progress of the given trainees in one course, in one query whatever their number."""
     shape = CourseShape.of(course)
-    if len(user_ids) > MANY:
-        enrolled = select(Enrolment.user_id).where(Enrolment.course_id == course.id)
-        users = lambda column: column.in_(enrolled)  # noqa: E731
-    else:
-        users = lambda column: column.in_(user_ids)  # noqa: E731
-    rows = trainee_rows([a.id for a in course.activities()], [course.id], shape.graded, users)
+    trainees = Trainees("enrolled", course.id) if len(user_ids) > MANY else Trainees("some", list(user_ids))
+    rows = trainee_rows([a.id for a in course.activities()], [course.id], shape.graded, trainees)
     last_access = {e.user_id: e.last_access_at for e in enrolments}
     result = {}
     for user_id in user_ids:
@@ -222,7 +270,7 @@ def my_progress(user, enrolments: list[Enrolment]) -> dict[int, Progress]:
     shapes = {course_id: CourseShape.of(course) for course_id, course in courses.items()}
     activity_course = {a.id: course.id for course in courses.values() for a in course.activities()}
     graded = [activity for shape in shapes.values() for activity in shape.graded]
-    rows = trainee_rows(list(activity_course), list(courses), graded, lambda column: column == user.id)
+    rows = trainee_rows(list(activity_course), list(courses), graded, Trainees("one", user.id))
     completions, overrides = defaultdict(list), defaultdict(list)
     for completion in rows.completions.get(user.id, ()):
         completions[activity_course[completion.activity_id]].append(completion)

@@ -88,11 +88,11 @@ class QuizKind(ActivityKind):
 
         return quiz_grade(activity, attempts_of(activity.id, user_id))
 
-    def grade_rows(self, activities, users):
+    def grade_rows(self, activity_ids, users):
         return select(
             *grade_row_columns(Attempt.user_id, Attempt.activity_id, Attempt.score, number=Attempt.number)
         ).where(
-            Attempt.activity_id.in_([activity.id for activity in activities]),
+            Attempt.activity_id.in_(activity_ids),
             Attempt.state == "finished",
             users(Attempt.user_id),
         )
