@@ -4,6 +4,7 @@ as fast as raw SQL). A page that grows a query per course, lesson or session fai
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 
 from lms.assignments import services as assignments
 from lms.assignments.models import Submission
@@ -17,8 +18,9 @@ from lms.progress import services as progress
 from lms.progress.queries import course_progress, my_progress
 from lms.quizzes import services as quizzes
 from lms.quizzes.models import Attempt
+from tests.conftest import csrf_token
 from tests.test_courses import QueryCounter, _lesson_url
-from tests.test_quizzes import QUESTIONS, _start, make_quiz  # noqa: F401 (a fixture)
+from tests.test_quizzes import QUESTIONS, _start, make_quiz, trainee_in  # noqa: F401 (fixtures)
 
 # Issue 12's target: at most 8 for every trainee page, however many graded kinds a course has (each kind
 # adds its grade rows to progress's one combined query). The counts must never grow with data.
@@ -125,3 +127,47 @@ def test_progress_reads_every_graded_kind_in_its_one_query(app, create_course, c
         mine = my_progress(user, enrolments)[course.id]
     assert counter.count == 1
     assert mine.grades == row.grades and mine.completed == row.completed
+
+
+class AfterCommit:
+    """Statements run after the request's (last) commit: each would load again what the request had, on
+    SQLite in a second writer's transaction, while a whole class waits on the write lock."""
+
+    def __init__(self, engine):
+        self.engine, self.committed, self.after = engine, False, []
+
+    def __enter__(self):
+        event.listen(self.engine, "commit", self._commit)
+        event.listen(self.engine, "before_cursor_execute", self._statement)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "commit", self._commit)
+        event.remove(self.engine, "before_cursor_execute", self._statement)
+
+    def _commit(self, connection):
+        self.committed, self.after = True, []
+
+    def _statement(self, connection, cursor, statement, *args):
+        if self.committed:
+            self.after.append(statement)
+
+
+def test_quiz_writes_read_nothing_after_their_commit(client, make_quiz, trainee_in):  # noqa: F811
+    activity = make_quiz()
+    trainee_in(activity)
+    token = csrf_token(client, "/")
+    with AfterCommit(db.engine) as start:
+        response = client.post(f"/quizzes/{activity.id}/start", data={"csrf_token": token})
+    attempt_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    page = {"csrf_token": token, "page": "0"}
+    with AfterCommit(db.engine) as autosave:
+        assert client.post(f"/quizzes/attempts/{attempt_id}/autosave", data=page).json["saved"]
+    with AfterCommit(db.engine) as save:
+        assert client.post(f"/quizzes/attempts/{attempt_id}", data={**page, "go": "1"}).status_code == 302
+    with AfterCommit(db.engine) as submit:
+        response = client.post(f"/quizzes/attempts/{attempt_id}/submit", data={"csrf_token": token})
+    assert response.headers["Location"].endswith(f"/quizzes/attempts/{attempt_id}/review")
+    assert start.committed and autosave.committed and save.committed and submit.committed
+    assert (start.after, autosave.after, save.after, submit.after) == ([], [], [], [])
+    assert db.session.get(Attempt, attempt_id).state == "finished"
