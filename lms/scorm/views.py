@@ -367,5 +367,4 @@ def content(token: str, path: str):
     response.headers["Content-Security-Policy"] = _content_policy(origin, parent)
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["Referrer-Policy"] = "no-referrer"  # the token stays out of other sites' logs
-    response.headers["Cross-Origin-Resource-Policy"] = "same-site"
     return response

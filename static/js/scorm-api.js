@@ -217,7 +217,7 @@
       return "";
     }
     if (KEYWORDS[name] !== undefined) { lastError = 0; return KEYWORDS[name]; }
-    element = resolve(name);
+    var element = resolve(name);
     var known = ELEMENTS[element.pattern];
     if (!known) { fail("undefined", name); return ""; }
     if (known[0] === W) { fail("write_only", name); return ""; }

@@ -1,0 +1,101 @@
+"""In a real browser: a trainer uploads a SCORM 1.2 package; a trainee launches its SCO, which finds the
+API in its sandboxed frame, calls LMSSetValue, LMSCommit and LMSFinish; the trainee is complete with the
+score in the gradebook. The frame cannot read the site's cookies. Pages at 360 and 1280 px, English and
+Greek."""
+
+import re
+
+import pytest
+
+from tests.e2e.test_foundation import log_in, log_out, switch_language
+from tests.scorm_package import scorm_12_zip
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(params=[(1280, 900), (360, 800)], ids=["desktop", "phone"])
+def viewport(request):
+    return request.param
+
+
+@pytest.fixture
+def page(browser, viewport):
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+    yield context.new_page()
+    context.close()
+
+
+def shot(page, name, tmp_path):
+    width = page.viewport_size["width"]
+    page.screenshot(path=str(tmp_path / f"scorm-{name}-{width}.png"), full_page=True)
+    assert (tmp_path / f"scorm-{name}-{width}.png").stat().st_size > 1000
+    overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1")
+    assert not overflow, f"{name} is wider than the screen at {width}px"
+
+
+def test_trainee_plays_a_scorm_package_and_is_graded(page, live_server, tmp_path, viewport):
+    log_in(page, live_server, "trainer@example.org")
+    switch_language(page, "en")
+    page.goto(live_server + "/author/courses/ict-essentials")
+    module = page.locator(".module").first
+    module.locator(".add-scorm input[type=file]").set_input_files(
+        files=[{"name": "cashflow.zip", "mimeType": "application/zip", "buffer": scorm_12_zip()}]
+    )
+    module.get_by_role("button", name="Add a SCORM package").click()
+    page.wait_for_url(re.compile(r"/scorm/\d+/edit$"))
+    assert "Cash flow for small firms" in page.content() and "Glossary" in page.content()
+    page.fill("#title", f"Cash flow check {viewport[0]}")
+    page.check("#published")
+    page.get_by_role("button", name="Save").click()
+    assert page.locator(".alert-success").count() == 1
+    shot(page, "edit-en", tmp_path)
+    switch_language(page, "el")
+    shot(page, "edit-el", tmp_path)
+    trainee_page = page.locator("a.button-secondary").first.get_attribute("href")
+    edit_page = page.url
+    log_out(page)
+
+    log_in(page, live_server, "trainee@example.org")
+    switch_language(page, "en")
+    page.goto(live_server + trainee_page)
+    assert "Not started" in page.content()
+    shot(page, "activity-en", tmp_path)
+    page.locator(".scorm-item").first.get_by_role("link").click()
+    page.wait_for_url(re.compile(r"/scorm/\d+/play/0$"))
+    frame = page.frame_locator("iframe.scorm-frame")
+    out = frame.locator("#out")
+    out.filter(has_text="entry=ab-initio").wait_for()
+    assert "name=Ελένη Παπαδοπούλου" in out.inner_text()
+    # The package runs in an opaque origin: it cannot read this site's cookies.
+    assert frame.locator("#cookie").inner_text() == "no cookies"
+    page.locator(".scorm-saved", has_text="Progress saved.").wait_for()
+    shot(page, "player-en", tmp_path)
+    frame.locator("#finish").click()
+    out.filter(has_text="finished").wait_for()
+    assert out.inner_text() == "finished commit=true finish=true error=0"
+    page.locator(".scorm-player[data-status=passed]").wait_for()
+
+    # Another device: the same trainee resumes where the SCO left off.
+    page.goto(live_server + trainee_page)
+    item = page.locator(".scorm-item").first
+    assert "Passed" in item.inner_text() and "Score: 85%" in item.inner_text()
+    assert item.get_by_role("link").inner_text().startswith("Resume")
+    switch_language(page, "el")
+    assert "Συνέχεια" in item.inner_text() and "Βαθμολογία: 85%" in item.inner_text()
+    shot(page, "activity-el", tmp_path)
+    item.get_by_role("link").click()
+    page.wait_for_url(re.compile(r"/scorm/\d+/play/0$"))
+    frame.locator("#out").filter(has_text="entry=resume").wait_for()
+    assert "data=answers=B,C" in frame.locator("#out").inner_text()
+    shot(page, "player-el", tmp_path)
+    log_out(page)
+
+    log_in(page, live_server, "trainer@example.org")
+    switch_language(page, "en")
+    page.goto(edit_page)
+    row = page.locator("tr", has_text="Ελένη Παπαδοπούλου")
+    assert "Passed" in row.inner_text() and "85%" in row.inner_text()
+    page.goto(live_server + "/progress/courses/ict-essentials/gradebook")
+    row = page.locator("tr", has_text="Ελένη Παπαδοπούλου")
+    assert "85" in row.inner_text()
+    shot(page, "gradebook-en", tmp_path)
