@@ -213,7 +213,8 @@
         lastError = 0;
         return String(countOf(keyword[1]));
       }
-      fail(ELEMENTS[base] ? keyword[2] : "undefined", name);
+      var known = Object.keys(ELEMENTS).some(function (e) { return e === base || e.indexOf(base + ".") === 0; });
+      fail(known ? keyword[2] : "undefined", name);
       return "";
     }
     if (KEYWORDS[name] !== undefined) { lastError = 0; return KEYWORDS[name]; }

@@ -99,3 +99,74 @@ def test_trainee_plays_a_scorm_package_and_is_graded(page, live_server, tmp_path
     row = page.locator("tr", has_text="Ελένη Παπαδοπούλου")
     assert "85" in row.inner_text()
     shot(page, "gradebook-en", tmp_path)
+
+
+API_CALLS = """() => {
+  const api = window.API;
+  const call = (fn, ...args) => [String(api[fn](...args)), api.LMSGetLastError()];
+  const r = {};
+  r.before = call("LMSGetValue", "cmi.core.student_id");
+  r.init = call("LMSInitialize", "");
+  r.again = call("LMSInitialize", "");
+  r.readOnly = call("LMSSetValue", "cmi.core.student_id", "x");
+  r.writeOnly = call("LMSGetValue", "cmi.core.exit");
+  r.keyword = call("LMSSetValue", "cmi.core._children", "x");
+  r.type = call("LMSSetValue", "cmi.core.lesson_status", "done");
+  r.unsupported = call("LMSGetValue", "cmi.evaluation.comments");
+  r.children = call("LMSGetValue", "cmi.core.score._children");
+  r.noChildren = call("LMSGetValue", "cmi.core.student_id._children");
+  r.noCount = call("LMSGetValue", "cmi.core._count");
+  r.tooLong = call("LMSSetValue", "cmi.suspend_data", "x".repeat(4097));
+  r.set = call("LMSSetValue", "cmi.core.lesson_location", "p3");
+  r.get = call("LMSGetValue", "cmi.core.lesson_location");
+  r.interaction = call("LMSSetValue", "cmi.interactions.0.id", "q1");
+  r.count = call("LMSGetValue", "cmi.interactions._count");
+  r.gap = call("LMSSetValue", "cmi.interactions.2.id", "q3");
+  r.interactionRead = call("LMSGetValue", "cmi.interactions.0.id");
+  r.text = api.LMSGetErrorString("403");
+  r.diagnostic = api.LMSGetDiagnostic("");
+  r.version = call("LMSGetValue", "cmi._version");
+  r.finish = call("LMSFinish", "");
+  r.after = call("LMSGetValue", "cmi.core.lesson_location");
+  r.noParentApi = (() => { try { return String(window.parent.API); } catch (e) { return "blocked"; } })();
+  return r;
+}"""
+
+
+def test_the_api_in_the_frame_answers_scorm_12_error_codes(page, live_server, viewport):
+    if viewport[0] != 1280:
+        pytest.skip("the API does not depend on the screen")
+    log_in(page, live_server, "trainer@example.org")
+    switch_language(page, "en")
+    page.goto(live_server + "/author/courses/ict-essentials")
+    module = page.locator(".module").first
+    module.locator(".add-scorm input[type=file]").set_input_files(
+        files=[{"name": "cashflow.zip", "mimeType": "application/zip", "buffer": scorm_12_zip()}]
+    )
+    module.get_by_role("button", name="Add a SCORM package").click()
+    page.wait_for_url(re.compile(r"/scorm/\d+/edit$"))
+    activity_id = re.search(r"/scorm/(\d+)/edit", page.url).group(1)
+    # The glossary is an asset: its page gets the API too, and calls nothing itself.
+    page.goto(f"{live_server}/scorm/{activity_id}/play/1")
+    page.frame_locator("iframe.scorm-frame").locator("body").wait_for()
+    frame = next(f for f in page.frames if "/scorm/content/" in f.url)
+    r = frame.evaluate(API_CALLS)
+    assert r["before"] == ["", "301"]
+    assert r["init"] == ["true", "0"] and r["again"][0] == "false"
+    assert r["readOnly"] == ["false", "403"]
+    assert r["writeOnly"] == ["", "404"]
+    assert r["keyword"] == ["false", "402"]
+    assert r["type"] == ["false", "405"]
+    assert r["unsupported"] == ["", "401"]
+    assert r["children"] == ["raw,min,max", "0"]
+    assert r["noChildren"] == ["", "202"]
+    assert r["noCount"] == ["", "203"]
+    assert r["tooLong"] == ["false", "405"]
+    assert r["set"] == ["true", "0"] and r["get"] == ["p3", "0"]
+    assert r["interaction"] == ["true", "0"] and r["count"] == ["1", "0"]
+    assert r["gap"] == ["false", "201"]
+    assert r["interactionRead"] == ["", "404"]
+    assert r["text"] == "Element is read only"
+    assert r["version"] == ["3.4", "0"]
+    assert r["finish"] == ["true", "0"] and r["after"] == ["", "301"]
+    assert r["noParentApi"] == "blocked"  # the LMS page is another origin to the package
