@@ -534,3 +534,19 @@ def test_course_package_round_trip_keeps_the_scorm_activity(app, scorm_course):
     import_course(parse_package(files))
     db.session.commit()
     assert db.session.scalar(ScormPackage.of(scorm_course["activity"].id)).sha256 == package.sha256
+
+
+def test_scorm_pages_in_greek(client, scorm_course):
+    from lms.auth.models import User
+
+    trainee = db.session.get(User, scorm_course["trainee"].id)
+    trainee.locale = "el"
+    db.session.commit()
+    activity = scorm_course["activity"]
+    login(client, trainee.email)
+    page = client.get(
+        f"/courses/{scorm_course['course'].slug}/learn/{activity.module.slug}/{activity.slug}"
+    ).get_data(as_text=True)
+    assert "Έναρξη" in page and "Δεν έχει ξεκινήσει" in page
+    player = client.get(f"/scorm/{activity.id}/play/0").get_data(as_text=True)
+    assert "Έξοδος" in player and "Η πρόοδος αποθηκεύτηκε." in player
