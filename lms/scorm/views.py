@@ -28,12 +28,11 @@ from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from lms.auth.models import User
-from lms.courses.models import Activity, Course, Module
+from lms.courses.models import Activity, Module
 from lms.courses.package import PackageError, Problem
-from lms.courses.queries import get_enrolment
+from lms.courses.queries import get_activity, get_enrolment
 from lms.courses.services import activity_url, blob_key
 from lms.db import db, writing
 from lms.i18n import _
@@ -41,7 +40,7 @@ from lms.scorm import bp
 from lms.scorm import services as scorm
 from lms.scorm.forms import NewScormForm, ScormForm
 from lms.scorm.models import ScormPackage, ScormTrack
-from lms.security import CONTENT_SECURITY_POLICY, csrf, login_required, require
+from lms.security import CONTENT_SECURITY_POLICY, csrf, editable_activity, login_required, require
 from lms.storage import storage
 
 API_SCRIPT = "js/scorm-api.js"
@@ -53,11 +52,7 @@ MAX_CHANGES = 2000
 
 
 def get_scorm(activity_id: int) -> Activity | None:
-    return db.session.scalar(
-        select(Activity)
-        .where(Activity.id == activity_id, Activity.kind == "scorm")
-        .options(selectinload(Activity.module).selectinload(Module.course).selectinload(Course.trainers))
-    )
+    return get_activity(activity_id, "scorm")
 
 
 def may_play(activity: Activity, user) -> tuple[bool, bool]:
@@ -69,14 +64,6 @@ def may_play(activity: Activity, user) -> tuple[bool, bool]:
     enrolment = get_enrolment(course, user)
     trainee = enrolment is not None and enrolment.is_active and course.published and activity.published
     return trainee, trainee
-
-
-def _for_editor(activity_id: int) -> Activity:
-    activity = get_scorm(activity_id)
-    if activity is None:
-        abort(404)
-    require(activity.module.course.can_edit(current_user))
-    return activity
 
 
 def _package(activity: Activity) -> ScormPackage | None:
@@ -133,7 +120,7 @@ def new(module_id: int):
 @bp.route("/<int:activity_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(activity_id: int):
-    activity = _for_editor(activity_id)
+    activity = editable_activity(activity_id, "scorm")
     package = _package(activity)
     form = ScormForm(obj=activity)
     if request.method == "GET":
