@@ -459,6 +459,8 @@ def test_content_is_served_sandboxed_with_a_strict_policy(client, scorm_course):
         assert script.status_code == 200 and script.mimetype == "text/javascript"
         assert b"findAPI" in script.data and b"lms-scorm-state" not in script.data
         assert "sandbox allow-scripts" in script.headers["Content-Security-Policy"]
+        assert script.headers["Access-Control-Allow-Origin"] == "*"
+        assert "Access-Control-Allow-Credentials" not in script.headers
     with client.get(f"{base}/style.css") as style:
         assert style.mimetype == "text/css"
     # Only the package's own files, by exact path: no traversal, nothing else of the site.

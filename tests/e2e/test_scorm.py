@@ -170,3 +170,37 @@ def test_the_api_in_the_frame_answers_scorm_12_error_codes(page, live_server, vi
     assert r["version"] == ["3.4", "0"]
     assert r["finish"] == ["true", "0"] and r["after"] == ["", "301"]
     assert r["noParentApi"] == "blocked"  # the LMS page is another origin to the package
+
+
+def test_scorm_pages_fit_a_phone_and_pass_axe(browser, live_server, viewport):
+    """The trainer's page, the activity page and the player at 360 px in English and Greek."""
+    from tests.e2e.test_every_page import AXE, FIND_OVERFLOW, RUN_AXE, set_language
+
+    if viewport[0] != 360:
+        pytest.skip("checked on the phone")
+    if not AXE.exists():
+        pytest.skip("axe-core is not vendored: run python3 .ci/vendor.py")
+    # bypass_csp: axe is injected as an inline script. The frame keeps its sandbox attribute.
+    context = browser.new_context(viewport={"width": 360, "height": 740}, bypass_csp=True)
+    page = context.new_page()
+    log_in(page, live_server, "trainer@example.org")
+    page.goto(live_server + "/author/courses/ict-essentials")
+    module = page.locator(".module").first
+    module.locator(".add-scorm input[type=file]").set_input_files(
+        files=[{"name": "cashflow.zip", "mimeType": "application/zip", "buffer": scorm_12_zip()}]
+    )
+    module.locator(".add-scorm button").click()
+    page.wait_for_url(re.compile(r"/scorm/\d+/edit$"))
+    edit = page.url
+    activity_id = re.search(r"/scorm/(\d+)/edit", edit).group(1)
+    trainee_page = live_server + page.locator("a.button-secondary").first.get_attribute("href")
+    problems = []
+    for code in ("en", "el"):
+        set_language(context, page, live_server, code)
+        for url in (edit, trainee_page, f"{live_server}/scorm/{activity_id}/play/0"):
+            page.goto(url)
+            problems += [f"{code} {url}: {p}" for p in page.evaluate(FIND_OVERFLOW)]
+            page.add_script_tag(path=str(AXE))
+            problems += [f"{code} {url}: axe {v}" for v in page.evaluate(RUN_AXE)]
+    context.close()
+    assert not problems, "\n".join(problems)
