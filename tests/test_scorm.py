@@ -382,6 +382,8 @@ def test_trainee_plays_commits_and_is_complete_with_the_grade(client, scorm_cour
     assert row.grades[activity.id] == 85.0
     track = db.session.scalar(ScormTrack.find(activity.id, trainee.id, "ITEM-QUIZ"))
     assert track.total_seconds == 330 and track.session_seconds == 0
+    _, _, state, _ = _launch(client, activity.id)
+    assert state["values"]["cmi.core.lesson_status"] == "passed"  # the mastery score decided
 
 
 def test_failed_is_not_complete_and_keeps_its_score(client, scorm_course):

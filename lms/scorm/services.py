@@ -348,6 +348,8 @@ def commit(
         _fold_session(version, track)
     before = (track.status, track.score)
     track.status, track.score = cmi.outcome(version, track.values, item.mastery_score)
+    if version == "1.2" and item.mastery_score is not None and track.status in ("passed", "failed"):
+        track.values = {**track.values, "cmi.core.lesson_status": track.status}  # what the SCO reads back
     if item.scorm_type == "asset" and track.status == "not attempted":
         track.status = "completed"
     track.updated_at = utcnow()
