@@ -282,19 +282,25 @@ def import_users_command(file: Path, dry_run: bool):
             click.echo(f"row {problem.row}, {problem.column or 'file'}: {problem.message}", err=True)
         for note in plan.notes:
             click.echo(f"note: {note}")
+        for column, reason in plan.ignored:
+            click.echo(f"ignored column {column}: {reason}")
         if plan.problems:
             click.echo(f"{len(plan.problems)} problem(s): nothing was imported", err=True)
             raise SystemExit(1)
         if dry_run:
             for row in plan.rows:
                 courses = f" -> {', '.join(row.courses)}" if row.courses else ""
+                if row.teaching:
+                    courses += f" trainer of {', '.join(row.teaching)}"
+                if not row.active:
+                    courses += " (suspended)"
                 click.echo(f"  row {row.row}: {row.name} <{row.email}>{courses}{_enterprise_note(row)}")
             click.echo(f"dry run: {len(plan.rows)} user(s) would be created; nothing was changed")
             return
         mails = apply_plan(plan, None, source=file.name)
         send_welcome_mails(mails)
         db.session.commit()
-    click.echo(f"created {len(mails)} user(s); their welcome mails are queued")
+    click.echo(f"created {len(plan.rows)} user(s); {len(mails)} welcome mail(s) queued")
 
 
 def find_packages(path: Path) -> list[Path]:
