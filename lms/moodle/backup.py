@@ -275,12 +275,17 @@ def _text(el: ET.Element | None, tag: str) -> str:
 
 def slug_of(text: str, taken: set[str], fallback: str) -> str:
     """A slug from any script (Greek and Cyrillic transliterated), unique among `taken`, which it joins."""
-    base = _SLUG_CLEAN.sub("-", anyascii(text).lower()).strip("-")[:50].strip("-") or fallback
+    base = _SLUG_CLEAN.sub("-", _ascii(text)).strip("-")[:50].strip("-") or fallback
     slug, number = base, 2
     while slug in taken:
         slug, number = f"{base}-{number}", number + 1
     taken.add(slug)
     return slug
+
+
+def _ascii(text: str) -> str:
+    """Lower-case Latin letters for a slug: Greek and Cyrillic transliterated, apostrophes dropped (ъ, ь)."""
+    return re.sub(r"[`'’]", "", anyascii(text)).lower()
 
 
 def plain_text(html: str) -> str:
@@ -380,7 +385,7 @@ def _carry_file(contenthash: str | None, filename: str, context: _Context) -> st
     if not content_matches(data, filename):
         context.report.skip(f"{context.what}: {filename}", f"the contents are not a {suffix} file")
         return None
-    stem = _SLUG_CLEAN.sub("-", anyascii(posixpath.splitext(filename)[0]).lower()).strip("-")[:60] or "file"
+    stem = _SLUG_CLEAN.sub("-", _ascii(posixpath.splitext(filename)[0])).strip("-")[:60] or "file"
     folder = "images" if suffix in IMAGE_TYPES else "files"
     name, number = f"{folder}/{stem}{suffix}", 2
     while (
