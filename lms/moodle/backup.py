@@ -569,6 +569,8 @@ def convert_questions(quiz: ET.Element, bank: _Bank, what: str, report: Report) 
             )
             continue
         name = _text(question, "name")
+        if "@@PLUGINFILE@@" in _text(question, "questiontext"):
+            report.skip(f"{what}: question “{name}”", "images inside question texts are not carried over")
         converted, why = question_as_moodle_xml(question, bank)
         if converted is None:
             report.skip(f"{what}: question “{name}” (questions.xml line {question.line})", why)
