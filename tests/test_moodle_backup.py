@@ -350,3 +350,20 @@ def test_only_trainers_and_coordinators_import_backups(app, client, login_as, ro
     response = client.post("/author/import-moodle", data=data, content_type="multipart/form-data")
     assert response.status_code == status
     assert course_count() == 0
+
+
+def test_markdown_texts_keep_their_files(app):
+    """Moodle's Markdown format (4) names files as its HTML does: they become attachments too."""
+    backup = Backup()
+    section = backup.section(1, 1, "One")
+    inner = (
+        "<intro></intro><introformat>1</introformat>"
+        "<content>## Map\n\n![The map](@@PLUGINFILE@@/map.png) and [gone](@@PLUGINFILE@@/gone.pdf)</content>"
+        "<contentformat>4</contentformat>"
+    )
+    context = backup.activity(section, 2, "page", "Page", inner)
+    backup.file(context, "mod_page", "content", "map.png", PNG, "image/png")
+    spec, report, files = import_backup(backup.mbz())
+    assert spec.modules[0].activities[0].body == "## Map\n\n![The map](images/map.png) and [gone](#)\n"
+    assert files["01-one/images/map.png"] == PNG
+    assert "not in the backup" in dict(report.skipped)["page “Page”: gone.pdf"]

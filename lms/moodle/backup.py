@@ -310,9 +310,13 @@ def to_markdown(
     """Moodle text in any of its formats as Markdown: HTML converted by markdownify after script, frames
     and unsafe links are taken out; files (@@PLUGINFILE@@) become attachments of the module; links to
     other activities of the course become links to their lessons."""
-    if text_format == "4":  # already Markdown
+    if text_format == "4":  # already Markdown; its files are named as in HTML
         html = None
-        markdown = text
+        markdown = re.sub(
+            r"@@PLUGINFILE@@/[^\s)\"'<>]+",
+            lambda match: _attachment(match.group(0), context, contextid, component, filearea) or "#",
+            text,
+        )
     elif text_format == "2":  # plain text: every character as written
         html = "".join(f"<p>{_escape(line)}</p>" for line in text.split("\n\n"))
     else:  # HTML, or Moodle's auto-format (HTML where the author wrote some, line breaks kept)
