@@ -235,6 +235,14 @@ class ImportPlan:
         return bool(self.rows) and not self.problems
 
     @property
+    def ignored_by_reason(self) -> list[tuple[str, list[str]]]:
+        """The ignored columns grouped by why, in the file's order: short enough for a phone."""
+        groups: dict[str, list[str]] = {}
+        for column, reason in self.ignored:
+            groups.setdefault(reason, []).append(column)
+        return list(groups.items())
+
+    @property
     def delimiter_name(self) -> str:
         return DELIMITERS.get(self.delimiter, self.delimiter)
 
