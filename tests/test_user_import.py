@@ -559,3 +559,21 @@ def test_cli_lists_ignored_columns(app, runner, create_course, tmp_path):
     assert result.exit_code == 0, result.output
     assert "ignored column theme:" in result.output
     assert "trainer of intro" in result.output and "(suspended)" in result.output
+
+
+def test_moodles_own_example_file_reads_as_it_is(app):
+    """The example Moodle ships with "Upload users" (admin/tool/uploaduser/example.csv): plain usernames
+    beside the e-mail column, no trailing newline."""
+    data = (
+        b"username,firstname,lastname,email\n"
+        b"student1,Student,One,s1@example.com\n"
+        b"student2,Student,Two,s2@example.com\n"
+        b"student3,Student,Three,s3@example.com"
+    )
+    plan = parse(app, data)
+    assert plan.problems == [] and plan.ignored == []
+    assert [(row.email, row.name, row.role, row.active) for row in plan.rows] == [
+        ("s1@example.com", "Student One", "trainee", True),
+        ("s2@example.com", "Student Two", "trainee", True),
+        ("s3@example.com", "Student Three", "trainee", True),
+    ]
