@@ -49,6 +49,7 @@ MATRIX = {
     "authoring.index": ("/author/", LOGIN, 403, 200, 200),
     "authoring.new_course": ("/author/new", LOGIN, 403, 200, 200),
     "authoring.import_zip": ("/author/import", 405, 405, 405, 405),
+    "authoring.import_moodle": ("/author/import-moodle", 405, 405, 405, 405),
     "authoring.course": ("/author/courses/{slug}", LOGIN, 403, 403, 200),
     "authoring.export_zip": ("/author/courses/{slug}/export.zip", LOGIN, 403, 403, 200),
     "authoring.add_module": ("/author/courses/{slug}/modules", 405, 405, 405, 405),
