@@ -120,15 +120,31 @@ def satisfaction(course_ids: list[int], key: str, session_ids: list[int]) -> tup
     return len(ratings), mean, share
 
 
-def session_surveys(activity_ids: list[int]) -> dict[int, Activity]:
-    """Survey activities by id with their module and course (for a session's link): one query."""
-    if not activity_ids:
-        return {}
-    return {
-        a.id: a
-        for a in db.session.scalars(
-            select(Activity)
-            .where(Activity.id.in_(activity_ids), Activity.kind == "survey")
-            .options(joinedload(Activity.module).joinedload(Module.course))
+def answered(user_id: int, pairs: list[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Of these (survey activity id, context) pairs, those the user has answered: one query."""
+    from lms.surveys.models import SurveyParticipation
+
+    if not pairs:
+        return set()
+    rows = db.session.execute(
+        select(SurveyParticipation.activity_id, SurveyParticipation.context).where(
+            SurveyParticipation.user_id == user_id,
+            SurveyParticipation.activity_id.in_({activity_id for activity_id, _context in pairs}),
         )
-    }
+    ).all()
+    return {(row.activity_id, row.context) for row in rows} & set(pairs)
+
+
+def surveys_of_courses(course_ids: list[int]) -> list[Activity]:
+    """The survey activities of these courses, with module and course, in outline order: one query."""
+    if not course_ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(Activity)
+            .join(Module, Module.id == Activity.module_id)
+            .where(Activity.kind == "survey", Module.course_id.in_(course_ids))
+            .options(joinedload(Activity.module).joinedload(Module.course))
+            .order_by(Module.course_id, Module.position, Activity.position)
+        )
+    )
