@@ -78,7 +78,7 @@ def test_page_xlsx_and_pdf_print_the_satisfaction(client, login_as, rated, tmp_p
         r'id="indicator-satisfaction">\s*<h2>[^<]*</h2>\s*<p class="indicator-value">3.50 / 5', page
     )
     assert '<th scope="row">Answers of 4 or 5 (%)</th><td class="numeric">50.0</td>' in page
-    assert '<option selected value="overall">overall: ' in page  # the chosen question, among the rating questions
+    assert '<option selected value="overall">overall: ' in page  # the chosen rating question
     assert client.get(f"/classroom/programmes/{prog.id}/report/satisfaction").status_code == 404
     response = client.get(f"/classroom/programmes/{prog.id}/report.xlsx")
     rows = [row[:2] for row in load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True)]
