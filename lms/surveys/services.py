@@ -116,15 +116,12 @@ def response_count(activity: Activity) -> int:
     )
 
 
-def add_survey(module, title: str, author) -> Activity:
-    """A new, unpublished survey at the end of a module: anonymous, with one rating question."""
+def add_survey(module, title: str, author, question: str = "Overall, how satisfied are you?") -> Activity:
+    """A new, unpublished survey at the end of a module: anonymous, with one rating question (its
+    text in the author's language, from the view)."""
     from lms.courses.services import slugify
-    from lms.i18n import _
 
-    survey = Survey(
-        anonymous=True,
-        questions=[Question("overall", "rating", _("Overall, how satisfied are you?"))],
-    )
+    survey = Survey(anonymous=True, questions=[Question("overall", "rating", question)])
     activity = Activity(
         kind="survey",
         title=title,

@@ -131,7 +131,9 @@ def new(module_id: int):
     if not form.validate_on_submit():
         flash(_("A survey needs a title."), "error")
         return redirect(url_for("authoring.course", slug=module.course.slug) + "#outline")
-    activity = surveys.add_survey(module, form.title.data.strip(), current_user)
+    activity = surveys.add_survey(
+        module, form.title.data.strip(), current_user, _("Overall, how satisfied are you?")
+    )
     db.session.commit()
     return redirect(url_for("surveys.edit", activity_id=activity.id))
 
