@@ -89,8 +89,11 @@ def submit_response(activity: Activity, user_id: int, answers: dict, context: in
 
 
 def _shuffle_in(activity_id: int, context: int, new: SurveyResponse) -> None:
-    """Write the context's anonymous answers again, with the new one, in random-id order (three
-    statements whatever their number)."""
+    """Write the context's anonymous answers again, with the new one, in random-id order (four
+    statements whatever their number). The survey's row is locked first, so two answers at the same
+    moment take turns instead of writing each other's rows twice (PostgreSQL; SQLite writes one at a
+    time anyway)."""
+    db.session.execute(select(Activity.id).where(Activity.id == activity_id).with_for_update())
     where = (
         SurveyResponse.activity_id == activity_id,
         SurveyResponse.context == context,
