@@ -57,7 +57,7 @@ def live_server(tmp_path_factory):
         check=True,
         capture_output=True,
     )
-    port = _free_port()
+    port = int(os.environ.get("LMS_E2E_PORT") or 0) or _free_port()  # a fixed port where ports are shared
     env["LMS_BASE_URL"] = f"http://127.0.0.1:{port}"
     # The hosts this server answers to, as `lms serve --host 0.0.0.0` trusts the LAN address.
     env["LMS_TRUSTED_HOSTS"] = json.dumps(["127.0.0.1", LAN_NAME])
