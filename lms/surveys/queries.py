@@ -4,21 +4,18 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from lms.auth.models import User
-from lms.courses.models import Activity, Course, Module
+from lms.courses.models import Activity, Module
+from lms.courses.queries import get_activity
 from lms.db import db
 from lms.surveys.models import SurveyResponse
 from lms.surveys.spec import RATINGS, Question, Survey
 
 
 def get_survey(activity_id: int) -> Activity | None:
-    return db.session.scalar(
-        select(Activity)
-        .where(Activity.id == activity_id, Activity.kind == "survey")
-        .options(selectinload(Activity.module).selectinload(Module.course).selectinload(Course.trainers))
-    )
+    return get_activity(activity_id, "survey")
 
 
 @dataclass

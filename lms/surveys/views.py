@@ -12,7 +12,7 @@ from lms.db import db, utcnow
 from lms.exports import csv_response, xlsx_response
 from lms.forms import ActionForm
 from lms.i18n import _
-from lms.security import login_required, require
+from lms.security import editable_activity, login_required, require
 from lms.surveys import bp
 from lms.surveys import services as surveys
 from lms.surveys.forms import NewSurveyForm, SurveyForm
@@ -53,11 +53,7 @@ def _for_trainee(activity_id: int):
 
 
 def _for_editor(activity_id: int):
-    activity = get_survey(activity_id)
-    if activity is None:
-        abort(404)
-    require(activity.module.course.can_edit(current_user))
-    return activity
+    return editable_activity(activity_id, "survey")
 
 
 def answer_context(activity, context: int = COURSE, values=None, errors=None, action=None) -> dict:
