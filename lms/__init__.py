@@ -67,6 +67,7 @@ FEATURES = (
     "quizzes",
     "assignments",
     "surveys",
+    "scorm",
     "progress",
     "certificates",
     "classroom",

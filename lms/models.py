@@ -17,6 +17,7 @@ from lms.enterprises.models import Enterprise
 from lms.jobs import TaskMark
 from lms.progress.models import Completion, CourseCompletion, GradeOverride
 from lms.quizzes.models import Attempt, Question, QuestionCategory, QuizSlot, Response
+from lms.scorm.models import ScormPackage, ScormTrack
 from lms.surveys.models import SurveyParticipation, SurveyResponse
 
 __all__ = [
@@ -46,6 +47,8 @@ __all__ = [
     "QuestionCategory",
     "QuizSlot",
     "Response",
+    "ScormPackage",
+    "ScormTrack",
     "SiteSetting",
     "SurveyParticipation",
     "SurveyResponse",

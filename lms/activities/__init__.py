@@ -15,6 +15,7 @@ KINDS = (
     "lms.quizzes.activity:QuizKind",
     "lms.assignments.activity:AssignmentKind",
     "lms.surveys.activity:SurveyKind",
+    "lms.scorm.activity:ScormKind",
 )
 NAME_RE = re.compile(r"^[a-z][a-z_]{0,19}$")  # fits activities.kind, String(20)
 

@@ -1,7 +1,7 @@
 """surveys: who answered and the answers, apart; a session's survey; a programme's satisfaction question
 
 Revision ID: 0022_surveys
-Revises: 0013a_assignments
+Revises: 0023_scorm
 Create Date: 2026-12-01 18:10:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0022_surveys'
-down_revision = '0013a_assignments'
+down_revision = '0023_scorm'
 branch_labels = None
 depends_on = None
 
