@@ -66,6 +66,7 @@ FEATURES = (
     "authoring",
     "quizzes",
     "assignments",
+    "surveys",
     "scorm",
     "progress",
     "certificates",

@@ -18,6 +18,7 @@ from lms.jobs import TaskMark
 from lms.progress.models import Completion, CourseCompletion, GradeOverride
 from lms.quizzes.models import Attempt, Question, QuestionCategory, QuizSlot, Response
 from lms.scorm.models import ScormPackage, ScormTrack
+from lms.surveys.models import SurveyParticipation, SurveyResponse
 
 __all__ = [
     "Activity",
@@ -49,6 +50,8 @@ __all__ = [
     "ScormPackage",
     "ScormTrack",
     "SiteSetting",
+    "SurveyParticipation",
+    "SurveyResponse",
     "TaskMark",
     "User",
 ]

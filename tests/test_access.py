@@ -121,6 +121,14 @@ MATRIX = {
     "assignments.extension": ("/assignments/{assignment_id}/extension/{user_id}", 405, 405, 405, 405),
     "assignments.release": ("/assignments/{assignment_id}/release", 405, 405, 405, 405),
     "assignments.download_all": ("/assignments/{assignment_id}/submissions.zip", LOGIN, 403, 403, 200),
+    "surveys.answer": ("/surveys/{survey_id}/answer", 405, 405, 405, 405),
+    "surveys.new": ("/surveys/new/{module_id}", 405, 405, 405, 405),
+    "surveys.edit": ("/surveys/{survey_id}/edit", LOGIN, 403, 403, 200),
+    "surveys.results": ("/surveys/{survey_id}/results", LOGIN, 403, 403, 200),
+    "surveys.export": ("/surveys/{survey_id}/results.xlsx", LOGIN, 403, 403, 200),
+    # The session's survey is for those who attended it: nobody here did.
+    "classroom.session_survey": ("/classroom/sessions/{session_id}/survey", LOGIN, 403, 403, 403),
+    "classroom.link_survey": ("/classroom/sessions/{session_id}/survey/link", 405, 405, 405, 405),
     "scorm.new": ("/scorm/new/{module_id}", 405, 405, 405, 405),
     "scorm.edit": ("/scorm/{scorm_id}/edit", LOGIN, 403, 403, 200),
     "scorm.play": ("/scorm/{scorm_id}/play/0", LOGIN, 403, 403, 200),
@@ -177,6 +185,7 @@ def test_access_matrix(client, create_user, create_course, role):
     from lms.enterprises.services import create_enterprise
     from lms.quizzes.services import start_attempt, sync_quiz
     from lms.quizzes.spec import AnswerSpec, QuestionSpec
+    from lms.surveys.services import add_survey, submit_response
 
     target = create_user("trainee", email="target@example.org")
     course = create_course(trainer=create_user("trainer"))
@@ -217,6 +226,11 @@ def test_access_matrix(client, create_user, create_course, role):
     work = save_work(assignment, target.id, "My plan", [Upload("plan.pdf", b"%PDF-1.4 plan")], set(), True)
     db.session.commit()
     names |= {"assignment_id": assignment.id, "assignment_file_id": work.files[0].id}
+    survey = add_survey(module, "Feedback", course.trainers[0])
+    survey.published, session.survey_id = True, survey.id
+    submit_response(survey, target.id, {"overall": 4})
+    db.session.commit()
+    names |= {"survey_id": survey.id}
     from itsdangerous import URLSafeTimedSerializer
 
     from lms.scorm.services import add_scorm, check_package

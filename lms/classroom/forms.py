@@ -116,4 +116,9 @@ class IndicatorsForm(FlaskForm):
     """Which indicators the programme's funder asks for; the report shows those, in this order."""
 
     indicators = SelectMultipleField(_l("Indicators this programme reports"), validators=[Optional()])
+    satisfaction_question = SelectField(
+        _l("Satisfaction: the rating question it reports"),
+        description=_l("Rating questions of the surveys in the programme's courses, by key."),
+        validators=[Optional(), Length(max=40)],
+    )
     save_indicators = SubmitField(_l("Save the choice"))

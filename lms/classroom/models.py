@@ -7,7 +7,7 @@ from sqlalchemy import JSON, Column, Date, ForeignKey, String, Table, Text, Uniq
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.auth.models import User
-from lms.courses.models import Course, Module
+from lms.courses.models import Activity, Course, Module
 from lms.db import UTCDateTime, db, utcnow
 
 # Moodle's attendance statuses and points; a programme may rename them or change the points.
@@ -57,6 +57,10 @@ class Programme(db.Model):
     statuses: Mapped[list] = mapped_column(JSON, default=lambda: [dict(s) for s in DEFAULT_STATUSES])
     # The indicators its funder asks for, as keys of lms.classroom.indicators.INDICATORS; None: all.
     indicators: Mapped[list | None] = mapped_column(JSON)
+    # The key of the rating question whose answers the "satisfaction" indicator reports (lms.surveys).
+    satisfaction_question: Mapped[str] = mapped_column(
+        String(40), default="overall", server_default="overall"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     courses: Mapped[list[Course]] = relationship(secondary=programme_courses, order_by=Course.title)
@@ -149,10 +153,13 @@ class ClassSession(db.Model):
     topic: Mapped[str] = mapped_column(String(200), default="")
     trainer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     module_id: Mapped[int | None] = mapped_column(ForeignKey("modules.id", ondelete="SET NULL"))
+    # A survey (an activity of a programme course) attendees are asked to answer after the session.
+    survey_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id", ondelete="SET NULL"))
 
     cohort: Mapped[Cohort] = relationship(back_populates="sessions")
     trainer: Mapped[User | None] = relationship()
     module: Mapped[Module | None] = relationship()
+    survey: Mapped[Activity | None] = relationship()
     records: Mapped[list["AttendanceRecord"]] = relationship(
         back_populates="session", cascade="all, delete-orphan"
     )

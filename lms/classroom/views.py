@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from lms.auth.models import User
 from lms.certificates import tasks as jobs
 from lms.certificates.models import ExportJob
-from lms.classroom import bp
+from lms.classroom import bp, feedback
 from lms.classroom import services as classroom
 from lms.classroom.forms import (
     CheckInForm,
@@ -44,6 +44,7 @@ from lms.links import external_url
 from lms.progress.services import ATTENDANCE_PROVIDERS
 from lms.qr import qr_svg
 from lms.security import login_required, require, role_required
+from lms.surveys.queries import rating_keys
 
 # Course completion rules can require attendance: this feature is where it comes from.
 if classroom.attendance_percent not in ATTENDANCE_PROVIDERS:
@@ -83,6 +84,7 @@ def index():
     upcoming = classroom.sessions_for(current_user, since=utcnow() - timedelta(hours=3), limit=20)
     return render_template(
         "classroom/index.html",
+        to_answer=feedback.surveys_to_answer(current_user),
         programmes=programmes,
         taught=taught,
         upcoming=upcoming,
@@ -309,6 +311,7 @@ def _attendance_page(session: ClassSession, roll, now):
         excused=EXCUSED,
         undo=undo if undo and undo["session"] == session.id else None,
         form=ActionForm(),
+        surveys=feedback.session_surveys(session.cohort),
     )
 
 
@@ -490,15 +493,23 @@ def report(programme_id: int):
     programme = db.get_or_404(Programme, programme_id)
     choice = IndicatorsForm(prefix="choice")
     choice.indicators.choices = [(i.key, i.title) for i in INDICATORS]
+    keys = rating_keys([c.id for c in programme.courses])
+    current = programme.satisfaction_question
+    choice.satisfaction_question.choices = [(key, f"{key}: {text}") for key, text in keys]
+    if current not in {key for key, _text in keys}:
+        choice.satisfaction_question.choices.insert(0, (current, current))
     if request.method == "POST":
         if not choice.validate_on_submit():
             abort(400)
         programme.indicators = [i.key for i in INDICATORS if i.key in (choice.indicators.data or [])]
+        if choice.satisfaction_question.data:
+            programme.satisfaction_question = choice.satisfaction_question.data
         db.session.commit()
         flash(_("The report shows the chosen indicators."), "success")
         return redirect(url_for("classroom.report", programme_id=programme.id, **request.args))
     form, report, charts = _report(programme)
     choice.indicators.data = report.indicators
+    choice.satisfaction_question.data = current
     return render_template(
         "classroom/report.html",
         programme=programme,
@@ -507,6 +518,7 @@ def report(programme_id: int):
         charts=charts,
         choice=choice,
         definitions={i.key: i.definition for i in INDICATORS},
+        lists={i.key: i.lists for i in INDICATORS},
         period={"start": form.start.data or "", "end": form.end.data or ""},
     )
 
@@ -517,7 +529,7 @@ def report_list(programme_id: int, key: str):
     """The enterprises, participants, sessions or certificates behind one figure of the report."""
     programme = db.get_or_404(Programme, programme_id)
     indicator = BY_KEY.get(key)
-    if indicator is None:
+    if indicator is None or not indicator.lists:
         abort(404)
     form, start, end = _period(programme)
     group = request.args.get("group", "")[:20]
