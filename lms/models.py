@@ -15,6 +15,7 @@ from lms.classroom.models import (
 from lms.courses.models import Activity, Course, CourseFile, Enrolment, Module
 from lms.enterprises.models import Enterprise
 from lms.jobs import TaskMark
+from lms.notifications.models import Notification, NotificationPreference
 from lms.progress.models import Completion, CourseCompletion, GradeOverride
 from lms.quizzes.models import Attempt, Question, QuestionCategory, QuizSlot, Response
 
@@ -41,6 +42,8 @@ __all__ = [
     "ExportJob",
     "Enrolment",
     "Module",
+    "Notification",
+    "NotificationPreference",
     "Question",
     "QuestionCategory",
     "QuizSlot",
