@@ -70,6 +70,7 @@ FEATURES = (
     "certificates",
     "classroom",
     "notifications",
+    "announcements",
 )
 
 

@@ -1,6 +1,7 @@
 """Imports every feature's models so that Alembic and create_all see the whole schema."""
 
 from lms.admin.models import AuditEntry, SiteSetting
+from lms.announcements.models import Announcement
 from lms.assignments.models import Extension, Submission, SubmissionFile
 from lms.auth.models import User
 from lms.certificates.models import Certificate, ExportJob
@@ -21,6 +22,7 @@ from lms.quizzes.models import Attempt, Question, QuestionCategory, QuizSlot, Re
 
 __all__ = [
     "Activity",
+    "Announcement",
     "Extension",
     "Submission",
     "SubmissionFile",

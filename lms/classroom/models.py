@@ -82,6 +82,8 @@ class Cohort(db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Athens")
     starts_on: Mapped[date | None] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
+    # The latest announcements as the dashboard shows them, kept by lms.announcements (see Course's).
+    latest_announcements: Mapped[list | None] = mapped_column(JSON)
 
     programme: Mapped[Programme] = relationship(back_populates="cohorts")
     trainers: Mapped[list[User]] = relationship(secondary=cohort_trainers, order_by=User.name)
