@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms.classroom.models import ClassSession, Cohort, CohortMember
+from lms.classroom.services import session_context
 from lms.db import db, utcnow
 from lms.i18n import _l
 from lms.jobs import task
@@ -14,21 +15,10 @@ from lms.notifications import notify, register_event
 from lms.notifications.services import site_path
 
 register_event("session.reminder", _l("Reminders of e-class sessions"))
-register_event("session.changed", _l("E-class sessions moved or cancelled"))
 
 # (name in the notification key, how long before the start)
 REMINDERS = (("24h", timedelta(hours=24)), ("1h", timedelta(hours=1)))
 REMIND_BEFORE = REMINDERS[0][1]
-
-
-def session_context(session: ClassSession) -> dict:
-    """What a mail about a session says: its time in the programme's zone, which it names."""
-    return {
-        "session": session,
-        "topic": session.topic or session.cohort.name,
-        "cohort": session.cohort,
-        "zone": session.cohort.programme.timezone or session.cohort.timezone,
-    }
 
 
 def session_link(session: ClassSession) -> str:

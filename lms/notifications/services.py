@@ -215,7 +215,13 @@ def render_mail(template: str, context: dict, user: User | None) -> tuple[str, s
     """(subject, text) of templates/mail/<template>.txt in the reader's language."""
     with in_language_of(user):
         module = current_app.jinja_env.get_template(f"mail/{template}.txt").make_module(
-            {"site_name": current_app.config["SITE_NAME"], **context, "user": user}
+            {
+                "site_name": current_app.config["SITE_NAME"],
+                # the reader's time zone, for moment_in: their choice, else the site's
+                "reader_zone": (user.timezone if user else None) or current_app.config["DEFAULT_TIMEZONE"],
+                **context,
+                "user": user,
+            }
         )
         subject = " ".join(str(getattr(module, "subject", "")).split())
         return subject[:SUBJECT_MAX], str(module).strip() + "\n"
@@ -242,6 +248,22 @@ def send_account_mail(to: str, template: str, context: dict, user: User | None =
 
 
 # --- notify ------------------------------------------------------------------------------------------
+
+
+def already_told(name: str, key: str, user_ids: list[int]) -> set[int]:
+    """Who has the notification already (a quick check; the unique constraint is the guarantee)."""
+    told = set()
+    for start in range(0, len(user_ids), 500):
+        told.update(
+            db.session.scalars(
+                select(Notification.user_id).where(
+                    Notification.event == name,
+                    Notification.key == key,
+                    Notification.user_id.in_(user_ids[start : start + 500]),
+                )
+            )
+        )
+    return told
 
 
 def _insert_ignoring_duplicates():
@@ -273,17 +295,7 @@ def notify(
         return []
     key = str(key)[:200]
     ids = [user.id for user in users]
-    told = set()
-    for start in range(0, len(ids), 500):
-        told.update(
-            db.session.scalars(
-                select(Notification.user_id).where(
-                    Notification.event == name,
-                    Notification.key == key,
-                    Notification.user_id.in_(ids[start : start + 500]),
-                )
-            )
-        )
+    told = already_told(name, key, ids)
     channels = channels_for(name, [uid for uid in ids if uid not in told])
     fresh = [user for user in users if user.id in channels and channels[user.id] != "off"]
     if not fresh:

@@ -13,6 +13,21 @@ from lms.notifications.models import Notification
 from lms.security import csrf, is_safe_next, login_required
 
 PER_PAGE = 30
+# The preferences page lists these first, in this order; events registered later (forums...) follow.
+SHOWN_FIRST = (
+    "announcement.new",
+    "session.reminder",
+    "session.changed",
+    "assignment.due",
+    "grade.released",
+    "certificate.issued",
+)
+
+
+def _ordered_events():
+    known = notifications.EVENTS
+    first = [known[name] for name in SHOWN_FIRST if name in known]
+    return first + [spec for name, spec in known.items() if name not in SHOWN_FIRST]
 
 
 @bp.app_template_filter("moment_in")
@@ -76,7 +91,7 @@ def mark_all_read():
 @bp.route("/preferences", methods=["GET", "POST"])
 @login_required
 def preferences():
-    events = list(notifications.EVENTS.values())
+    events = _ordered_events()
     current = notifications.preferences(current_user)
     form = preferences_form(events, current, formdata=request.form if request.method == "POST" else None)
     if form.validate_on_submit():
