@@ -108,6 +108,7 @@ def main() -> None:
         "LMS_SECRET_KEY": "benchmark-secret-not-for-production",
         "LMS_BASE_URL": f"http://127.0.0.1:{args.port}",
         "PYTHONPATH": str(ROOT),
+        "LMS_SESSION_COOKIE_SECURE": "false",  # plain http on 127.0.0.1
     }
     for name in ("LMS_DATABASE_URL", "LMS_BROKER_URL"):
         env.pop(name, None)
