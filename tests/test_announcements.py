@@ -69,7 +69,8 @@ def test_trainer_announces_and_everyone_enrolled_is_told_once_in_their_language(
     assert "<strong>Room 4</strong>" in greek.get_body(("html",)).get_content()
     assert "**Room 4**" in greek.get_body(("plain",)).get_content()
     (announcement,) = db.session.scalars(select(Announcement))
-    assert announcements.publish(announcement) == []  # published already: nobody is told twice
+    assert announcements.publish(announcement) == []  # published already: nothing more
+    assert announcements.tell(announcement) == []  # the job again (a redelivery): nobody is told twice
     assert len(db.session.scalars(select(Notification)).all()) == 2
 
     # Trainees see it on the course page and on their dashboard.

@@ -100,8 +100,10 @@ def link(announcement: Announcement) -> str:
     return site_path("announcements.cohort", cohort_id=announcement.cohort_id, _anchor=anchor)
 
 
-def publish(announcement: Announcement) -> list[User]:
-    """Show it from now on and, if asked, tell its audience (in-app, and mail by their choice)."""
+def publish(announcement: Announcement, *, tell_now: bool = False) -> list[User]:
+    """Show it from now on and, if asked, tell its audience (in-app, and mail by their choice). From a
+    request the telling is a background job after the commit (hundreds of mails to render); a job
+    (`tell_now`) tells at once. Returns the users told now."""
     if announcement.is_published:
         return []
     announcement.published_at = utcnow()
@@ -109,6 +111,17 @@ def publish(announcement: Announcement) -> list[User]:
     refresh_latest(announcement)
     if not announcement.tell:
         return []
+    if not tell_now:
+        from lms.announcements.tasks import tell_audience
+        from lms.jobs import enqueue
+
+        enqueue(tell_audience, announcement.id)
+        return []
+    return tell(announcement)
+
+
+def tell(announcement: Announcement) -> list[User]:
+    """Notify the audience once (the key is the announcement): running it again tells nobody twice."""
     where = announcement.course.title if announcement.course is not None else announcement.cohort.name
     return notify(
         "announcement.new",
@@ -132,7 +145,7 @@ def publish_due(now: datetime | None = None) -> int:
         )
     ).all()
     for announcement in due:
-        publish(announcement)
+        publish(announcement, tell_now=True)
     return len(due)
 
 
