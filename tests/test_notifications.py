@@ -186,3 +186,20 @@ def test_the_preferences_page_saves_a_choice_per_event(app, client, people):
     assert notifications.preferences(eleni)["session.reminder"] == "off"
     data["event_session__reminder"] = "digest"  # not offered for this event
     assert client.post("/notifications/preferences", data=data).status_code == 400
+
+
+def test_a_mail_that_cannot_be_sent_loses_nothing(app, people, session_soon, monkeypatch):
+    """SMTP down: the caller's commit succeeds, the notification stays, the mail job retries then gives up."""
+    import lms.mail
+
+    tries = []
+
+    def down(*args):
+        tries.append(args)
+        raise ConnectionRefusedError("SMTP server is down")
+
+    monkeypatch.setattr(lms.mail, "_deliver", down)
+    assert len(_remind(session_soon, people)) == 2
+    db.session.commit()  # the action that caused the mail is kept whatever the mail server says
+    assert db.session.scalar(select(func.count()).select_from(Notification)) == 2
+    assert len(tries) > 2 and outbox(app) == []  # tried again with back-off, for each mail
