@@ -19,6 +19,7 @@ from lms.jobs import TaskMark
 from lms.notifications.models import Notification, NotificationPreference
 from lms.progress.models import Completion, CourseCompletion, GradeOverride
 from lms.quizzes.models import Attempt, Question, QuestionCategory, QuizSlot, Response
+from lms.scorm.models import ScormPackage, ScormTrack
 
 __all__ = [
     "Activity",
@@ -50,6 +51,8 @@ __all__ = [
     "QuestionCategory",
     "QuizSlot",
     "Response",
+    "ScormPackage",
+    "ScormTrack",
     "SiteSetting",
     "TaskMark",
     "User",

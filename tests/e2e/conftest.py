@@ -58,7 +58,7 @@ def live_server(tmp_path_factory):
         check=True,
         capture_output=True,
     )
-    # LMS_E2E_PORT: a fixed port (a machine shared by several runs gives each its own range).
+    # LMS_E2E_PORT pins the port (machines where each user has a range of ports); a free one otherwise.
     port = int(os.environ.get("LMS_E2E_PORT") or 0) or _free_port()
     LIVE["instance"] = instance
     env["LMS_BASE_URL"] = f"http://127.0.0.1:{port}"

@@ -1,7 +1,7 @@
 """notifications: in-app notifications, preferences per event type, the unread count on users
 
 Revision ID: 0020_notifications
-Revises: 0013a_assignments
+Revises: 0023_scorm
 Create Date: 2026-12-01 18:10:00
 
 """
@@ -12,7 +12,7 @@ import lms.db
 
 # revision identifiers, used by Alembic.
 revision = '0020_notifications'
-down_revision = '0013a_assignments'
+down_revision = "0023_scorm"
 branch_labels = None
 depends_on = None
 
