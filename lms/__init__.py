@@ -71,6 +71,8 @@ FEATURES = (
     "progress",
     "certificates",
     "classroom",
+    "notifications",
+    "announcements",
 )
 
 

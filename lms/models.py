@@ -1,6 +1,7 @@
 """Imports every feature's models so that Alembic and create_all see the whole schema."""
 
 from lms.admin.models import AuditEntry, SiteSetting
+from lms.announcements.models import Announcement
 from lms.assignments.models import Extension, Submission, SubmissionFile
 from lms.auth.models import User
 from lms.certificates.models import Certificate, ExportJob
@@ -15,6 +16,7 @@ from lms.classroom.models import (
 from lms.courses.models import Activity, Course, CourseFile, Enrolment, Module
 from lms.enterprises.models import Enterprise
 from lms.jobs import TaskMark
+from lms.notifications.models import Notification, NotificationPreference
 from lms.progress.models import Completion, CourseCompletion, GradeOverride
 from lms.quizzes.models import Attempt, Question, QuestionCategory, QuizSlot, Response
 from lms.scorm.models import ScormPackage, ScormTrack
@@ -22,6 +24,7 @@ from lms.surveys.models import SurveyParticipation, SurveyResponse
 
 __all__ = [
     "Activity",
+    "Announcement",
     "Extension",
     "Submission",
     "SubmissionFile",
@@ -43,6 +46,8 @@ __all__ = [
     "ExportJob",
     "Enrolment",
     "Module",
+    "Notification",
+    "NotificationPreference",
     "Question",
     "QuestionCategory",
     "QuizSlot",
