@@ -12,7 +12,7 @@ import lms.db
 
 # revision identifiers, used by Alembic.
 revision = '0020_notifications'
-down_revision = "0023_scorm"
+down_revision = "0022_surveys"
 branch_labels = None
 depends_on = None
 
