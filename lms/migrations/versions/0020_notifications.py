@@ -1,7 +1,7 @@
 """notifications: in-app notifications, preferences per event type, the unread count on users
 
 Revision ID: 0020_notifications
-Revises: 0023_scorm
+Revises: 0022_surveys
 Create Date: 2026-12-01 18:10:00
 
 """
