@@ -66,6 +66,7 @@ FEATURES = (
     "authoring",
     "quizzes",
     "assignments",
+    "forums",
     "progress",
     "certificates",
     "classroom",

@@ -88,3 +88,11 @@ VERIFY_RATE_LIMIT = "30 per minute"
 # and wrong codes accepted from one address in an hour (a classroom shares an address).
 CHECK_IN_MAX_FAILURES = 10
 CHECK_IN_ADDRESS_FAILURES = 60
+
+# Forums: authors may edit a post for FORUM_EDIT_MINUTES after writing it; a post is at most
+# FORUM_POST_MAX_CHARS characters; each user may post (threads and replies) at FORUM_POST_RATE_LIMIT.
+FORUM_EDIT_MINUTES = 30
+FORUM_POST_MAX_CHARS = 20_000
+FORUM_POST_RATE_LIMIT = "10 per minute;100 per hour"
+FORUM_THREADS_PER_PAGE = 25
+FORUM_POSTS_PER_PAGE = 30

@@ -14,6 +14,7 @@ from lms.classroom.models import (
 )
 from lms.courses.models import Activity, Course, CourseFile, Enrolment, Module
 from lms.enterprises.models import Enterprise
+from lms.forums.models import Post, ReadState, Report, Subscription, Thread
 from lms.jobs import TaskMark
 from lms.progress.models import Completion, CourseCompletion, GradeOverride
 from lms.quizzes.models import Attempt, Question, QuestionCategory, QuizSlot, Response
@@ -38,6 +39,11 @@ __all__ = [
     "GradeOverride",
     "CourseFile",
     "Enterprise",
+    "Post",
+    "ReadState",
+    "Report",
+    "Subscription",
+    "Thread",
     "ExportJob",
     "Enrolment",
     "Module",
