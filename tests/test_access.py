@@ -1,6 +1,7 @@
 """Every route x every kind of visitor gets the expected status. A new route without a row here fails."""
 
 import pytest
+from sqlalchemy import select
 
 from lms.db import db
 from tests.conftest import login
@@ -120,6 +121,21 @@ MATRIX = {
     "assignments.extension": ("/assignments/{assignment_id}/extension/{user_id}", 405, 405, 405, 405),
     "assignments.release": ("/assignments/{assignment_id}/release", 405, 405, 405, 405),
     "assignments.download_all": ("/assignments/{assignment_id}/submissions.zip", LOGIN, 403, 403, 200),
+    "forums.new_thread": ("/forums/{forum_id}/new", LOGIN, 403, 403, 200),
+    "forums.thread": ("/forums/threads/{thread_id}", LOGIN, 403, 403, 200),
+    "forums.edit_post": ("/forums/posts/{post_id}/edit", LOGIN, 403, 403, 403),  # only its author
+    "forums.delete_post": ("/forums/posts/{post_id}/delete", LOGIN, 403, 403, 200),
+    "forums.report_post": ("/forums/posts/{post_id}/report", LOGIN, 403, 403, 200),
+    "forums.answer": ("/forums/posts/{post_id}/answer", 405, 405, 405, 405),
+    "forums.moderate": ("/forums/threads/{thread_id}/moderate", 405, 405, 405, 405),
+    "forums.subscribe_forum": ("/forums/{forum_id}/subscribe", 405, 405, 405, 405),
+    "forums.subscribe_thread": ("/forums/threads/{thread_id}/subscribe", 405, 405, 405, 405),
+    "forums.search": ("/forums/course/{slug}/search?q=plan", LOGIN, 403, 403, 200),
+    "forums.reports": ("/forums/course/{slug}/reports", LOGIN, 403, 403, 200),
+    "forums.resolve_report": ("/forums/reports/{report_id}/resolve", 405, 405, 405, 405),
+    "forums.my_posts": ("/forums/course/{slug}/my-posts.csv", LOGIN, 403, 403, 200),
+    "forums.new": ("/forums/new/{module_id}", 405, 405, 405, 405),
+    "forums.edit": ("/forums/{forum_id}/edit", LOGIN, 403, 403, 200),
     "classroom.screen": ("/classroom/sessions/{session_id}/screen", LOGIN, 403, 403, 200),
     "classroom.mark_all_present": (
         "/classroom/sessions/{session_id}/attendance/all-present",
@@ -162,6 +178,8 @@ def test_access_matrix(client, create_user, create_course, role):
     from lms.courses.models import Enrolment
     from lms.courses.services import add_quiz, put_file
     from lms.enterprises.services import create_enterprise
+    from lms.forums.models import Post
+    from lms.forums.services import add_forum, report_post, start_thread
     from lms.quizzes.services import start_attempt, sync_quiz
     from lms.quizzes.spec import AnswerSpec, QuestionSpec
 
@@ -204,6 +222,12 @@ def test_access_matrix(client, create_user, create_course, role):
     work = save_work(assignment, target.id, "My plan", [Upload("plan.pdf", b"%PDF-1.4 plan")], set(), True)
     db.session.commit()
     names |= {"assignment_id": assignment.id, "assignment_file_id": work.files[0].id}
+    forum = add_forum(module, "Café", course.trainers[0])
+    forum.published = True
+    thread = start_thread(forum, target, "Plan?", "Is my plan good?")
+    report = report_post(db.session.scalar(select(Post)), target, "spam")
+    db.session.commit()
+    names |= {"forum_id": forum.id, "thread_id": thread.id, "post_id": report.post_id, "report_id": report.id}
     if role != "anonymous":
         assert login(client, create_user(role).email).status_code == 302
     failures = []

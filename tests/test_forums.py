@@ -361,3 +361,26 @@ def test_thread_list_and_thread_page_queries_do_not_grow_with_posts(app, create_
                 assert client.get(url).status_code == 200
             counts[name].append(counter.count)
     assert counts["list"][0] == counts["list"][1] and counts["thread"][0] == counts["thread"][1], counts
+
+
+def test_the_xss_corpus_stays_inert_in_posts_titles_and_search(app, create_user, forum):
+    from tests.test_markup import XSS_PAYLOADS, assert_safe
+
+    app.config["FORUM_POSTS_PER_PAGE"] = len(XSS_PAYLOADS) + 1
+    user, client = _trainee(app, create_user, forum)
+    thread = forums.start_thread(forum, user, XSS_PAYLOADS[0], "Opening")
+    for payload in XSS_PAYLOADS:
+        forums.reply(thread, user, payload)
+        forums.start_thread(forum, user, payload[:200], payload)
+    db.session.commit()
+    page = client.get(f"/forums/threads/{thread.id}").get_data(as_text=True)
+    body_re = r'<div class="prose" lang="en">(.*?)</div>\s*<p class="forum-post-actions">'
+    bodies = re.findall(body_re, page, re.S)
+    assert len(bodies) == len(XSS_PAYLOADS) + 1
+    for body in bodies:
+        assert_safe(body)
+    assert_safe(re.search(r"<h1.*?</h1>", page, re.S).group(0))
+    listing = client.get(_forum_url(forum)).get_data(as_text=True)
+    assert_safe(re.search(r'<table class="table forum-threads">.*?</table>', listing, re.S).group(0))
+    hits = client.get(f"/forums/course/{forum.module.course.slug}/search?q=XSS").get_data(as_text=True)
+    assert_safe(re.search(r'<ol class="link-list forum-hits">.*?</ol>', hits, re.S).group(0))
