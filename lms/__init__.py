@@ -70,6 +70,8 @@ FEATURES = (
     "progress",
     "certificates",
     "classroom",
+    "notifications",
+    "announcements",
 )
 
 

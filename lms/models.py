@@ -1,6 +1,7 @@
 """Imports every feature's models so that Alembic and create_all see the whole schema."""
 
 from lms.admin.models import AuditEntry, SiteSetting
+from lms.announcements.models import Announcement
 from lms.assignments.models import Extension, Submission, SubmissionFile
 from lms.auth.models import User
 from lms.certificates.models import Certificate, ExportJob
@@ -16,11 +17,13 @@ from lms.courses.models import Activity, Course, CourseFile, Enrolment, Module
 from lms.enterprises.models import Enterprise
 from lms.forums.models import Post, ReadState, Report, Subscription, Thread
 from lms.jobs import TaskMark
+from lms.notifications.models import Notification, NotificationPreference
 from lms.progress.models import Completion, CourseCompletion, GradeOverride
 from lms.quizzes.models import Attempt, Question, QuestionCategory, QuizSlot, Response
 
 __all__ = [
     "Activity",
+    "Announcement",
     "Extension",
     "Submission",
     "SubmissionFile",
@@ -47,6 +50,8 @@ __all__ = [
     "ExportJob",
     "Enrolment",
     "Module",
+    "Notification",
+    "NotificationPreference",
     "Question",
     "QuestionCategory",
     "QuizSlot",

@@ -82,6 +82,8 @@ class Cohort(db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Athens")
     starts_on: Mapped[date | None] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
+    # The latest announcements as the dashboard shows them, kept by lms.announcements (see Course's).
+    latest_announcements: Mapped[list | None] = mapped_column(JSON)
 
     programme: Mapped[Programme] = relationship(back_populates="cohorts")
     trainers: Mapped[list[User]] = relationship(secondary=cohort_trainers, order_by=User.name)
@@ -149,6 +151,10 @@ class ClassSession(db.Model):
     topic: Mapped[str] = mapped_column(String(200), default="")
     trainer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     module_id: Mapped[int | None] = mapped_column(ForeignKey("modules.id", ondelete="SET NULL"))
+    # Calendars keep the same event (UID session-<id>) and take the highest SEQUENCE as its latest version:
+    # every change of time or place adds one. A cancelled session stays, marked, so calendars drop it.
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     cohort: Mapped[Cohort] = relationship(back_populates="sessions")
     trainer: Mapped[User | None] = relationship()

@@ -1,6 +1,7 @@
 """E-classroom pages: coordinators run programmes and cohorts, trainers take attendance, trainees check in."""
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask import session as flask_session
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms.auth.models import User
+from lms.calendar import events_for
 from lms.certificates import tasks as jobs
 from lms.certificates.models import ExportJob
 from lms.classroom import bp
@@ -23,6 +25,7 @@ from lms.classroom.forms import (
     ProgrammeForm,
     ReportForm,
     ScheduleForm,
+    SessionForm,
     TrainersForm,
 )
 from lms.classroom.indicators import BY_KEY, INDICATORS
@@ -256,6 +259,47 @@ def _session(session_id: int) -> ClassSession:
     return session
 
 
+@bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@role_required("coordinator")
+def edit_session(session_id: int):
+    """Move a session, change its room or link, or cancel it; the cohort is told (lms.notifications)."""
+    session = _session(session_id)
+    form = SessionForm(obj=session if request.method == "GET" else None)
+    zone = ZoneInfo(session.cohort.timezone)
+    if request.method == "GET":
+        form.starts.data = session.starts_at.astimezone(zone).replace(tzinfo=None)
+    if form.validate_on_submit():
+        told = classroom.change_session(
+            session,
+            starts_local=form.starts.data,
+            minutes=form.minutes.data,
+            place=form.place.data or "",
+            online_url=form.online_url.data or "",
+            topic=form.topic.data or "",
+        )
+        db.session.commit()
+        flash(
+            _("The session is saved; its members are told.") if told else _("The session is saved."),
+            "success",
+        )
+        return redirect(url_for("classroom.cohort", cohort_id=session.cohort_id))
+    return render_template(
+        "classroom/session_edit.html", session=session, form=form, cancel_form=ActionForm()
+    ), 400 if request.method == "POST" else 200
+
+
+@bp.route("/sessions/<int:session_id>/cancel", methods=["POST"])
+@role_required("coordinator")
+def cancel_session(session_id: int):
+    session = _session(session_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    classroom.cancel_session(session)
+    db.session.commit()
+    flash(_("The session is cancelled; its members are told."), "success")
+    return redirect(url_for("classroom.cohort", cohort_id=session.cohort_id))
+
+
 ATTENDANCE_ERRORS = {
     "not-started": lambda: _(
         "This session has not started yet: attendance can be taken from 15 minutes before it starts. "
@@ -429,10 +473,12 @@ def calendar(token: str):
     user = classroom.user_for_calendar_token(token)
     if user is None:
         abort(404)
+    since = utcnow() - timedelta(days=30)
     body = classroom.calendar(
         user,
-        classroom.sessions_for(user, since=utcnow() - timedelta(days=30)),
+        classroom.sessions_for(user, since=since),
         current_app.config["SITE_NAME"],
+        extra=events_for(user, since),
     )
     return Response(body, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"})
 

@@ -40,6 +40,9 @@ class Course(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text, default="")
     summary_html: Mapped[str] = mapped_column(Text, default="")
+    # The latest announcements as the course page and the dashboard show them (title, excerpt, date),
+    # kept by lms.announcements when one is published, edited or deleted: those pages read no more rows.
+    latest_announcements: Mapped[list | None] = mapped_column(JSON)
     language: Mapped[str] = mapped_column(String(10), default="en")
     category: Mapped[str] = mapped_column(String(20), default="other")
     hours: Mapped[Decimal] = mapped_column(Numeric(6, 1), default=0)

@@ -1,7 +1,7 @@
 """forums: threads, posts, subscriptions, read state, reports
 
 Revision ID: 0021_forums
-Revises: 0013a_assignments
+Revises: 0020_notifications
 Create Date: 2026-12-01 17:53:09.865066
 
 """
@@ -13,7 +13,7 @@ import lms.db
 
 # revision identifiers, used by Alembic.
 revision = "0021_forums"
-down_revision = "0013a_assignments"
+down_revision = "0020_notifications"
 branch_labels = None
 depends_on = None
 
