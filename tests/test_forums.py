@@ -14,6 +14,7 @@ from lms.forums import services as forums
 from lms.forums.models import Post, ReadState, Report, Subscription, Thread
 from lms.progress.models import Completion
 from tests.conftest import csrf_token, login
+from tests.test_jobs import outbox
 from tests.test_page_queries import StatementCounter
 
 COURSE_TOML = (
@@ -384,3 +385,29 @@ def test_the_xss_corpus_stays_inert_in_posts_titles_and_search(app, create_user,
     assert_safe(re.search(r'<table class="table forum-threads">.*?</table>', listing, re.S).group(0))
     hits = client.get(f"/forums/course/{forum.module.course.slug}/search?q=XSS").get_data(as_text=True)
     assert_safe(re.search(r'<ol class="link-list forum-hits">.*?</ol>', hits, re.S).group(0))
+
+
+def test_a_reply_tells_each_subscriber_once_but_not_its_author(app, create_user, forum):
+    from lms.notifications.models import Notification
+
+    asker_user, asker = _trainee(app, create_user, forum, locale="el", email="eleni@example.org")
+    follower_user, follower = _trainee(app, create_user, forum, email="marko@example.org")
+    helper_user, helper = _trainee(app, create_user, forum)
+    token = csrf_token(follower, _forum_url(forum))
+    follower.post(f"/forums/{forum.id}/subscribe", data={"on": "1", "csrf_token": token})
+    thread_id = _start(asker, forum)
+    assert db.session.scalar(select(func.count(Notification.id))) == 0  # a new thread is no reply
+    _reply(helper, thread_id, "Cost plus *margin*.")
+    told = db.session.execute(select(Notification.user_id, Notification.event, Notification.link)).all()
+    assert sorted(row.user_id for row in told) == sorted([asker_user.id, follower_user.id])
+    assert {row.event for row in told} == {"forum.reply"} and f"/forums/threads/{thread_id}" in told[0].link
+    post = db.session.scalar(select(Post).order_by(Post.id.desc()))
+    forums.notify_subscribers(forum, post.thread, post, helper_user)  # the same post again: nobody twice
+    assert db.session.scalar(select(func.count(Notification.id))) == 2
+    mails = {mail["To"]: mail for mail in outbox(app)}
+    assert sorted(mails) == ["eleni@example.org", "marko@example.org"]  # one each, none to the helper
+    english = mails["marko@example.org"]
+    assert english["Subject"] == "New reply in Pricing?"
+    assert "Cost plus *margin*." in english.get_body(("plain",)).get_content()
+    greek = mails["eleni@example.org"]
+    assert "Pricing?" in greek["Subject"] and greek["Subject"] != "New reply in Pricing?"

@@ -15,7 +15,12 @@ from lms.courses.models import Activity, Course, Enrolment
 from lms.db import db, utcnow
 from lms.forums.activity import TYPES, forum_type
 from lms.forums.models import Post, ReadState, Report, Subscription, Thread
+from lms.i18n import _l
 from lms.markup import MarkdownError, render_markdown
+from lms.notifications import notify, register_event
+from lms.notifications.services import site_path
+
+register_event("forum.reply", _l("Replies in forum threads you follow"), mail_default=True, digest=True)
 
 
 class ForumError(ValueError):
@@ -269,11 +274,31 @@ def subscribers(activity: Activity, thread: Thread, author_id: int) -> list[int]
 
 
 def notify_subscribers(activity: Activity, thread: Thread, post: Post | None, author) -> None:
-    """The one place forum mail leaves from: a reply goes to the thread's and the forum's subscribers,
-    once per post and recipient. (Until lms.notifications lands this only works out the recipients.)"""
+    """The one place forum mail leaves from: a reply goes to the thread's and the forum's subscribers
+    (not its author), once per post and recipient, by each one's choice: in-app, mail or the daily
+    digest. In a Q&A the mail does not quote the reply (a trainee sees it once they have replied)."""
     if post is None:
         return
-    subscribers(activity, thread, author.id)
+    from lms.auth.models import User
+
+    ids = subscribers(activity, thread, author.id)
+    if not ids:
+        return
+    course = activity.module.course
+    notify(
+        "forum.reply",
+        db.session.scalars(select(User).where(User.id.in_(ids))),
+        template="forum_reply",
+        context={
+            "thread_title": thread.title,
+            "forum_title": activity.title,
+            "course_title": course.title,
+            "author_name": author.name,
+            "text": "" if is_qa(activity) else post.body,
+        },
+        link=site_path("forums.thread", thread_id=thread.id) + f"#post-{post.id}",
+        key=f"post:{post.id}",
+    )
 
 
 def add_forum(module, title: str, author) -> Activity:
