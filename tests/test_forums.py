@@ -382,7 +382,7 @@ def test_the_xss_corpus_stays_inert_in_posts_titles_and_search(app, create_user,
         assert_safe(body)
     assert_safe(re.search(r"<h1.*?</h1>", page, re.S).group(0))
     listing = client.get(_forum_url(forum)).get_data(as_text=True)
-    assert_safe(re.search(r'<table class="table forum-threads">.*?</table>', listing, re.S).group(0))
+    assert_safe(re.search(r'<table class="data forum-threads">.*?</table>', listing, re.S).group(0))
     hits = client.get(f"/forums/course/{forum.module.course.slug}/search?q=XSS").get_data(as_text=True)
     assert_safe(re.search(r'<ol class="link-list forum-hits">.*?</ol>', hits, re.S).group(0))
 
