@@ -18,7 +18,16 @@ from tests.system import chromium_path, needs
 LAN_NAME = "classroom.test"
 
 
+class LiveURL(str):
+    """The live server's address; `.instance` is its instance folder (outbox, LMS_INSTANCE_PATH)."""
+
+    instance: Path
+
+
 def _free_port() -> int:
+    """LMS_E2E_PORT when set (a machine shared by several runs gives each a range), else any free port."""
+    if os.environ.get("LMS_E2E_PORT"):
+        return int(os.environ["LMS_E2E_PORT"])
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -66,7 +75,8 @@ def live_server(tmp_path_factory):
         process = subprocess.Popen(
             [*lms, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
         )
-    url = f"http://127.0.0.1:{port}"
+    url = LiveURL(f"http://127.0.0.1:{port}")
+    url.instance = instance
     try:
         _wait_until_up(url + "/login", process, log_path)
         yield url
