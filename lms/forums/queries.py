@@ -3,20 +3,17 @@
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload
 
 from lms.auth.models import User
 from lms.courses.models import Activity, Course, Module
+from lms.courses.queries import get_activity
 from lms.db import db
 from lms.forums.models import Post, ReadState, Report, Subscription, Thread
 
 
 def get_forum(activity_id: int) -> Activity | None:
-    return db.session.scalar(
-        select(Activity)
-        .where(Activity.id == activity_id, Activity.kind == "forum")
-        .options(selectinload(Activity.module).selectinload(Module.course).selectinload(Course.trainers))
-    )
+    return get_activity(activity_id, "forum")
 
 
 def get_thread(thread_id: int) -> Thread | None:

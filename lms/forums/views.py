@@ -16,7 +16,7 @@ from lms.forums.activity import completion_posts, forum_type, posts_by
 from lms.forums.forms import EditPostForm, ForumForm, NewForumForm, ReasonForm, ReplyForm, ThreadForm
 from lms.forums.models import Report
 from lms.i18n import _
-from lms.security import configured_limit, limiter, login_required, require
+from lms.security import configured_limit, editable_activity, limiter, login_required, require
 
 
 def _poster_key() -> str:
@@ -381,10 +381,7 @@ def new(module_id: int):
 @bp.route("/<int:activity_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(activity_id: int):
-    activity = queries.get_forum(activity_id)
-    if activity is None:
-        abort(404)
-    require(activity.module.course.can_edit(current_user))
+    activity = editable_activity(activity_id, "forum")
     form = ForumForm(obj=activity)
     if request.method == "GET":
         form.type.data = forum_type(activity)
