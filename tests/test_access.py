@@ -160,6 +160,20 @@ MATRIX = {
         200,
     ),
     "classroom.report_evidence": ("/classroom/programmes/{programme_id}/evidence", 405, 405, 405, 405),
+    "classroom.edit_session": ("/classroom/sessions/{session_id}/edit", LOGIN, 403, 403, 200),
+    "classroom.cancel_session": ("/classroom/sessions/{session_id}/cancel", 405, 405, 405, 405),
+    # The notification is the target trainee's (their certificate): nobody else finds it.
+    "notifications.index": ("/notifications/", LOGIN, 200, 200, 200),
+    "notifications.follow": ("/notifications/{notification_id}", LOGIN, 404, 404, 404),
+    "notifications.mark_read": ("/notifications/{notification_id}/read", 405, 405, 405, 405),
+    "notifications.mark_all_read": ("/notifications/read-all", 405, 405, 405, 405),
+    "notifications.preferences": ("/notifications/preferences", LOGIN, 200, 200, 200),
+    "notifications.unsubscribe": ("/notifications/unsubscribe/not-a-token", 404, 404, 404, 404),
+    # The announcements are the course's (another trainer's, the trainee not enrolled) and the cohort's.
+    "announcements.course": ("/announcements/courses/{slug}", LOGIN, 403, 403, 200),
+    "announcements.cohort": ("/announcements/cohorts/{cohort_id}", LOGIN, 403, 403, 200),
+    "announcements.edit": ("/announcements/{announcement_id}/edit", LOGIN, 403, 403, 200),
+    "announcements.delete": ("/announcements/{announcement_id}/delete", 405, 405, 405, 405),
 }
 
 
@@ -228,6 +242,13 @@ def test_access_matrix(client, create_user, create_course, role):
     report = report_post(db.session.scalar(select(Post)), target, "spam")
     db.session.commit()
     names |= {"forum_id": forum.id, "thread_id": thread.id, "post_id": report.post_id, "report_id": report.id}
+    from lms.announcements.services import post
+    from lms.notifications.models import Notification
+
+    announcement = post(course.trainers[0], course=course, title="News", body="News")
+    db.session.commit()
+    notification = db.session.scalar(db.select(Notification).where(Notification.user_id == target.id))
+    names |= {"announcement_id": announcement.id, "notification_id": notification.id}
     if role != "anonymous":
         assert login(client, create_user(role).email).status_code == 302
     failures = []

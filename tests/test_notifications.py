@@ -166,3 +166,23 @@ def test_someone_elses_notification_is_not_found(app, client, people, session_so
     assert client.get(f"/notifications/{other}").status_code == 404
     token = csrf_token(client, "/notifications/")
     assert client.post(f"/notifications/{other}/read", data={"csrf_token": token}).status_code == 404
+
+
+def test_the_preferences_page_saves_a_choice_per_event(app, client, people):
+    eleni, _ = people
+    login(client, eleni.email)
+    page = client.get("/notifications/preferences").get_data(as_text=True)
+    assert (
+        'name="event_session__reminder"' in page and 'value="digest"' not in page.split("session__changed")[0]
+    )
+    token = csrf_token(client, "/notifications/preferences")
+    data = {"csrf_token": token, "save": "1", "event_session__reminder": "off"}
+    data |= {
+        f"event_{name.replace('.', '__')}": "mail"
+        for name in notifications.EVENTS
+        if name != "session.reminder"
+    }
+    assert client.post("/notifications/preferences", data=data).status_code == 302
+    assert notifications.preferences(eleni)["session.reminder"] == "off"
+    data["event_session__reminder"] = "digest"  # not offered for this event
+    assert client.post("/notifications/preferences", data=data).status_code == 400

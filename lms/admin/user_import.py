@@ -121,6 +121,7 @@ class WelcomeMail:
     to: str
     subject: str
     body: str
+    lang: str | None = None
 
 
 # --- reading the file -----------------------------------------------------------------------------
@@ -660,10 +661,16 @@ def welcome_mail(user: User, courses: list[Course], has_password: bool) -> Welco
                     email=user.email,
                 )
             )
-        return WelcomeMail(user.email, subject, "\n\n".join(str(part) for part in parts))
+        return WelcomeMail(
+            user.email,
+            subject,
+            "\n\n".join(str(part) for part in parts),
+            BABEL_LOCALES.get(language, language),
+        )
 
 
 def send_welcome_mails(mails: list[WelcomeMail]) -> None:
-    """Queue the mails: a background job sends each after the commit, and retries it while SMTP fails."""
+    """Queue the mails: a background job sends each after the commit, and retries it while SMTP fails.
+    Always sent (an account mail, no unsubscribe); multipart like every mail (lms.mail.html_of)."""
     for mail in mails:
-        send_mail(mail.to, mail.subject, mail.body)
+        send_mail(mail.to, mail.subject, mail.body, html=True, lang=mail.lang)

@@ -1,6 +1,7 @@
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SubmitField
 
+from lms.choices import options
 from lms.i18n import _l
 
 CHANNEL_LABELS = {
@@ -20,7 +21,7 @@ def preferences_form(events, current: dict[str, str], formdata=None) -> FlaskFor
     for spec in events:
         field = RadioField(
             spec.label,
-            choices=[(channel, CHANNEL_LABELS[channel]) for channel in spec.channels],
+            choices=options((channel, CHANNEL_LABELS[channel]) for channel in spec.channels),
             default=current[spec.name],
         )
         setattr(PreferencesForm, f"event_{spec.name.replace('.', '__')}", field)

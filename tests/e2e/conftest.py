@@ -16,18 +16,10 @@ from tests.system import chromium_path, needs
 # A name for 127.0.0.1 that Chromium does not treat as localhost (a plain-http origin, not a secure
 # context), as a phone on the classroom network sees the site.
 LAN_NAME = "classroom.test"
-
-
-class LiveURL(str):
-    """The live server's address; `.instance` is its instance folder (outbox, LMS_INSTANCE_PATH)."""
-
-    instance: Path
+LIVE: dict = {}  # the live server's instance folder (its outbox), for tests that read it
 
 
 def _free_port() -> int:
-    """LMS_E2E_PORT when set (a machine shared by several runs gives each a range), else any free port."""
-    if os.environ.get("LMS_E2E_PORT"):
-        return int(os.environ["LMS_E2E_PORT"])
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -66,7 +58,9 @@ def live_server(tmp_path_factory):
         check=True,
         capture_output=True,
     )
-    port = _free_port()
+    # LMS_E2E_PORT: a fixed port (a machine shared by several runs gives each its own range).
+    port = int(os.environ.get("LMS_E2E_PORT") or 0) or _free_port()
+    LIVE["instance"] = instance
     env["LMS_BASE_URL"] = f"http://127.0.0.1:{port}"
     # The hosts this server answers to, as `lms serve --host 0.0.0.0` trusts the LAN address.
     env["LMS_TRUSTED_HOSTS"] = json.dumps(["127.0.0.1", LAN_NAME])
@@ -75,14 +69,19 @@ def live_server(tmp_path_factory):
         process = subprocess.Popen(
             [*lms, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
         )
-    url = LiveURL(f"http://127.0.0.1:{port}")
-    url.instance = instance
+    url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(url + "/login", process, log_path)
         yield url
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_outbox(live_server) -> Path:
+    """Where the live server writes the mail it sends (no MAIL_SERVER: instance/outbox/*.eml)."""
+    return LIVE["instance"] / "outbox"
 
 
 @pytest.fixture(scope="session")

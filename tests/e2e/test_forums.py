@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.conftest import LIVE
 from tests.e2e.test_every_page import FIND_OVERFLOW
 from tests.e2e.test_foundation import log_in, log_out, switch_language
 
@@ -24,11 +25,11 @@ SECOND = "marko.forum@example.org"
 SECOND_PASSWORD = "tasting-morning-in-Bitola"  # noqa: S105 (a test account)
 
 
-def _second_trainee(live_server, tmp_path) -> None:
+def _second_trainee(tmp_path) -> None:
     """A second trainee (English-speaking), made with the CLI as a coordinator would."""
     secret = tmp_path / "password.txt"
     secret.write_text(SECOND_PASSWORD)
-    env = {**os.environ, "LMS_INSTANCE_PATH": str(live_server.instance)}
+    env = {**os.environ, "LMS_INSTANCE_PATH": str(LIVE["instance"])}
     env.pop("LMS_DATABASE_URL", None)
     subprocess.run(
         [sys.executable, "-m", "lms", "users", "create", "--email", SECOND, "--name", "Marko Petrović"]
@@ -39,9 +40,8 @@ def _second_trainee(live_server, tmp_path) -> None:
     )
 
 
-def _forum_mails(live_server, title: str) -> list:
+def _forum_mails(folder: Path, title: str) -> list:
     """The mails about the thread, once the server's job queue has sent the first (it sends after commit)."""
-    folder = Path(live_server.instance) / "outbox"
     deadline = time.monotonic() + 30
     while True:
         paths = sorted(folder.glob("*.eml"))
@@ -77,8 +77,8 @@ def _shots(browser, base: str, url: str, email: str, name: str, tmp_path: Path) 
     return problems
 
 
-def test_a_question_answered_by_a_trainee_and_marked_by_the_trainer(browser, live_server, tmp_path):
-    _second_trainee(live_server, tmp_path)
+def test_a_qa_question_answered_and_marked(browser, live_server, live_outbox, tmp_path):
+    _second_trainee(tmp_path)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
 
@@ -130,7 +130,7 @@ def test_a_question_answered_by_a_trainee_and_marked_by_the_trainer(browser, liv
 
     # Ελένη follows her thread: one mail for the one reply, in Greek, with the link to the thread; a Q&A
     # mail does not quote the reply.
-    mails = _forum_mails(live_server, "Πού βρίσκω τους πρώτους πελάτες;")
+    mails = _forum_mails(live_outbox, "Πού βρίσκω τους πρώτους πελάτες;")
     assert len(mails) == 1 and mails[0]["To"] == "trainee@example.org"
     text = mails[0].get_body(("plain",)).get_content()
     assert "Marko Petrović" in text and thread_url.split("/forums/")[1] in text and "tasting" not in text
