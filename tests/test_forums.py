@@ -155,7 +155,12 @@ def test_qa_trainees_see_others_replies_only_after_replying(app, create_user, fo
     assert "Tell us who." in page and "A bakery in Serres." not in page
     search = second.get(f"/forums/course/{forum.module.course.slug}/search?q=bakery").get_data(as_text=True)
     assert "A bakery in Serres." not in search
+    hidden = db.session.scalar(select(Post).where(Post.body == "A bakery in Serres."))
+    assert second.get(f"/forums/posts/{hidden.id}/report").status_code == 404
+    page = second.get(f"/forums/threads/{thread_id}?quote={hidden.id}").get_data(as_text=True)
+    assert "A bakery in Serres." not in page
     _reply(second, thread_id, "A hotel in Ohrid.")
+    assert second.get(f"/forums/posts/{hidden.id}/report").status_code == 200
     page = second.get(f"/forums/threads/{thread_id}").get_data(as_text=True)
     assert "A bakery in Serres." in page and "A hotel in Ohrid." in page
     assert "A bakery" in second.get(f"/forums/course/{forum.module.course.slug}/search?q=bakery").get_data(

@@ -62,6 +62,20 @@ def may_edit(post: Post, user, now=None) -> bool:
     )
 
 
+def may_see(post: Post, user) -> bool:
+    """Whether the user may read this post: in a Q&A, a trainee reads the others' replies in a thread only
+    once they have posted in it (the opening post and their own they always may)."""
+    thread = post.thread
+    if not is_qa(thread.activity) or post.author_id == user.id:
+        return True
+    if can_moderate(thread.activity.module.course, user):
+        return True
+    if is_opening(post):
+        return True
+    mine = select(Post.id).where(Post.thread_id == thread.id, Post.author_id == user.id).limit(1)
+    return db.session.scalar(mine) is not None
+
+
 def may_mark_answer(thread: Thread, user) -> bool:
     return user.is_authenticated and (
         thread.author_id == user.id or can_moderate(thread.activity.module.course, user)

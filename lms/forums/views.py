@@ -73,6 +73,8 @@ def _post_for(post_id: int):
         abort(404)
     activity = post.thread.activity
     require(forums.can_take_part(activity, current_user, get_enrolment(activity.module.course, current_user)))
+    if not forums.may_see(post, current_user):
+        abort(404)  # a Q&A reply the user may not read yet: as if it were not there
     return post
 
 
@@ -148,7 +150,8 @@ def thread(thread_id: int):
     quote = request.args.get("quote", "")
     if request.method == "GET" and quote.isdigit():
         quoted = queries.get_post(int(quote))
-        if quoted is not None and quoted.thread_id == thread.id and not quoted.is_deleted:
+        visible = quoted is not None and quoted.thread_id == thread.id and not quoted.is_deleted
+        if visible and forums.may_see(quoted, current_user):
             form.body.data = _quote(quoted)
     state = queries.viewer_state(thread, current_user.id)
     hidden = forums.is_qa(activity) and not moderator and not state.posted
