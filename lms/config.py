@@ -96,3 +96,4 @@ FORUM_POST_MAX_CHARS = 20_000
 FORUM_POST_RATE_LIMIT = "10 per minute;100 per hour"
 FORUM_THREADS_PER_PAGE = 25
 FORUM_POSTS_PER_PAGE = 30
+FORUM_IMAGE_MAX_MB = 2  # a picture attached to a forum post (PNG, JPEG, GIF or WebP)

@@ -136,6 +136,7 @@ MATRIX = {
     "forums.my_posts": ("/forums/course/{slug}/my-posts.csv", LOGIN, 403, 403, 200),
     "forums.new": ("/forums/new/{module_id}", 405, 405, 405, 405),
     "forums.edit": ("/forums/{forum_id}/edit", LOGIN, 403, 403, 200),
+    "forums.image": ("/forums/images/{image_id}", LOGIN, 403, 403, 200),
     "classroom.screen": ("/classroom/sessions/{session_id}/screen", LOGIN, 403, 403, 200),
     "classroom.mark_all_present": (
         "/classroom/sessions/{session_id}/attendance/all-present",
@@ -193,7 +194,7 @@ def test_access_matrix(client, create_user, create_course, role):
     from lms.courses.services import add_quiz, put_file
     from lms.enterprises.services import create_enterprise
     from lms.forums.models import Post
-    from lms.forums.services import add_forum, report_post, start_thread
+    from lms.forums.services import add_forum, add_image, report_post, start_thread
     from lms.quizzes.services import start_attempt, sync_quiz
     from lms.quizzes.spec import AnswerSpec, QuestionSpec
 
@@ -240,8 +241,10 @@ def test_access_matrix(client, create_user, create_course, role):
     forum.published = True
     thread = start_thread(forum, target, "Plan?", "Is my plan good?")
     report = report_post(db.session.scalar(select(Post)), target, "spam")
+    image = add_image(forum, target, "shop.png", b"\x89PNG\r\n\x1a\n" + bytes(16))
     db.session.commit()
     names |= {"forum_id": forum.id, "thread_id": thread.id, "post_id": report.post_id, "report_id": report.id}
+    names["image_id"] = image.id
     from lms.announcements.services import post
     from lms.notifications.models import Notification
 

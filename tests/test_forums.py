@@ -1,5 +1,6 @@
 """Forums: packages, threads and replies, Q&A, moderation, answers, subscriptions, unread, search, abuse."""
 
+import io
 import re
 from datetime import timedelta
 
@@ -11,7 +12,7 @@ from lms.courses.package import PackageError, package_files, parse_package
 from lms.courses.transfer import export_course, import_course
 from lms.db import db, utcnow
 from lms.forums import services as forums
-from lms.forums.models import Post, ReadState, Report, Subscription, Thread
+from lms.forums.models import Image, Post, ReadState, Report, Subscription, Thread
 from lms.progress.models import Completion
 from tests.conftest import csrf_token, login
 from tests.test_jobs import outbox
@@ -416,3 +417,25 @@ def test_a_reply_tells_each_subscriber_once_but_not_its_author(app, create_user,
     assert "Cost plus *margin*." in english.get_body(("plain",)).get_content()
     greek = mails["eleni@example.org"]
     assert "Pricing?" in greek["Subject"] and greek["Subject"] != "New reply in Pricing?"
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_a_picture_in_a_reply_is_checked_and_shown_to_readers_only(app, client, create_user, forum):
+    _user, trainee = _trainee(app, create_user, forum)
+    thread_id = _start(trainee, forum)
+    token = csrf_token(trainee, f"/forums/threads/{thread_id}")
+    fake = {"body": "My shop", "csrf_token": token, "image": (io.BytesIO(b"MZ not a png"), "shop.png")}
+    response = trainee.post(f"/forums/threads/{thread_id}", data=fake, content_type="multipart/form-data")
+    assert response.status_code == 400 and "A picture must be one of" in response.get_data(as_text=True)
+    real = {"body": "My shop", "csrf_token": token, "image": (io.BytesIO(PNG), "shop front.png")}
+    response = trainee.post(f"/forums/threads/{thread_id}", data=real, content_type="multipart/form-data")
+    assert response.status_code == 302
+    image = db.session.scalar(select(Image))
+    page = trainee.get(f"/forums/threads/{thread_id}").get_data(as_text=True)
+    assert f'src="/forums/images/{image.id}"' in page and 'alt="shop front"' in page
+    with trainee.get(f"/forums/images/{image.id}") as shown:
+        assert shown.status_code == 200 and shown.data == PNG and shown.mimetype == "image/png"
+    login(client, create_user("trainee").email)
+    assert client.get(f"/forums/images/{image.id}").status_code == 403

@@ -1,4 +1,5 @@
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange
 
@@ -9,11 +10,13 @@ from lms.i18n import _l
 class ThreadForm(FlaskForm):
     title = StringField(_l("Subject"), validators=[InputRequired(), Length(max=200)])
     body = TextAreaField(_l("Message (Markdown)"), validators=[InputRequired()])
+    image = FileField(_l("Picture (optional: PNG, JPEG, GIF or WebP)"))
     submit = SubmitField(_l("Post to the forum"))
 
 
 class ReplyForm(FlaskForm):
     body = TextAreaField(_l("Your reply (Markdown)"), validators=[InputRequired()])
+    image = FileField(_l("Picture (optional: PNG, JPEG, GIF or WebP)"))
     submit = SubmitField(_l("Post reply"))
 
 

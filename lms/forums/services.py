@@ -14,7 +14,7 @@ from lms.admin.services import audit
 from lms.courses.models import Activity, Course, Enrolment
 from lms.db import db, utcnow
 from lms.forums.activity import TYPES, forum_type
-from lms.forums.models import Post, ReadState, Report, Subscription, Thread
+from lms.forums.models import Image, Post, ReadState, Report, Subscription, Thread
 from lms.i18n import _l
 from lms.markup import MarkdownError, render_markdown
 from lms.notifications import notify, register_event
@@ -250,6 +250,45 @@ def report_post(post: Post, user, reason: str) -> Report:
 
 def resolve_report(report: Report, moderator) -> None:
     report.resolved_at, report.resolved_by_id = utcnow(), moderator.id
+
+
+IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
+
+
+def add_image(activity: Activity, user, filename: str, data: bytes) -> Image:
+    """Store a picture for a post after the checks course files pass: an image type by name and by its
+    first bytes (an .exe renamed .png is refused), and at most FORUM_IMAGE_MAX_MB."""
+    import posixpath
+
+    from lms.courses.services import store_blob
+    from lms.uploads import CONTENT_TYPES, clean_name, looks_like
+
+    name = clean_name(filename, "image")
+    suffix = posixpath.splitext(name)[1].lower()
+    limit = current_app.config["FORUM_IMAGE_MAX_MB"]
+    if len(data) > limit * 1024 * 1024:
+        raise ForumError("image-size", mb=limit)
+    if suffix not in IMAGE_TYPES or not looks_like(data, name):
+        raise ForumError("image-type", types=", ".join(t.lstrip(".") for t in IMAGE_TYPES))
+    image = Image(
+        activity_id=activity.id,
+        uploader_id=user.id,
+        name=name[:200],
+        sha256=store_blob(data),
+        size=len(data),
+        content_type=CONTENT_TYPES[suffix],
+    )
+    db.session.add(image)
+    db.session.flush()
+    return image
+
+
+def with_image(body: str, image: Image | None, url: str) -> str:
+    """The post's Markdown with the picture shown below it."""
+    if image is None:
+        return body
+    alt = image.name.rsplit(".", 1)[0].replace("[", "").replace("]", "")
+    return f"{body.rstrip()}\n\n![{alt}]({url})"
 
 
 # --- notifications ---------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from lms.courses.models import Course, Module
 from lms.courses.queries import get_enrolment
-from lms.courses.services import activity_url
+from lms.courses.services import activity_url, blob_key
 from lms.db import db, writing
 from lms.exports import csv_response
 from lms.forms import ActionForm
@@ -14,9 +14,10 @@ from lms.forums import bp, queries
 from lms.forums import services as forums
 from lms.forums.activity import completion_posts, forum_type, posts_by
 from lms.forums.forms import EditPostForm, ForumForm, NewForumForm, ReasonForm, ReplyForm, ThreadForm
-from lms.forums.models import Report
+from lms.forums.models import Image, Report
 from lms.i18n import _
 from lms.security import configured_limit, editable_activity, limiter, login_required, require
+from lms.storage import storage
 
 
 def _poster_key() -> str:
@@ -41,6 +42,8 @@ def _message(error: forums.ForumError) -> str:
         "no-reason": _("Give a reason."),
         "not-answer": _("Only the thread's author or a trainer can mark a reply as the answer."),
         "type": _("Choose a forum type."),
+        "image-size": _("The picture is larger than %(mb)d MB. Nothing was posted."),
+        "image-type": _("A picture must be one of %(types)s. Nothing was posted."),
     }[error.code] % error.params
 
 
@@ -78,6 +81,35 @@ def _post_for(post_id: int):
     return post
 
 
+def _with_upload(activity, body: str, upload) -> str:
+    """The post's text with the uploaded picture (checked and stored) shown below it."""
+    if not upload or not upload.filename:
+        return body
+    try:
+        data = upload.read(current_app.config["FORUM_IMAGE_MAX_MB"] * 1024 * 1024 + 1)
+    finally:
+        upload.close()
+    image = forums.add_image(activity, current_user, upload.filename, data)
+    return forums.with_image(body, image, url_for("forums.image", image_id=image.id))
+
+
+@bp.route("/images/<int:image_id>")
+@login_required
+def image(image_id: int):
+    stored = db.get_or_404(Image, image_id)
+    activity = queries.get_forum(stored.activity_id)
+    require(forums.can_take_part(activity, current_user, get_enrolment(activity.module.course, current_user)))
+    try:
+        response = storage().send(
+            blob_key(stored.sha256), mimetype=stored.content_type, download_name=stored.name, max_age=3600
+        )
+    except FileNotFoundError:
+        abort(404)
+    response.cache_control.public = False
+    response.cache_control.private = True
+    return response
+
+
 def forum_page(activity) -> dict:
     """The thread list the forum's activity page shows the current user: three queries (threads with
     their authors and read state, the forum subscription, the user's posts for completion)."""
@@ -106,7 +138,8 @@ def new_thread(activity_id: int):
     error = None
     if form.validate_on_submit():
         try:
-            thread = forums.start_thread(activity, current_user, form.title.data, form.body.data)
+            body = _with_upload(activity, form.body.data, form.image.data)
+            thread = forums.start_thread(activity, current_user, form.title.data, body)
         except forums.ForumError as refused:
             db.session.rollback()
             error = _message(refused)
@@ -137,7 +170,7 @@ def thread(thread_id: int):
     error = None
     if form.validate_on_submit():
         try:
-            post = forums.reply(thread, current_user, form.body.data)
+            post = forums.reply(thread, current_user, _with_upload(activity, form.body.data, form.image.data))
         except forums.ForumError as refused:
             db.session.rollback()
             error = _message(refused)
