@@ -116,6 +116,8 @@ def test_a_qa_question_answered_and_marked(browser, live_server, live_outbox, tm
     assert page.evaluate("document.activeElement.id") == "body"
     page.keyboard.type("Start with the cafés next door: offer them a *tasting* morning.")
     page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "image"  # the optional picture, skipped
+    page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.value") == "Post reply"
     with page.expect_navigation():
         page.keyboard.press("Enter")
