@@ -68,6 +68,7 @@ FEATURES = (
     "assignments",
     "surveys",
     "scorm",
+    "forums",
     "progress",
     "certificates",
     "classroom",

@@ -94,3 +94,12 @@ CHECK_IN_ADDRESS_FAILURES = 60
 SCORM_MAX_MB = 20
 SCORM_CONTENT_MAX_AGE = 12 * 3600  # seconds
 SCORM_ORIGIN = None
+
+# Forums: authors may edit a post for FORUM_EDIT_MINUTES after writing it; a post is at most
+# FORUM_POST_MAX_CHARS characters; each user may post (threads and replies) at FORUM_POST_RATE_LIMIT.
+FORUM_EDIT_MINUTES = 30
+FORUM_POST_MAX_CHARS = 20_000
+FORUM_POST_RATE_LIMIT = "10 per minute;100 per hour"
+FORUM_THREADS_PER_PAGE = 25
+FORUM_POSTS_PER_PAGE = 30
+FORUM_IMAGE_MAX_MB = 2  # a picture attached to a forum post (PNG, JPEG, GIF or WebP)

@@ -15,6 +15,7 @@ from lms.classroom.models import (
 )
 from lms.courses.models import Activity, Course, CourseFile, Enrolment, Module
 from lms.enterprises.models import Enterprise
+from lms.forums.models import Post, ReadState, Report, Subscription, Thread
 from lms.jobs import TaskMark
 from lms.notifications.models import Notification, NotificationPreference
 from lms.progress.models import Completion, CourseCompletion, GradeOverride
@@ -43,6 +44,11 @@ __all__ = [
     "GradeOverride",
     "CourseFile",
     "Enterprise",
+    "Post",
+    "ReadState",
+    "Report",
+    "Subscription",
+    "Thread",
     "ExportJob",
     "Enrolment",
     "Module",

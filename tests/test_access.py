@@ -1,6 +1,7 @@
 """Every route x every kind of visitor gets the expected status. A new route without a row here fails."""
 
 import pytest
+from sqlalchemy import select
 
 from lms.db import db
 from tests.conftest import login
@@ -137,6 +138,22 @@ MATRIX = {
     # trainee's token opens it for anyone holding it, a forged one for nobody.
     "scorm.content": ("/scorm/content/{scorm_token}/content/index.html", 200, 200, 200, 200),
     "scorm.content_forged": ("/scorm/content/forged/content/index.html", 403, 403, 403, 403),
+    "forums.new_thread": ("/forums/{forum_id}/new", LOGIN, 403, 403, 200),
+    "forums.thread": ("/forums/threads/{thread_id}", LOGIN, 403, 403, 200),
+    "forums.edit_post": ("/forums/posts/{post_id}/edit", LOGIN, 403, 403, 403),  # only its author
+    "forums.delete_post": ("/forums/posts/{post_id}/delete", LOGIN, 403, 403, 200),
+    "forums.report_post": ("/forums/posts/{post_id}/report", LOGIN, 403, 403, 200),
+    "forums.answer": ("/forums/posts/{post_id}/answer", 405, 405, 405, 405),
+    "forums.moderate": ("/forums/threads/{thread_id}/moderate", 405, 405, 405, 405),
+    "forums.subscribe_forum": ("/forums/{forum_id}/subscribe", 405, 405, 405, 405),
+    "forums.subscribe_thread": ("/forums/threads/{thread_id}/subscribe", 405, 405, 405, 405),
+    "forums.search": ("/forums/course/{slug}/search?q=plan", LOGIN, 403, 403, 200),
+    "forums.reports": ("/forums/course/{slug}/reports", LOGIN, 403, 403, 200),
+    "forums.resolve_report": ("/forums/reports/{report_id}/resolve", 405, 405, 405, 405),
+    "forums.my_posts": ("/forums/course/{slug}/my-posts.csv", LOGIN, 403, 403, 200),
+    "forums.new": ("/forums/new/{module_id}", 405, 405, 405, 405),
+    "forums.edit": ("/forums/{forum_id}/edit", LOGIN, 403, 403, 200),
+    "forums.image": ("/forums/images/{image_id}", LOGIN, 403, 403, 200),
     "classroom.screen": ("/classroom/sessions/{session_id}/screen", LOGIN, 403, 403, 200),
     "classroom.mark_all_present": (
         "/classroom/sessions/{session_id}/attendance/all-present",
@@ -197,6 +214,8 @@ def test_access_matrix(client, create_user, create_course, role):
     from lms.courses.models import Enrolment
     from lms.courses.services import add_quiz, put_file
     from lms.enterprises.services import create_enterprise
+    from lms.forums.models import Post
+    from lms.forums.services import add_forum, add_image, report_post, start_thread
     from lms.quizzes.services import start_attempt, sync_quiz
     from lms.quizzes.spec import AnswerSpec, QuestionSpec
     from lms.surveys.services import add_survey, submit_response
@@ -245,6 +264,14 @@ def test_access_matrix(client, create_user, create_course, role):
     submit_response(survey, target.id, {"overall": 4})
     db.session.commit()
     names |= {"survey_id": survey.id}
+    forum = add_forum(module, "Café", course.trainers[0])
+    forum.published = True
+    thread = start_thread(forum, target, "Plan?", "Is my plan good?")
+    report = report_post(db.session.scalar(select(Post)), target, "spam")
+    image = add_image(forum, target, "shop.png", b"\x89PNG\r\n\x1a\n" + bytes(16))
+    db.session.commit()
+    names |= {"forum_id": forum.id, "thread_id": thread.id, "post_id": report.post_id, "report_id": report.id}
+    names["image_id"] = image.id
     from lms.announcements.services import post
     from lms.notifications.models import Notification
 

@@ -66,7 +66,7 @@ def checkpoint(monkeypatch):
 
 
 def test_lessons_and_quizzes_are_registered_kinds():
-    assert list(kinds()) == ["lesson", "quiz", "assignment", "survey", "scorm"]
+    assert list(kinds()) == ["lesson", "quiz", "assignment", "survey", "scorm", "forum"]
     assert kind_of("quiz").supports(GRADE) and not kind_of("lesson").supports(GRADE)
     assert kind_for_file("01-intro.md").name == "lesson"
     assert kind_for_file("02-check.gift").name == "quiz"
@@ -78,8 +78,8 @@ def test_the_longest_suffix_names_the_kind(checkpoint):
 
 
 def test_an_unregistered_kind_is_refused(app):
-    with pytest.raises(ValueError, match="'forum' is not a registered activity kind"):
-        Activity(kind="forum", slug="talk", title="Talk")
+    with pytest.raises(ValueError, match="'poll' is not a registered activity kind"):
+        Activity(kind="poll", slug="talk", title="Talk")
 
 
 def _named_kinds(path: Path) -> list[str]:

@@ -24,7 +24,10 @@ def _manifest(course: Path) -> dict:
 
 
 def _lessons(course: Path) -> list[Path]:
-    return sorted(course.glob("*/*.md"))
+    """The lessons (a forum's or an assignment's .md file is another kind, with no reading time)."""
+    from lms.activities import kind_for_file
+
+    return sorted(p for p in course.glob("*/*.md") if kind_for_file(p.name).name == "lesson")
 
 
 def lesson_minutes(text: str, language: str) -> tuple[int, int]:

@@ -16,6 +16,7 @@ KINDS = (
     "lms.assignments.activity:AssignmentKind",
     "lms.surveys.activity:SurveyKind",
     "lms.scorm.activity:ScormKind",
+    "lms.forums.activity:ForumKind",
 )
 NAME_RE = re.compile(r"^[a-z][a-z_]{0,19}$")  # fits activities.kind, String(20)
 
