@@ -135,7 +135,7 @@ def test_session_reminders_go_once_to_each_member_in_their_language(app, cohort_
 
 
 def test_close_overdue_runs_as_a_job(app):
-    assert celery_app().tasks["quizzes.close_overdue"].apply().get() == 0
+    assert celery_app().tasks["quizzes.close_overdue"].apply(throw=True).result == 0
 
 
 # --- Real workers: the embedded SQLite queue, Redis and RabbitMQ --------------------------------------

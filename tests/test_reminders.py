@@ -56,8 +56,8 @@ def test_the_24_hour_reminder_goes_to_each_member_exactly_once_when_the_schedule
     db.session.add(session)
     db.session.commit()
     job = celery_app().tasks["classroom.session_reminders"]
-    assert job.apply().get() == 2
-    assert job.apply().get() == 0  # the scheduler runs again (or twice at once): nobody is told twice
+    assert job.apply(throw=True).result == 2
+    assert job.apply(throw=True).result == 0  # the scheduler runs again (or twice at once): nobody is told twice
     assert _to(app) == ["eleni@example.org", "ivan@example.org"]  # not the former member
     bulgarian = next(mail for mail in outbox(app) if mail["To"] == "ivan@example.org")
     text = bulgarian.get_body(("plain",)).get_content()
@@ -178,8 +178,8 @@ def test_assignment_due_in_48_hours_reminds_who_has_not_handed_in_once(app, assi
     assignments.grant_extension(activity, extended.id, due + timedelta(days=7), "ill", trainer)
     db.session.commit()
     job = celery_app().tasks["assignments.due_reminders"]
-    assert job.apply().get() == 1
-    assert job.apply().get() == 0
+    assert job.apply(throw=True).result == 1
+    assert job.apply(throw=True).result == 0
     assert _to(app) == ["t1@example.org"]
     # The extended trainee is reminded two days before their own due date.
     assert assignments.remind_due(now=due + timedelta(days=6)) == 1
