@@ -257,6 +257,7 @@ def export_zip(
             with app.app_context():
                 html = r.html(view)
             yield view.code, html
+
     register = io.StringIO()
     writer = csv.writer(register)
     writer.writerow(REGISTER_HEADER)
