@@ -69,6 +69,7 @@ FEATURES = (
     "progress",
     "certificates",
     "classroom",
+    "exports",
 )
 
 

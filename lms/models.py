@@ -3,7 +3,7 @@
 from lms.admin.models import AuditEntry, SiteSetting
 from lms.assignments.models import Extension, Submission, SubmissionFile
 from lms.auth.models import User
-from lms.certificates.models import Certificate, ExportJob
+from lms.certificates.models import Certificate
 from lms.classroom.models import (
     AttendanceRecord,
     CheckInFailure,
@@ -14,6 +14,7 @@ from lms.classroom.models import (
 )
 from lms.courses.models import Activity, Course, CourseFile, Enrolment, Module
 from lms.enterprises.models import Enterprise
+from lms.exports.models import ExportJob
 from lms.jobs import TaskMark
 from lms.progress.models import Completion, CourseCompletion, GradeOverride
 from lms.quizzes.models import Attempt, Question, QuestionCategory, QuizSlot, Response

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from lms.certificates.models import ExportJob
+from lms.exports.models import ExportJob
 from lms.classroom import services as classroom
 from lms.classroom.models import ClassSession, Cohort, Programme
 from lms.db import db, utcnow

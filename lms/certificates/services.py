@@ -250,11 +250,11 @@ def export_zip(
 
     def pages():
         # Each page's HTML is made as the renderers ask for it, so they start at once instead of after
-        # the whole batch's HTML. With processes > 1 a pool's feeder thread runs this: the app context
-        # it needs (templates, translations) is pushed here, for each page so that none is left open
-        # between two; the views need no database.
+        # the whole batch's HTML. With processes > 1 a pool's feeder thread runs this: the context it
+        # needs (templates, translations, the site's context processors) is pushed here, for each page
+        # so that none is left open between two; the views need no database.
         for view in views:
-            with app.app_context():
+            with app.test_request_context(base_url=app.config["BASE_URL"]):
                 html = r.html(view)
             yield view.code, html
 
