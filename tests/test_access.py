@@ -157,12 +157,12 @@ def test_every_route_has_a_row_in_the_matrix(app):
 @pytest.mark.parametrize("role", ROLES)
 def test_access_matrix(client, create_user, create_course, role):
     from lms.assignments.services import Upload, add_assignment, save_work
-    from lms.exports.models import ExportJob
     from lms.certificates.services import issue
     from lms.classroom.models import ClassSession, Cohort, Programme
     from lms.courses.models import Enrolment
     from lms.courses.services import add_quiz, put_file
     from lms.enterprises.services import create_enterprise
+    from lms.exports.models import ExportJob
     from lms.quizzes.services import start_attempt, sync_quiz
     from lms.quizzes.spec import AnswerSpec, QuestionSpec
 

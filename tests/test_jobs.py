@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from lms.exports.models import ExportJob
 from lms.classroom import services as classroom
 from lms.classroom.models import ClassSession, Cohort, Programme
 from lms.db import db, utcnow
+from lms.exports.models import ExportJob
 from lms.jobs import EmbeddedWorker, TaskMark, celery_app, is_done
 from lms.mail import send_mail
 from tests.conftest import PASSWORD, RequestIsolatingClient, csrf_token, login, make_test_app

@@ -32,6 +32,7 @@ from flask import current_app, g, redirect, request, url_for
 from flask_babel import force_locale, get_locale
 from flask_login import current_user
 from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.exceptions import Forbidden
 
 from lms.db import db, utcnow, writing
@@ -176,7 +177,8 @@ class PageExport:
         params = job.params
         with as_requester(job):
             export = self.build(params["fmt"], **params.get("args", {}))
-            job.total = export.total or 1
+            # Recorded through progress's own connection; the job's session (reading) must not write it.
+            set_committed_value(job, "total", export.total or 1)
             _record_progress(job.id, total=job.total)
             write_export(export, params["fmt"], target, progress)
 
