@@ -55,6 +55,15 @@ class UTCDateTime(TypeDecorator):
         return value
 
 
+# How long a SQLite writer waits for another worker's write lock before giving up ("database is locked").
+BUSY_TIMEOUT_MS = 10_000
+
+
+def is_lock_timeout(error: Exception) -> bool:
+    """SQLite gave up waiting for another connection's write lock (after BUSY_TIMEOUT_MS)."""
+    return isinstance(error, OperationalError) and "database is locked" in str(error.orig)
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
     """WAL, foreign keys and a busy timeout for SQLite; other backends are left alone."""
@@ -64,7 +73,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_MS)}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()

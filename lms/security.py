@@ -73,6 +73,17 @@ def editable_course(slug: str):
     return course
 
 
+def editable_activity(activity_id: int, kind: str):
+    """The activity of this kind a URL names, if the current user may edit its course; 404 or 403 if not."""
+    from lms.courses.queries import get_activity
+
+    activity = get_activity(activity_id, kind)
+    if activity is None:
+        abort(404)
+    require(activity.module.course.can_edit(current_user))
+    return activity
+
+
 def is_safe_next(target: str | None) -> bool:
     """Only paths on this site are accepted as a `next` redirect (no scheme, no host, no //)."""
     if not target:

@@ -12,7 +12,7 @@ from lms.courses.models import Enrolment
 from lms.courses.services import add_quiz
 from lms.db import db, utcnow
 from lms.progress.models import Completion
-from tests.conftest import RequestIsolatingClient, login
+from tests.conftest import RequestIsolatingClient, csrf_token, login
 
 VIEWERS = 6
 
@@ -112,3 +112,39 @@ def test_a_get_that_writes_in_its_read_transaction_fails_in_tests(app, sqlite_pa
 
     with pytest.raises(RuntimeError, match="writes in a transaction begun as a reader"):
         _browser(app).get("/_write_in_a_read")
+
+
+def test_a_write_that_waits_past_the_busy_timeout_gets_503_and_changes_nothing(
+    app, sqlite_path, create_user, monkeypatch
+):
+    """A server far over its load: another worker holds SQLite's write lock longer than the busy
+    timeout. The request that waited is told the site is busy (503, Retry-After), not 500, and
+    nothing of it is written; sent again once the lock is free, it goes through."""
+    import lms.db
+
+    trainee = create_user("trainee", locale="en")
+    browser = _browser(app)
+    assert login(browser, trainee.email).status_code == 302
+    with app.app_context():
+        token = csrf_token(browser, "/dashboard")
+    monkeypatch.setattr(lms.db, "BUSY_TIMEOUT_MS", 50)
+    db.engine.dispose()  # new connections take the short timeout
+    other = sqlite3.connect(sqlite_path, isolation_level=None, timeout=30)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with app.app_context():
+            busy = browser.post("/language", data={"locale": "el", "csrf_token": token})
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+    assert busy.status_code == 503
+    assert busy.headers["Retry-After"] == "5"
+    assert "nothing was changed" in busy.get_data(as_text=True)
+    db.session.commit()  # a fresh snapshot
+    assert db.session.get(type(trainee), trainee.id).locale == "en"
+    with app.app_context():
+        again = browser.post("/language", data={"locale": "el", "csrf_token": token})
+    assert again.status_code == 302
+    db.session.commit()  # a fresh snapshot
+    assert db.session.get(type(trainee), trainee.id).locale == "el"

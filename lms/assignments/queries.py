@@ -6,16 +6,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from lms.assignments.models import Extension, Submission, SubmissionFile
-from lms.courses.models import Activity, Course, Enrolment, Module
+from lms.courses.models import Activity, Enrolment, Module
+from lms.courses.queries import get_activity
 from lms.db import db
 
 
 def get_assignment(activity_id: int) -> Activity | None:
-    return db.session.scalar(
-        select(Activity)
-        .where(Activity.id == activity_id, Activity.kind == "assignment")
-        .options(selectinload(Activity.module).selectinload(Module.course).selectinload(Course.trainers))
-    )
+    return get_activity(activity_id, "assignment")
 
 
 def get_file(file_id: int) -> SubmissionFile | None:

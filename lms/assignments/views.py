@@ -19,7 +19,7 @@ from lms.courses.services import activity_url, blob_key
 from lms.db import db, utcnow
 from lms.forms import ActionForm
 from lms.i18n import _, format_moment, ngettext
-from lms.security import login_required, require
+from lms.security import editable_activity, login_required, require
 from lms.storage import storage
 
 FILTERS = ("all", "not_submitted", "needs_grading", "late")
@@ -50,14 +50,6 @@ def _for_trainee(activity_id: int):
     course = activity.module.course
     enrolment = get_enrolment(course, current_user)
     require(enrolment is not None and enrolment.is_active and course.published and activity.published)
-    return activity
-
-
-def _for_editor(activity_id: int):
-    activity = get_assignment(activity_id)
-    if activity is None:
-        abort(404)
-    require(activity.module.course.can_edit(current_user))
     return activity
 
 
@@ -217,7 +209,7 @@ def _settings_from(form: AssignmentForm, settings):
 @bp.route("/<int:activity_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(activity_id: int):
-    activity = _for_editor(activity_id)
+    activity = editable_activity(activity_id, "assignment")
     settings = assignments.settings_of(activity)
     form = AssignmentForm(obj=activity)
     if request.method == "GET":
@@ -257,7 +249,7 @@ def edit(activity_id: int):
 @bp.route("/<int:activity_id>/grading")
 @login_required
 def grading(activity_id: int):
-    activity = _for_editor(activity_id)
+    activity = editable_activity(activity_id, "assignment")
     settings = assignments.settings_of(activity)
     show = request.args.get("show", "all")
     show = show if show in FILTERS else "all"
@@ -303,7 +295,7 @@ def _trainee_row(activity, user_id: int):
 @bp.route("/<int:activity_id>/grade/<int:user_id>", methods=["GET", "POST"])
 @login_required
 def grade(activity_id: int, user_id: int):
-    activity = _for_editor(activity_id)
+    activity = editable_activity(activity_id, "assignment")
     row = _trainee_row(activity, user_id)
     settings = assignments.settings_of(activity)
     submission = row.submission
@@ -356,7 +348,7 @@ def grade(activity_id: int, user_id: int):
 @bp.route("/<int:activity_id>/extension/<int:user_id>", methods=["POST"])
 @login_required
 def extension(activity_id: int, user_id: int):
-    activity = _for_editor(activity_id)
+    activity = editable_activity(activity_id, "assignment")
     _trainee_row(activity, user_id)
     form = ExtensionForm()
     if form.validate_on_submit():
@@ -373,7 +365,7 @@ def extension(activity_id: int, user_id: int):
 @bp.route("/<int:activity_id>/release", methods=["POST"])
 @login_required
 def release(activity_id: int):
-    activity = _for_editor(activity_id)
+    activity = editable_activity(activity_id, "assignment")
     if ActionForm().validate_on_submit():
         count = assignments.release_grades(activity)
         db.session.commit()
@@ -387,7 +379,7 @@ def release(activity_id: int):
 @bp.route("/<int:activity_id>/submissions.zip")
 @login_required
 def download_all(activity_id: int):
-    activity = _for_editor(activity_id)
+    activity = editable_activity(activity_id, "assignment")
     data = assignments.submissions_zip(
         [(row.enrolment.user, row.submission) for row in grading_rows(activity)]
     )

@@ -4,6 +4,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    g,
     make_response,
     redirect,
     render_template,
@@ -15,12 +16,13 @@ from flask_babel import format_decimal, format_percent, get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from lms.activities import kind_of
 from lms.choices import country_name
 from lms.core import bp
-from lms.db import db, utcnow
+from lms.db import db, is_lock_timeout, utcnow
 from lms.i18n import (
     LANGUAGE_NAMES,
     _,
@@ -115,6 +117,20 @@ def _untrusted_host(error: SecurityError):
     return Response(body, status=400, mimetype="text/html")
 
 
+def _database_busy(error: OperationalError):
+    """SQLite stayed locked by other workers' writes past the busy timeout (a server far over its load):
+    nothing was written (the transaction rolls back whole), so say so with 503 and when to come back,
+    rather than a 500. Any other database error is unexpected."""
+    if not is_lock_timeout(error):
+        raise error
+    db.session.rollback()
+    g.db_writer = False  # the page itself only reads (the header's user): no waiting for the lock again
+    current_app.logger.warning("database busy past the timeout: %s %s", request.method, request.path)
+    response = make_response(render_template("errors/error.html", code=503, error=None, busy=True), 503)
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 def _unexpected(error: Exception):
     current_app.logger.exception("unhandled error")
     db.session.rollback()
@@ -127,6 +143,7 @@ def register_error_pages(app) -> None:
     # Registered for HTTPException itself: a handler for Exception (below) would otherwise also catch
     # every HTTP error that has no handler of its own and turn it into a 500.
     app.register_error_handler(HTTPException, _error_page)
+    app.register_error_handler(OperationalError, _database_busy)
     if not app.debug and not app.testing:
         app.register_error_handler(Exception, _unexpected)
 

@@ -31,6 +31,15 @@ def outline_numbers(course: Course) -> dict[int, str]:
     }
 
 
+def get_activity(activity_id: int, kind: str) -> Activity | None:
+    """An activity of one kind with its module, course and trainers: what a permission check reads."""
+    return db.session.scalar(
+        select(Activity)
+        .where(Activity.id == activity_id, Activity.kind == kind)
+        .options(selectinload(Activity.module).selectinload(Module.course).selectinload(Course.trainers))
+    )
+
+
 def get_enrolment(course: Course, user) -> Enrolment | None:
     if not user.is_authenticated:
         return None

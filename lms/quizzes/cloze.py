@@ -16,11 +16,10 @@ A gap's weight (the number before the first colon, 1 when absent) says how much 
 import re
 from dataclasses import dataclass, field
 
-from lms.quizzes.spec import AnswerSpec, QuestionFormatError, moodle_grade_problem
+from lms.quizzes.spec import NUMBER, AnswerSpec, QuestionFormatError, moodle_grade_problem, percent_fraction
 
 _GAP = re.compile(r"\{(\d*):([A-Z_]+):((?:\\.|[^\\}])*)\}", re.S)
 _LOOKS_LIKE_GAP = re.compile(r"\{\d*:[A-Z_]+:")
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _TYPES = {
     # name: (kind, layout, shuffle)
     **dict.fromkeys(("SHORTANSWER", "SA", "MW"), ("short", "text", False)),
@@ -114,16 +113,17 @@ def _answer(raw: str, kind: str, number: int, line: int) -> AnswerSpec:
         fraction, raw = 1.0, raw[1:]
     elif raw.startswith("%"):
         percent, closed, rest = raw[1:].partition("%")
-        if not (closed and _NUMBER.fullmatch(percent.strip()) and -100 <= float(percent) <= 100):
+        fraction = percent_fraction(percent) if closed else None
+        if fraction is None:
             raise QuestionFormatError(line, f"gap {number}: unknown weight '%{percent}%'")
-        fraction, raw = float(percent) / 100, rest
+        raw = rest
         if problem := moodle_grade_problem(fraction):
             raise QuestionFormatError(line, f"gap {number}: {problem}")
     text, _, feedback = _first_and_rest(raw)
     answer = AnswerSpec(_unescape(text), fraction, _unescape(feedback))
     if kind == "numerical" and answer.text != "*":
         value, _, tolerance = answer.text.partition(":")
-        if not _NUMBER.fullmatch(value.strip()) or (tolerance and not _NUMBER.fullmatch(tolerance.strip())):
+        if not NUMBER.fullmatch(value.strip()) or (tolerance and not NUMBER.fullmatch(tolerance.strip())):
             raise QuestionFormatError(
                 line, f"gap {number}: {answer.text!r} is not a number (as in =23.8:0.1)"
             )

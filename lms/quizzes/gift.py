@@ -13,12 +13,14 @@ from itertools import pairwise
 from lms.quizzes.spec import (
     BLANK,
     KINDS,
+    NUMBER,
     TEXT_FORMATS,
     AnswerSpec,
     QuestionFormatError,
     QuestionSpec,
     UnitSpec,
     moodle_grade_problem,
+    percent_fraction,
     question_text_problem,
 )
 
@@ -34,7 +36,6 @@ _ESCAPED = "\\~=#{}:n"
 _PLACEHOLDER = {c: chr(0xFDD0 + i) for i, c in enumerate(_ESCAPED)}
 _CHARACTER = {p: "\n" if c == "n" else c for c, p in _PLACEHOLDER.items()}
 _ESCAPE = re.compile(r"\\([\\~=#{}:n])")
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _FORMAT = re.compile(r"\[(" + "|".join(TEXT_FORMATS) + r")\]")
 _CONTEXT = re.compile(r"\A\$\w+\$(/|\Z)")  # "$course$/" (or "$system$/" ...) in front of a category path
 _UNITS = re.compile(r"\s*//\s*units:(.*)\Z", re.IGNORECASE)
@@ -87,7 +88,7 @@ def _units(declared: str, number: int) -> list[UnitSpec]:
         name, equals, multiplier = (part.strip() for part in item.partition("="))
         if not name:
             raise GiftError(number, "an empty unit in '// units:': write names separated by commas")
-        if equals and not (_NUMBER.fullmatch(multiplier) and float(multiplier) > 0):
+        if equals and not (NUMBER.fullmatch(multiplier) and float(multiplier) > 0):
             raise GiftError(number, f"unit {name!r}: the multiplier {multiplier!r} is not a positive number")
         units.append(UnitSpec(name, float(multiplier) if equals else 1.0))
     if units[0].multiplier != 1.0:
@@ -218,10 +219,9 @@ class _Question:
         if not rest.startswith("%"):
             return default, raw
         number, percent, rest = rest[1:].partition("%")
-        if not (percent and _NUMBER.fullmatch(number.strip()) and -100 <= Decimal(number) <= 100):
+        fraction = percent_fraction(number) if percent else None
+        if fraction is None:
             self.fail(pos, f"unknown weight '%{_clean(number)}{percent}': use a percentage from -100 to 100")
-        # Decimal shifts the point exactly: %33.33333% is the float of 0.3333333, as in Moodle XML.
-        fraction = float(Decimal(number).scaleb(-2))
         if problem := moodle_grade_problem(fraction):
             self.fail(pos, f"weight '%{_clean(number)}%': {problem}")
         return fraction, rest
@@ -302,7 +302,7 @@ class _Question:
         return AnswerSpec(fraction=fraction, feedback=_plain(feedback), value=value, tolerance=tolerance)
 
     def to_float(self, raw: str, pos: int) -> float:
-        if not _NUMBER.fullmatch(raw.strip()):
+        if not NUMBER.fullmatch(raw.strip()):
             self.fail(pos, f"numerical answer {_clean(raw)!r} is not a number")
         return float(raw)
 

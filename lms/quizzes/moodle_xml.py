@@ -18,18 +18,19 @@ from defusedxml.ElementTree import DefusedXMLParser, ParseError
 from lms.quizzes.cloze import parse_gaps
 from lms.quizzes.spec import (
     KINDS,
+    NUMBER,
     AnswerSpec,
     QuestionFormatError,
     QuestionSpec,
     UnitSpec,
     moodle_grade_problem,
+    percent_fraction,
     question_text_problem,
 )
 
 # Moodle's format names <-> ours (TEXT_FORMATS).
 _FORMATS = {"html": "html", "moodle_auto_format": "moodle", "plain_text": "plain", "markdown": "markdown"}
 _MOODLE_FORMATS = {ours: moodle for moodle, ours in _FORMATS.items()}
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _CONTEXT = re.compile(r"\$\w+\$/")  # "$course$/", "$system$/", ... in front of a category path
 # Characters XML 1.0 cannot carry, not even as &#...; (a dump containing one could not be read back).
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -161,10 +162,10 @@ def _question(el: _Element, kind: str, category: str) -> QuestionSpec:
 
 def _answer(el: _Element, kind: str) -> AnswerSpec:
     percent = el.get("fraction", "0").strip()
-    if not _NUMBER.fullmatch(percent) or not -100 <= Decimal(percent) <= 100:
+    fraction = percent_fraction(percent)
+    if fraction is None:
         raise MoodleXmlError(el.line, f"answer fraction {percent!r} is not a number from -100 to 100")
-    # Decimal shifts the point exactly: "33.33333" gives the float of "0.3333333", and dump writes it back.
-    answer = AnswerSpec(fraction=float(Decimal(percent).scaleb(-2)), feedback=_text(el, "feedback"))
+    answer = AnswerSpec(fraction=fraction, feedback=_text(el, "feedback"))
     if problem := moodle_grade_problem(answer.fraction):
         raise MoodleXmlError(el.line, f"answer fraction {percent!r}: {problem}")
     text = _text(el, ".")
@@ -197,7 +198,7 @@ def _pair(el: _Element) -> AnswerSpec:
 
 
 def _number(text: str, el: _Element, what: str) -> float:
-    if not _NUMBER.fullmatch(text) or not math.isfinite(value := float(text)):
+    if not NUMBER.fullmatch(text) or not math.isfinite(value := float(text)):
         raise MoodleXmlError(el.line, f"{what} {text!r} is not a number")
     return value
 

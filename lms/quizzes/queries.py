@@ -4,16 +4,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms.courses.models import Activity, Course, Module
+from lms.courses.queries import get_activity
 from lms.db import db
 from lms.quizzes.models import Attempt, Question, QuestionCategory, Response
 
 
 def get_quiz(activity_id: int) -> Activity | None:
-    return db.session.scalar(
-        select(Activity)
-        .where(Activity.id == activity_id, Activity.kind == "quiz")
-        .options(selectinload(Activity.module).selectinload(Module.course).selectinload(Course.trainers))
-    )
+    return get_activity(activity_id, "quiz")
 
 
 def get_attempt(attempt_id: int) -> Attempt | None:

@@ -4,7 +4,9 @@ These classes know nothing of the database. `lms.quizzes.kinds` gives each kind 
 (render, grade); `lms.quizzes.models.Question` stores a QuestionSpec as a row.
 """
 
+import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 KINDS = ("multichoice", "truefalse", "shortanswer", "numerical", "matching", "cloze", "essay", "description")
 TEXT_FORMATS = ("moodle", "markdown", "html", "plain")
@@ -40,6 +42,20 @@ MOODLE_GRADES = sorted(
         for sign in (1, -1)
     }
 )
+
+
+# A number as GIFT, Cloze and Moodle XML write one: sign, digits, point, exponent.
+NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def percent_fraction(percent: str) -> float | None:
+    """The fraction of a percentage from -100 to 100 ("33.33333" -> 0.3333333), None if it is not one.
+
+    Decimal shifts the point exactly, so the float is that of "0.3333333" and a dump writes it back."""
+    percent = percent.strip()
+    if not NUMBER.fullmatch(percent) or not -100 <= Decimal(percent) <= 100:
+        return None
+    return float(Decimal(percent).scaleb(-2))
 
 
 def moodle_grade_problem(fraction: float) -> str:

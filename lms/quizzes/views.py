@@ -33,7 +33,7 @@ from lms.quizzes.queries import (
 )
 from lms.quizzes.settings import QuizSettings
 from lms.quizzes.spec import QuestionFormatError
-from lms.security import login_required, require
+from lms.security import editable_activity, login_required, require
 
 QUIZ_ERRORS = {
     "closed": lambda: _("This quiz is not open now."),
@@ -51,14 +51,6 @@ def _quiz_for_trainee(activity_id: int):
     require(course.can_read(current_user, get_enrolment(course, current_user)))
     if not activity.published and not editor:
         abort(404)
-    return activity
-
-
-def _quiz_for_editor(activity_id: int):
-    activity = get_quiz(activity_id)
-    if activity is None:
-        abort(404)
-    require(activity.module.course.can_edit(current_user))
     return activity
 
 
@@ -343,7 +335,7 @@ def quiz_intro(activity) -> dict:
 @bp.route("/<int:activity_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(activity_id: int):
-    activity = _quiz_for_editor(activity_id)
+    activity = editable_activity(activity_id, "quiz")
     course = activity.module.course
     settings = QuizSettings.from_dict(activity.settings)
     settings_form = QuizSettingsForm(
@@ -416,7 +408,7 @@ def edit(activity_id: int):
 @bp.route("/<int:activity_id>/random/<int:index>/remove", methods=["POST"])
 @login_required
 def remove_random(activity_id: int, index: int):
-    activity = _quiz_for_editor(activity_id)
+    activity = editable_activity(activity_id, "quiz")
     settings = QuizSettings.from_dict(activity.settings)
     if not ActionForm().validate_on_submit() or not 0 <= index < len(settings.random):
         abort(400)
@@ -454,7 +446,7 @@ def _results(activity):
 @bp.route("/<int:activity_id>/results")
 @login_required
 def results(activity_id: int):
-    activity = _quiz_for_editor(activity_id)
+    activity = editable_activity(activity_id, "quiz")
     trainees, facility = _results(activity)
     settings = QuizSettings.from_dict(activity.settings)
     return render_template(
@@ -472,7 +464,7 @@ def results(activity_id: int):
 def results_file(fmt: str, activity_id: int) -> Export:
     """A quiz's results as CSV, one row per trainee: made in the request up to EXPORT_IN_REQUEST_CELLS
     (finished attempts times 7 columns), by an export job beyond."""
-    activity = _quiz_for_editor(activity_id)
+    activity = editable_activity(activity_id, "quiz")
     finished = db.session.scalar(
         select(func.count())
         .select_from(Attempt)
@@ -514,7 +506,7 @@ def results_csv(activity_id: int):
 @bp.route("/<int:activity_id>/regrade", methods=["POST"])
 @login_required
 def regrade(activity_id: int):
-    activity = _quiz_for_editor(activity_id)
+    activity = editable_activity(activity_id, "quiz")
     if not ActionForm().validate_on_submit():
         abort(400)
     count = quiz.regrade(activity)
@@ -526,7 +518,7 @@ def regrade(activity_id: int):
 @bp.route("/<int:activity_id>/grading")
 @login_required
 def grading(activity_id: int):
-    activity = _quiz_for_editor(activity_id)
+    activity = editable_activity(activity_id, "quiz")
     return render_template(
         "quizzes/grading.html", activity=activity, responses=essays_to_grade(activity.id), form=GradeForm()
     )
@@ -536,7 +528,7 @@ def grading(activity_id: int):
 @login_required
 def grade(response_id: int):
     response = db.get_or_404(Response, response_id)
-    activity = _quiz_for_editor(response.attempt.activity_id)
+    activity = editable_activity(response.attempt.activity_id, "quiz")
     if response.question.kind != "essay" or response.attempt.in_progress:
         abort(400)
     form = GradeForm()
