@@ -66,6 +66,7 @@ FEATURES = (
     "authoring",
     "quizzes",
     "assignments",
+    "scorm",
     "progress",
     "certificates",
     "classroom",

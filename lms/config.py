@@ -91,3 +91,9 @@ VERIFY_RATE_LIMIT = "30 per minute"
 # and wrong codes accepted from one address in an hour (a classroom shares an address).
 CHECK_IN_MAX_FAILURES = 10
 CHECK_IN_ADDRESS_FAILURES = 60
+# SCORM packages (docs/scorm.md): the largest zip a trainer may upload (also bounded by
+# MAX_CONTENT_LENGTH), how long a launch's content URL stays valid, and an optional separate origin
+# (e.g. "https://scorm.example.org", answered by this same app) to serve package content from.
+SCORM_MAX_MB = 20
+SCORM_CONTENT_MAX_AGE = 12 * 3600  # seconds
+SCORM_ORIGIN = None

@@ -18,6 +18,7 @@ from lms.exports.models import ExportJob
 from lms.jobs import TaskMark
 from lms.progress.models import Completion, CourseCompletion, GradeOverride
 from lms.quizzes.models import Attempt, Question, QuestionCategory, QuizSlot, Response
+from lms.scorm.models import ScormPackage, ScormTrack
 
 __all__ = [
     "Activity",
@@ -46,6 +47,8 @@ __all__ = [
     "QuestionCategory",
     "QuizSlot",
     "Response",
+    "ScormPackage",
+    "ScormTrack",
     "SiteSetting",
     "TaskMark",
     "User",

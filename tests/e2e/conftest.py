@@ -57,7 +57,8 @@ def live_server(tmp_path_factory):
         check=True,
         capture_output=True,
     )
-    port = _free_port()
+    # LMS_E2E_PORT pins the port (machines where each user has a range of ports); a free one otherwise.
+    port = int(os.environ.get("LMS_E2E_PORT") or 0) or _free_port()
     env["LMS_BASE_URL"] = f"http://127.0.0.1:{port}"
     # The hosts this server answers to, as `lms serve --host 0.0.0.0` trusts the LAN address.
     env["LMS_TRUSTED_HOSTS"] = json.dumps(["127.0.0.1", LAN_NAME])
