@@ -3,7 +3,6 @@ job runner (lms.exports.tasks) into the site's storage, with the same content as
 and file are for the user who asked (and coordinators); it runs as that user, and a failed one says why."""
 
 import io
-import time
 
 import pytest
 from openpyxl import load_workbook
@@ -17,7 +16,6 @@ from lms.quizzes import services as quiz
 from lms.storage import storage
 from tests.conftest import login
 from tests.test_classroom import _register, cohort  # noqa: F401 (a fixture)
-from tests.test_jobs import _broker_params, _completed_course, worker_app  # noqa: F401 (a fixture)
 from tests.test_progress import _enrol, _take_quiz, course_with_quiz  # noqa: F401 (a fixture)
 from tests.test_quizzes import make_quiz  # noqa: F401 (a fixture)
 
@@ -188,25 +186,3 @@ def test_every_export_kind_has_a_runner():
     for kind in tasks.KINDS:
         run = tasks.runner(kind)
         assert isinstance(run, tasks.PageExport) and run.kind == kind or callable(run), kind
-
-
-@pytest.mark.parametrize("worker_app", _broker_params(), indirect=True)
-def test_a_large_export_is_made_by_a_worker_on_the_queue(worker_app):  # noqa: F811
-    """On a real queue (the embedded SQLite one, Redis, RabbitMQ): the page starts the job and shows its
-    progress, a worker thread makes the file, the page then offers it."""
-    course, coordinator = _completed_course()
-    worker_app.config["EXPORT_IN_REQUEST_CELLS"] = 0
-    client = worker_app.test_client()
-    assert login(client, coordinator.email).status_code == 302
-    started = client.get(f"/progress/courses/{course.slug}/gradebook.csv")
-    assert started.status_code == 302
-    status_url = started.headers["Location"]
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        status = client.get(status_url + "?format=json").get_json()
-        if status["status"] in ("done", "failed"):
-            break
-        time.sleep(0.2)  # polling a worker in another thread, bounded by the deadline
-    assert status == {"status": "done", "done": 1, "total": 1}
-    with client.get(status_url + "/download") as download:
-        assert "Ελένη Παπαδοπούλου" in download.get_data(as_text=True)
