@@ -5,11 +5,12 @@ The app runs on the demo data (`lms demo --no-serve`: bundled courses, a trainee
 e-classes) in a throwaway instance folder, or on a database of its own on the PostgreSQL server given with
 --database-url (dropped at the end). The trainee is logged in once; wrk sends that session cookie.
 
-Needs wrk (Debian: apt-get install wrk) and gunicorn (the [serve] extra). Ports 5610 and 5611.
-The machine may be shared: figures vary from run to run, so compare ratios taken in the same run.
+Needs wrk (Debian: apt-get install wrk) and gunicorn (the [serve] extra). Ports --port (5610) and the
+next. The machine may be shared: each page is loaded right after hello-world, --repeat times, and the
+ratio printed is the median of those pairs' ratios.
 
 Usage:
-    python benchmarks/pages.py [--duration 10] [--connections 8] [--workers 2]
+    python benchmarks/pages.py [--duration 10] [--connections 8] [--workers 2] [--repeat 3] [--port 5610]
                                [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
 """
 
@@ -34,7 +35,6 @@ sys.path.insert(0, str(ROOT))
 
 from tests.live import Browser, Processes, wait_until_answers  # noqa: E402
 
-APP_PORT, HELLO_PORT = 5610, 5611
 HELLO = """from flask import Flask
 
 app = Flask(__name__)
@@ -122,6 +122,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers for both apps")
     parser.add_argument("--database-url", help="a PostgreSQL server; a database of its own is made on it")
+    parser.add_argument("--repeat", type=int, default=3, help="hello-world/page pairs per page")
+    parser.add_argument("--port", type=int, default=5610, help="the app's port; hello-world is on the next")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
@@ -162,12 +164,13 @@ def _measure(args, scratch: Path, instance: Path, database_url: str | None, proc
         "LMS_SESSION_COOKIE_SECURE": "false",
         "LMS_LOGIN_RATE_LIMIT_IP": "100000 per minute",
     }
-    app_base, hello_base = f"http://127.0.0.1:{APP_PORT}", f"http://127.0.0.1:{HELLO_PORT}"
+    app_port, hello_port = args.port, args.port + 1
+    app_base, hello_base = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{hello_port}"
     wait_until_answers(
-        f"{app_base}/login", _gunicorn(processes, "lms:create_app()", APP_PORT, args.workers, env, ROOT)
+        f"{app_base}/login", _gunicorn(processes, "lms:create_app()", app_port, args.workers, env, ROOT)
     )
     wait_until_answers(
-        f"{hello_base}/", _gunicorn(processes, "hello:app", HELLO_PORT, args.workers, env, scratch)
+        f"{hello_base}/", _gunicorn(processes, "hello:app", hello_port, args.workers, env, scratch)
     )
 
     trainee_browser = _login(app_base, DEMO_USERS[0][0], DEMO_PASSWORD)
@@ -190,24 +193,34 @@ def _measure(args, scratch: Path, instance: Path, database_url: str | None, proc
             pages.append(("quiz attempt page", location, trainee))
     pages.append(("progress matrix", paths["matrix"], trainer))
 
-    hello = _wrk(f"{hello_base}/", None, args.duration, args.connections)
     print(
-        f"gunicorn -w {args.workers}, wrk -t 2 -c {args.connections} -d {args.duration}s; "
-        f"database: {make_url(url).get_backend_name()}; cores: {os.cpu_count()}"
+        f"gunicorn -w {args.workers}, wrk -t 2 -c {args.connections} -d {args.duration}s, "
+        f"{args.repeat} pairs a page; database: {make_url(url).get_backend_name()}; cores: {os.cpu_count()}; "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
-    print("The machine may be shared with other work: compare ratios from the same run.\n")
-    print(f"{'page':<20} {'req/s':>9} {'p50':>9} {'p99':>9} {'ratio':>7}  notes")
-    print(f"{'hello-world':<20} {hello['rate']:>9.1f} {hello['p50']:>9} {hello['p99']:>9} {1:>7.3f}")
+    print(
+        "Each page is loaded right after hello-world, in pairs; the ratio is the median of the pairs' "
+        "ratios,\nso that whatever else the machine runs weighs on both alike.\n"
+    )
+    print(f"{'page':<20} {'hello/s':>8} {'req/s':>8} {'p50':>9} {'p99':>9} {'ratio':>7}  notes")
     for page, path, cookie in pages:
-        result = _wrk(f"{app_base}{path}", cookie, args.duration, args.connections)
+        pairs = []
+        for _ in range(args.repeat):
+            hello = _wrk(f"{hello_base}/", None, args.duration, args.connections)
+            result = _wrk(f"{app_base}{path}", cookie, args.duration, args.connections)
+            pairs.append((result["rate"] / hello["rate"], hello, result))
+        pairs.sort(key=lambda pair: pair[0])
+        ratio, hello, result = pairs[len(pairs) // 2]
         notes = []
-        if result["bad"]:
-            notes.append(f"{result['bad']} non-2xx/3xx")
-        if result["errors"]:
-            notes.append(f"socket errors: {result['errors']}")
+        bad = sum(r["bad"] for _, _, r in pairs)
+        if bad:
+            notes.append(f"{bad} non-2xx/3xx")
+        errors = [r["errors"] for _, _, r in pairs if r["errors"]]
+        if errors:
+            notes.append(f"socket errors: {errors[0]}")
         print(
-            f"{page:<20} {result['rate']:>9.1f} {result['p50']:>9} {result['p99']:>9} "
-            f"{result['rate'] / hello['rate']:>7.3f}  {'; '.join(notes)}"
+            f"{page:<20} {hello['rate']:>8.0f} {result['rate']:>8.1f} {result['p50']:>9} {result['p99']:>9} "
+            f"{ratio:>7.3f}  {'; '.join(notes)}"
         )
 
 

@@ -66,10 +66,13 @@ FEATURES = (
     "authoring",
     "quizzes",
     "assignments",
+    "surveys",
     "scorm",
     "progress",
     "certificates",
     "classroom",
+    "notifications",
+    "announcements",
     "exports",
 )
 

@@ -5,6 +5,7 @@ asks for site.css once, not on every page. A changed file gets a new hash, hence
 import hashlib
 from functools import lru_cache
 from pathlib import Path
+from stat import S_ISREG
 
 from flask import Flask, request
 
@@ -18,16 +19,27 @@ def _content_hash(path: Path, mtime_ns: int, size: int) -> str:
 
 
 def static_version(app: Flask, filename: str) -> str | None:
-    """The content hash of a file under static/, or None when there is no such file."""
-    root = Path(app.static_folder).resolve()
-    path = (root / filename).resolve()
-    if not path.is_relative_to(root):
+    """The content hash of a file under static/, or None when there is no such file. A name's path is
+    resolved once per process (resolving is most of the cost of a page's four asset URLs); the file's
+    modification time and size are checked each time, so an edited file gets a new hash."""
+    paths = app.extensions.setdefault("lms.static_paths", {})
+    key = (app.static_folder, filename)
+    try:
+        path = paths[key]
+    except KeyError:
+        root = Path(app.static_folder).resolve()
+        path = (root / filename).resolve()
+        if not path.is_relative_to(root):
+            path = None
+        if len(paths) < 2000:  # a request may name any path: keep the cache bounded
+            paths[key] = path
+    if path is None:
         return None
     try:
         stat = path.stat()
     except OSError:
         return None
-    return _content_hash(path, stat.st_mtime_ns, stat.st_size) if path.is_file() else None
+    return _content_hash(path, stat.st_mtime_ns, stat.st_size) if S_ISREG(stat.st_mode) else None
 
 
 def init_assets(app: Flask) -> None:

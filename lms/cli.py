@@ -53,6 +53,7 @@ def register_commands(app) -> None:
     app.cli.add_command(serve_command)
     app.cli.add_command(users_group)
     app.cli.add_command(import_courses_command)
+    app.cli.add_command(import_moodle_backup_command)
     app.cli.add_command(export_course_command)
     app.cli.add_command(render_lessons_command)
     app.cli.add_command(import_questions_command)
@@ -282,19 +283,25 @@ def import_users_command(file: Path, dry_run: bool):
             click.echo(f"row {problem.row}, {problem.column or 'file'}: {problem.message}", err=True)
         for note in plan.notes:
             click.echo(f"note: {note}")
+        for column, reason in plan.ignored:
+            click.echo(f"ignored column {column}: {reason}")
         if plan.problems:
             click.echo(f"{len(plan.problems)} problem(s): nothing was imported", err=True)
             raise SystemExit(1)
         if dry_run:
             for row in plan.rows:
                 courses = f" -> {', '.join(row.courses)}" if row.courses else ""
+                if row.teaching:
+                    courses += f" trainer of {', '.join(row.teaching)}"
+                if not row.active:
+                    courses += " (suspended)"
                 click.echo(f"  row {row.row}: {row.name} <{row.email}>{courses}{_enterprise_note(row)}")
             click.echo(f"dry run: {len(plan.rows)} user(s) would be created; nothing was changed")
             return
         mails = apply_plan(plan, None, source=file.name)
         send_welcome_mails(mails)
         db.session.commit()
-    click.echo(f"created {len(mails)} user(s); their welcome mails are queued")
+    click.echo(f"created {len(plan.rows)} user(s); {len(mails)} welcome mail(s) queued")
 
 
 def find_packages(path: Path) -> list[Path]:
@@ -350,6 +357,71 @@ def import_courses_command(paths):
         click.echo(problem, err=True)
     if any(not line.startswith("warning:") for line in problems):
         raise SystemExit(1)
+
+
+@click.command("import-moodle-backup")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--slug", help="The new course's slug (default: from the Moodle course's short name).")
+@click.option(
+    "--package-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write the converted course package into DIR/SLUG (to keep it in git, or edit it first).",
+)
+@click.option("--dry-run", is_flag=True, help="Convert and check, print the report; change nothing.")
+@with_appcontext
+def import_moodle_backup_command(file: Path, slug: str | None, package_dir: Path | None, dry_run: bool):
+    """Import a Moodle course backup (.mbz) as a new, unpublished course.
+
+    Sections become modules; pages, labels, links and files become Markdown lessons with their
+    attachments; quizzes become GIFT quizzes with their settings. The backup is checked whole first
+    (and the converted package as `lms import-courses` checks one): on any error nothing is imported
+    and every problem is printed with its file and line. What could not be carried over (forums,
+    assignments, unsupported question types, ...) is listed with the reason.
+    """
+    from lms.moodle.backup import BackupError, SlugTaken, import_backup, save_course
+
+    try:
+        spec, report, package = import_backup(file.read_bytes(), file.name, slug)
+    except BackupError as error:
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{len(error.problems)} problem(s): nothing was imported", err=True)
+        raise SystemExit(1) from None
+    for line in report.carried:
+        click.echo(f"converted: {line}")
+    for what, why in report.skipped:
+        click.echo(f"not carried over: {what}: {why}")
+    if package_dir is not None:
+        from lms.courses.package import write_folder
+
+        target = package_dir / spec.slug
+        if target.exists() and any(target.iterdir()):
+            raise click.ClickException(f"{target} exists and is not empty: choose another directory")
+        write_folder(package, target)
+        click.echo(f"wrote {len(package)} files to {target}")
+        if report.bank:
+            from lms.quizzes.moodle_xml import dump_moodle_xml
+
+            bank = package_dir / f"{spec.slug}-question-bank.xml"
+            bank.write_text(dump_moodle_xml(report.bank), encoding="utf-8")
+            click.echo(f"wrote the Cloze questions to {bank} (lms import-questions {spec.slug} {bank})")
+    if dry_run:
+        click.echo(f"dry run: {spec.slug} was checked; nothing was imported")
+        return
+    try:
+        course, warnings = save_course(spec, report)
+    except SlugTaken:
+        raise click.ClickException(
+            f"a course with the slug '{spec.slug}' exists: a backup becomes a new course; give --slug"
+        ) from None
+    db.session.commit()
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    activities = sum(len(module.activities) for module in course.modules)
+    click.echo(
+        f"imported {course.slug} (unpublished): {len(course.modules)} modules, "
+        f"{activities} lessons and quizzes"
+    )
 
 
 @click.command("export-course")

@@ -4,6 +4,7 @@ import logging
 import re
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import cache
 
 from flask import current_app, g, has_request_context, request, request_started
 from flask_sqlalchemy import SQLAlchemy
@@ -28,6 +29,13 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 logger = logging.getLogger(__name__)
+
+
+def prepared(build):
+    """A statement built on first use and then reused, its values given as bound parameters at each
+    execution (`db.session.scalar(statement(), {"slug": slug})`): SQLAlchemy keeps a statement's cache
+    key with it, so a page's hottest queries are neither built nor keyed again on every request."""
+    return cache(build)
 
 
 def utcnow() -> datetime:

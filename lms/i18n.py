@@ -1,15 +1,55 @@
 """Which language and timezone a page is shown in: the user's choice, then the session, then the browser."""
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
+import flask_babel
 from babel import Locale, dates
 from flask import current_app, request, session
-from flask_babel import Babel, gettext, lazy_gettext, ngettext, to_user_timezone
+from flask.globals import _cv_app
+from flask_babel import Babel, to_user_timezone
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
+
+__all__ = ["_", "_l", "ngettext", "babel", "select_locale", "site_language", "LANGUAGE_NAMES"]
+
+
+def translations():
+    """Flask-Babel's translations for the current locale, kept beside the locale it chose for this
+    request (g._flask_babel): a page asks for a hundred messages, and Flask-Babel works out its context,
+    locale and catalogue key again for each. A change of locale (force_locale, refresh) is seen: the
+    catalogue is kept only while the context's locale is the very object it was found for."""
+    app_ctx = _cv_app.get(None)
+    state = getattr(app_ctx.g, "_flask_babel", None) if app_ctx is not None else None
+    if state is not None:
+        kept = getattr(state, "lms_translations", None)
+        if kept is not None and kept[0] is getattr(state, "babel_locale", None):
+            return kept[1]
+    found = flask_babel.get_translations()
+    if app_ctx is not None:
+        state = app_ctx.g._flask_babel
+        state.lms_translations = (getattr(state, "babel_locale", None), found)
+    return found
+
+
+def gettext(string: str, **variables) -> str:
+    """flask_babel.gettext, through `translations()`."""
+    text = translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    """flask_babel.ngettext, through `translations()`: `num` is also %(num)s."""
+    variables.setdefault("num", num)
+    return translations().ungettext(singular, plural, num) % variables
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    return LazyString(gettext, string, **variables)
+
 
 _ = gettext
 _l = lazy_gettext
-__all__ = ["_", "_l", "ngettext", "babel", "select_locale", "site_language", "LANGUAGE_NAMES"]
 
 # Each language named in itself, as the language switcher shows it.
 LANGUAGE_NAMES = {
@@ -56,6 +96,14 @@ def init_i18n(app) -> None:
         default_timezone=app.config["DEFAULT_TIMEZONE"],
         default_translation_directories=str(app.config["TRANSLATIONS_DIR"]),
     )
+    # Templates' _(), gettext and {% trans %} as Flask-Babel installs them, through `translations()`.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+    )
 
 
 def text_of(message) -> str:
@@ -77,9 +125,24 @@ DATE_SKELETONS = {"medium": "yMMMd", "long": "yMMMMd", "weekday": "MMMEd"}
 
 
 def date_locale() -> Locale:
-    return Locale.parse(DATE_LOCALES.get(site_language(), select_locale()))
+    """The locale dates are written in for this reader (worked out once a request)."""
+    app_ctx = _cv_app.get(None)
+    state = getattr(app_ctx.g, "_flask_babel", None) if app_ctx is not None else None
+    locale = getattr(state, "babel_locale", None) if state is not None else None
+    if locale is not None and getattr(state, "lms_date_locale", (None,))[0] is locale:
+        return state.lms_date_locale[1]
+    found = _parse_locale(DATE_LOCALES.get(site_language(), select_locale()))
+    if locale is not None:
+        state.lms_date_locale = (locale, found)
+    return found
 
 
+@lru_cache(maxsize=64)
+def _parse_locale(identifier: str) -> Locale:
+    return Locale.parse(identifier)
+
+
+@lru_cache(maxsize=256)
 def _pattern(locale: Locale, skeleton: str) -> str:
     return str(locale.datetime_skeletons[skeleton])
 

@@ -1,6 +1,11 @@
 """The project's mail: `send_mail` queues a message; a background job delivers it after the commit, by
-SMTP when MAIL_SERVER is configured, otherwise as a file in instance/outbox/."""
+SMTP when MAIL_SERVER is configured, otherwise as a file in instance/outbox/.
 
+A mail is plain text, or multipart (text and HTML) when `html=True`: the HTML part is made from the
+same text in the job (Markdown through `render_markdown`, bare links made clickable, in
+templates/mail/_layout.html), so one template source gives both and the request does no rendering."""
+
+import re
 import smtplib
 import uuid
 from datetime import UTC, datetime
@@ -14,23 +19,53 @@ from lms.db import db
 from lms.jobs import enqueue, is_done, mark_done, task
 
 
-def send_mail(to: str, subject: str, body: str) -> None:
-    """Queue a mail; it leaves when the database session commits (never for a rolled-back change)."""
-    enqueue(deliver_mail, uuid.uuid4().hex, to, str(subject), str(body))
+def send_mail(
+    to: str,
+    subject: str,
+    body: str,
+    *,
+    html: bool = False,
+    headers: dict[str, str] | None = None,
+    lang: str | None = None,
+) -> None:
+    """Queue a mail; it leaves when the database session commits (never for a rolled-back change).
+    `html` adds an HTML part made from `body`; `headers` are added as they are (List-Unsubscribe...);
+    `lang` is the language the mail is written in (Content-Language, the HTML's lang)."""
+    options = {"html": html, "headers": dict(headers or {}), "lang": lang}
+    enqueue(deliver_mail, uuid.uuid4().hex, to, str(subject), str(body), options)
 
 
 @task("mail.deliver")
-def deliver_mail(key: str, to: str, subject: str, body: str) -> None:
+def deliver_mail(key: str, to: str, subject: str, body: str, options: dict | None = None) -> None:
     """Send one queued mail; tried again with back-off while SMTP fails, and never sent twice."""
     mark = f"mail:{key}"
     if is_done(mark):
         return
-    _deliver(to, subject, body)
+    _deliver(to, subject, body, options or {})
     mark_done(mark)
     db.session.commit()
 
 
-def _deliver(to: str, subject: str, body: str) -> None:
+BARE_LINK = re.compile(r"(?<![<(\[\w])https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?'\"]")
+
+
+def html_of(body: str, lang: str | None = None) -> str:
+    """The HTML part of a mail whose text part is `body`: its Markdown rendered and sanitised (the one
+    renderer), bare addresses made links (as Markdown autolinks), in the mail layout."""
+    from lms.markup import MarkdownError, render_markdown
+
+    try:
+        content = render_markdown(BARE_LINK.sub(lambda link: f"<{link.group(0)}>", body))
+    except MarkdownError:
+        from markupsafe import escape
+
+        content = escape(body)
+    layout = current_app.jinja_env.get_template("mail/_layout.html")  # no request needed, nor its context
+    return layout.render(content=content, lang=lang or "en", site_name=current_app.config["SITE_NAME"])
+
+
+def _deliver(to: str, subject: str, body: str, options: dict | None = None) -> None:
+    options = options or {}
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_SENDER"]
@@ -38,7 +73,13 @@ def _deliver(to: str, subject: str, body: str) -> None:
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid()
+    if options.get("lang"):
+        message["Content-Language"] = options["lang"]
+    for name, value in (options.get("headers") or {}).items():
+        message[name] = value
     message.set_content(body)
+    if options.get("html"):
+        message.add_alternative(html_of(body, options.get("lang")), subtype="html")
 
     if config["MAIL_SERVER"]:
         with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:

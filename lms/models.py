@@ -1,6 +1,7 @@
 """Imports every feature's models so that Alembic and create_all see the whole schema."""
 
 from lms.admin.models import AuditEntry, SiteSetting
+from lms.announcements.models import Announcement
 from lms.assignments.models import Extension, Submission, SubmissionFile
 from lms.auth.models import User
 from lms.certificates.models import Certificate
@@ -16,12 +17,15 @@ from lms.courses.models import Activity, Course, CourseFile, Enrolment, Module
 from lms.enterprises.models import Enterprise
 from lms.exports.models import ExportJob
 from lms.jobs import TaskMark
+from lms.notifications.models import Notification, NotificationPreference
 from lms.progress.models import Completion, CourseCompletion, GradeOverride
 from lms.quizzes.models import Attempt, Question, QuestionCategory, QuizSlot, Response
 from lms.scorm.models import ScormPackage, ScormTrack
+from lms.surveys.models import SurveyParticipation, SurveyResponse
 
 __all__ = [
     "Activity",
+    "Announcement",
     "Extension",
     "Submission",
     "SubmissionFile",
@@ -43,6 +47,8 @@ __all__ = [
     "ExportJob",
     "Enrolment",
     "Module",
+    "Notification",
+    "NotificationPreference",
     "Question",
     "QuestionCategory",
     "QuizSlot",
@@ -50,6 +56,8 @@ __all__ = [
     "ScormPackage",
     "ScormTrack",
     "SiteSetting",
+    "SurveyParticipation",
+    "SurveyResponse",
     "TaskMark",
     "User",
 ]

@@ -18,6 +18,7 @@ PACKAGES = {
     "pdftotext": "poppler-utils",
     "pdfinfo": "poppler-utils",
     "pdffonts": "poppler-utils",
+    "pdfdetach": "poppler-utils",
     "zbarimg": "zbar-tools",
     "pango": "libpango-1.0-0 libpangoft2-1.0-0",
 }

@@ -49,6 +49,7 @@ MATRIX = {
     "authoring.index": ("/author/", LOGIN, 403, 200, 200),
     "authoring.new_course": ("/author/new", LOGIN, 403, 200, 200),
     "authoring.import_zip": ("/author/import", 405, 405, 405, 405),
+    "authoring.import_moodle": ("/author/import-moodle", 405, 405, 405, 405),
     "authoring.course": ("/author/courses/{slug}", LOGIN, 403, 403, 200),
     "authoring.export_zip": ("/author/courses/{slug}/export.zip", LOGIN, 403, 403, 200),
     "authoring.add_module": ("/author/courses/{slug}/modules", 405, 405, 405, 405),
@@ -121,6 +122,14 @@ MATRIX = {
     "assignments.extension": ("/assignments/{assignment_id}/extension/{user_id}", 405, 405, 405, 405),
     "assignments.release": ("/assignments/{assignment_id}/release", 405, 405, 405, 405),
     "assignments.download_all": ("/assignments/{assignment_id}/submissions.zip", LOGIN, 403, 403, 200),
+    "surveys.answer": ("/surveys/{survey_id}/answer", 405, 405, 405, 405),
+    "surveys.new": ("/surveys/new/{module_id}", 405, 405, 405, 405),
+    "surveys.edit": ("/surveys/{survey_id}/edit", LOGIN, 403, 403, 200),
+    "surveys.results": ("/surveys/{survey_id}/results", LOGIN, 403, 403, 200),
+    "surveys.export": ("/surveys/{survey_id}/results.xlsx", LOGIN, 403, 403, 200),
+    # The session's survey is for those who attended it: nobody here did.
+    "classroom.session_survey": ("/classroom/sessions/{session_id}/survey", LOGIN, 403, 403, 403),
+    "classroom.link_survey": ("/classroom/sessions/{session_id}/survey/link", 405, 405, 405, 405),
     "scorm.new": ("/scorm/new/{module_id}", 405, 405, 405, 405),
     "scorm.edit": ("/scorm/{scorm_id}/edit", LOGIN, 403, 403, 200),
     "scorm.play": ("/scorm/{scorm_id}/play/0", LOGIN, 403, 403, 200),
@@ -153,6 +162,20 @@ MATRIX = {
         200,
     ),
     "classroom.report_evidence": ("/classroom/programmes/{programme_id}/evidence", 405, 405, 405, 405),
+    "classroom.edit_session": ("/classroom/sessions/{session_id}/edit", LOGIN, 403, 403, 200),
+    "classroom.cancel_session": ("/classroom/sessions/{session_id}/cancel", 405, 405, 405, 405),
+    # The notification is the target trainee's (their certificate): nobody else finds it.
+    "notifications.index": ("/notifications/", LOGIN, 200, 200, 200),
+    "notifications.follow": ("/notifications/{notification_id}", LOGIN, 404, 404, 404),
+    "notifications.mark_read": ("/notifications/{notification_id}/read", 405, 405, 405, 405),
+    "notifications.mark_all_read": ("/notifications/read-all", 405, 405, 405, 405),
+    "notifications.preferences": ("/notifications/preferences", LOGIN, 200, 200, 200),
+    "notifications.unsubscribe": ("/notifications/unsubscribe/not-a-token", 404, 404, 404, 404),
+    # The announcements are the course's (another trainer's, the trainee not enrolled) and the cohort's.
+    "announcements.course": ("/announcements/courses/{slug}", LOGIN, 403, 403, 200),
+    "announcements.cohort": ("/announcements/cohorts/{cohort_id}", LOGIN, 403, 403, 200),
+    "announcements.edit": ("/announcements/{announcement_id}/edit", LOGIN, 403, 403, 200),
+    "announcements.delete": ("/announcements/{announcement_id}/delete", 405, 405, 405, 405),
 }
 
 
@@ -177,6 +200,7 @@ def test_access_matrix(client, create_user, create_course, role):
     from lms.exports.models import ExportJob
     from lms.quizzes.services import start_attempt, sync_quiz
     from lms.quizzes.spec import AnswerSpec, QuestionSpec
+    from lms.surveys.services import add_survey, submit_response
 
     target = create_user("trainee", email="target@example.org")
     course = create_course(trainer=create_user("trainer"))
@@ -217,6 +241,18 @@ def test_access_matrix(client, create_user, create_course, role):
     work = save_work(assignment, target.id, "My plan", [Upload("plan.pdf", b"%PDF-1.4 plan")], set(), True)
     db.session.commit()
     names |= {"assignment_id": assignment.id, "assignment_file_id": work.files[0].id}
+    survey = add_survey(module, "Feedback", course.trainers[0])
+    survey.published, session.survey_id = True, survey.id
+    submit_response(survey, target.id, {"overall": 4})
+    db.session.commit()
+    names |= {"survey_id": survey.id}
+    from lms.announcements.services import post
+    from lms.notifications.models import Notification
+
+    announcement = post(course.trainers[0], course=course, title="News", body="News")
+    db.session.commit()
+    notification = db.session.scalar(db.select(Notification).where(Notification.user_id == target.id))
+    names |= {"announcement_id": announcement.id, "notification_id": notification.id}
     from itsdangerous import URLSafeTimedSerializer
 
     from lms.scorm.services import add_scorm, check_package

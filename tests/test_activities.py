@@ -66,7 +66,7 @@ def checkpoint(monkeypatch):
 
 
 def test_lessons_and_quizzes_are_registered_kinds():
-    assert list(kinds()) == ["lesson", "quiz", "assignment", "scorm"]
+    assert list(kinds()) == ["lesson", "quiz", "assignment", "survey", "scorm"]
     assert kind_of("quiz").supports(GRADE) and not kind_of("lesson").supports(GRADE)
     assert kind_for_file("01-intro.md").name == "lesson"
     assert kind_for_file("02-check.gift").name == "quiz"

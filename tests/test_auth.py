@@ -102,7 +102,9 @@ def _register(client, **overrides):
 
 def _mail_bodies(app) -> list[str]:
     return [
-        email.message_from_bytes(path.read_bytes(), policy=email.policy.default).get_content()
+        email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        .get_body(("plain",))
+        .get_content()
         for path in _outbox(app)
     ]
 
@@ -190,7 +192,11 @@ def test_password_reset_by_mail_link(app, client, create_user):
     )
     assert response.status_code == 302
     (mail,) = _outbox(app)
-    body = email.message_from_bytes(mail.read_bytes(), policy=email.policy.default).get_content()
+    body = (
+        email.message_from_bytes(mail.read_bytes(), policy=email.policy.default)
+        .get_body(("plain",))
+        .get_content()
+    )
     link = re.search(rf"{app.config['BASE_URL']}(/password/reset/\S+)", body).group(1)
     page = client.get(link)
     assert page.status_code == 200

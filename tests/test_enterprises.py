@@ -239,7 +239,9 @@ def _registration_link(app, address: str) -> str:
     for path in sorted((Path(app.instance_path) / "outbox").glob("*.eml"), reverse=True):
         mail = message_from_bytes(path.read_bytes(), policy=policy.default)
         if mail["To"] == address:
-            return re.search(r"https?://[^/\s]+(/register/\S+)", mail.get_content()).group(1)
+            return re.search(
+                r"https?://[^/\s]+(/register/\S+)", mail.get_body(("plain",)).get_content()
+            ).group(1)
     raise AssertionError(f"no registration mail to {address}")
 
 

@@ -21,7 +21,9 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 def _marked_strings() -> set[str]:
     found = set()
     for directory, method in (("lms", "python"), ("templates", "jinja2")):
-        mapping = [("**.py", "python")] if method == "python" else [("**.html", "jinja2")]
+        mapping = (
+            [("**.py", "python")] if method == "python" else [("**.html", "jinja2"), ("**.txt", "jinja2")]
+        )
         for _file, _line, message, _comments, _context in extract_from_dir(
             ROOT / directory,
             method_map=mapping,

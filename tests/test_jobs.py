@@ -127,7 +127,7 @@ def test_session_reminders_go_once_to_each_member_in_their_language(app, cohort_
     assert send_session_reminders() == 2
     mails = {mail["To"]: mail for mail in outbox(app)}
     assert set(mails) == {"eleni@example.org", "marko@example.org"}
-    greek = mails["eleni@example.org"].get_content()
+    greek = mails["eleni@example.org"].get_body(("plain",)).get_content()
     assert "Local SEO" in greek and "Room 2" in greek and "Europe/Athens" in greek
     assert mails["eleni@example.org"]["Subject"] != mails["marko@example.org"]["Subject"]
     assert "Later" not in greek

@@ -105,3 +105,54 @@ def test_a_rotated_key_signs_new_credentials_and_the_old_one_still_verifies(app,
     assert runner.invoke(args=["certificates", "retire-key", "--", kid(old_token)]).exit_code == 0
     published = [key["kid"] for key in client.get("/.well-known/jwks.json").get_json()["keys"]]
     assert published == [kid(new_token)]
+
+
+def ob3_schema_validator():
+    """1EdTech's published JSON schema of OpenBadgeCredential (tests/data/openbadges/README.md)."""
+    from pathlib import Path
+
+    from jsonschema import Draft201909Validator, FormatChecker
+
+    schema = json.loads(
+        (Path(__file__).parent / "data/openbadges/ob_v3p0_achievementcredential_schema.json").read_text()
+    )
+    Draft201909Validator.check_schema(schema)
+    return Draft201909Validator(schema, format_checker=FormatChecker())
+
+
+def test_the_credential_is_valid_against_1edtechs_ob3_json_schema(client, certificate):
+    validator = ob3_schema_validator()
+    badge = client.get(f"/verify/{certificate.code}.json").get_json()
+    assert [error.message for error in validator.iter_errors(badge)] == []
+    # The signed credential's claims too (the JWT's registered claims beside the credential's own).
+    token = client.get(f"/verify/{certificate.code}.jwt").get_data(as_text=True)
+    claims = verify_with_jwcrypto(token, client.get("/.well-known/jwks.json").get_json())
+    assert [error.message for error in validator.iter_errors(claims)] == []
+    # The schema is no rubber stamp: a credential without a subject's achievement fails it.
+    broken = json.loads(json.dumps(badge))
+    del broken["credentialSubject"]["achievement"]
+    assert any("achievement" in error.message for error in validator.iter_errors(broken))
+
+
+@pytest.mark.needs("pango", "pdfdetach")
+def test_the_trainees_pdf_carries_the_signed_credential(client, tmp_path, certificate):
+    """The certificate a trainee downloads embeds the signed Open Badge as a file attachment (what PDF
+    readers list under attachments), and it verifies like the one at /verify/<code>.jwt."""
+    import subprocess
+
+    from tests.conftest import login
+
+    login(client, certificate.user.email)
+    page = client.get("/certificates/mine").get_data(as_text=True)
+    assert f"/verify/{certificate.code}.jwt" in page and f"/verify/{certificate.code}.json" in page
+    response = client.get(f"/certificates/{certificate.id}.pdf")
+    assert response.status_code == 200
+    pdf = tmp_path / "certificate.pdf"
+    pdf.write_bytes(response.data)
+    listing = subprocess.run(["pdfdetach", "-list", str(pdf)], capture_output=True, text=True, check=True)
+    assert f"open-badge-{certificate.code}.jwt" in listing.stdout
+    subprocess.run(["pdfdetach", "-save", "1", "-o", str(tmp_path / "badge.jwt"), str(pdf)], check=True)
+    token = (tmp_path / "badge.jwt").read_text()
+    claims = verify_with_jwcrypto(token, client.get("/.well-known/jwks.json").get_json())
+    assert claims["id"].endswith(f"/verify/{certificate.code}.json")
+    assert [error.message for error in ob3_schema_validator().iter_errors(claims)] == []

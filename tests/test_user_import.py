@@ -171,10 +171,10 @@ BAD_INPUTS = {
         "email",
     ),
     "unknown column": (
-        "email,firstname,lastname,lang,country,department",
-        "a@example.org,A,B,,,Sales",
+        "email,firstname,lastname,lang,country,shoe_size",
+        "a@example.org,A,B,,,42",
         1,
-        "department",
+        "shoe_size",
     ),
     "unknown course": (
         "email,firstname,lastname,lang,country,course1",
@@ -295,8 +295,8 @@ def test_web_preview_then_import_creates_enrols_mails_and_audits(app, client, lo
 
     mails = {mail["To"]: mail for mail in outbox(app)}
     assert set(mails) == {"eleni@example.gr", "petar@example.bg"}
-    eleni_body = mails["eleni@example.gr"].get_content()
-    petar_body = mails["petar@example.bg"].get_content()
+    eleni_body = mails["eleni@example.gr"].get_body(("plain",)).get_content()
+    petar_body = mails["petar@example.bg"].get_body(("plain",)).get_content()
     assert "Ελένη Παπαδοπούλου" in eleni_body and "Course 1" in eleni_body  # the course's title
     assert RESET_LINK.search(petar_body) is None  # the file gave Petar a password
     link = RESET_LINK.search(eleni_body).group(1)
@@ -381,7 +381,7 @@ def test_cli_dry_run_then_import(app, runner, create_course, tmp_path):
     assert "created 2 user(s)" in result.output
     assert user_count() == before + 2
     assert db.session.scalar(select(AuditEntry.actor_id).where(AuditEntry.action == "users.import")) is None
-    bodies = [mail.get_content() for mail in outbox(app)]
+    bodies = [mail.get_body(("plain",)).get_content() for mail in outbox(app)]
     assert len(bodies) == 2
     assert any(f"{app.config['BASE_URL']}/password/reset/" in body for body in bodies)
 
@@ -411,3 +411,169 @@ def test_preview_shows_every_imported_column_including_cohorts(client, login_as)
     header = page[page.index('<th scope="col">Row</th><th scope="col">Name and e-mail</th>') :]
     assert '<th scope="col">Cohorts</th>' in header[: header.index("</thead>")]
     assert "<td>Serres spring group</td>" in page and "Bakery" in page
+
+
+# --- every column of Moodle's "Upload users" ------------------------------------------------------
+
+# Shaped like the files Moodle's documentation shows for "Upload users": the account columns, course
+# enrolments with roles, groups and dates, and profile columns this LMS has no place for.
+MOODLE_FILE = (
+    "username,password,firstname,lastname,email,auth,suspended,emailstop,maildisplay,city,country,lang,"
+    "timezone,idnumber,institution,department,phone1,phone2,address,description,theme,"
+    "course1,role1,group1,enrolperiod1,enroltimestart1,enroltimeend1,enrolstatus1,"
+    "course2,type2,group2,enrolstatus2,cohort1,sysrole1,category1,categoryrole1,deleted,oldusername,"
+    "profile_field_sector\n"
+    "jsmith,,John,Smith,john@example.org,manual,0,1,2,Serres,GR,el,Europe/Athens,E123,,Sales,"
+    "2310 000000,,1 Main St,<p>Hi</p>,boost,"
+    "intro,student,Serres A,30,2026-09-01,2026-12-31,0,advanced,2,,1,Evening,,Misc,,0,,Retail\n"
+    "mstoj,,Марија,Стојановска,marija@example.mk,nologin,,,,Strumica,MK,mk,99,,,,,,,,,"
+    "intro,editingteacher,Serres A,,,,,,,,,,,,,,,,\n"
+    "gsusp,,Georgi,Suspended,georgi@example.bg,manual,1,,,Sofia,BG,bg,Europe/Sofia,,,,,,,,,"
+    "intro,,,,,,,,,,,,,,,,,,\n"
+)
+
+
+def moodle_setup(create_course):
+    from lms.classroom.models import Cohort, Programme
+
+    intro, advanced = create_course(slug="intro"), create_course(slug="advanced")
+    programme = Programme(title="Digital skills", courses=[intro])
+    db.session.add_all(
+        [Cohort(programme=programme, name="Serres A"), Cohort(programme=Programme(title="Q"), name="Evening")]
+    )
+    db.session.commit()
+    return intro, advanced
+
+
+def test_every_moodle_column_is_accepted_acted_on_or_listed_as_ignored(app, create_course):
+    from lms.admin.user_import import apply_plan
+    from lms.classroom.models import Cohort
+
+    intro, advanced = moodle_setup(create_course)
+    plan = parse(app, MOODLE_FILE.encode())
+    assert plan.problems == [] and plan.ok
+    ignored = dict(plan.ignored)
+    assert set(ignored) == {
+        "emailstop", "maildisplay", "city", "idnumber", "department", "phone1", "phone2", "address",
+        "description", "theme", "enrolperiod1", "enroltimestart1", "enroltimeend1", "sysrole1",
+        "category1", "categoryrole1", "oldusername", "profile_field_sector",
+    }  # fmt: skip
+    assert "no start or end date" in ignored["enroltimestart1"]
+    assert "themes" in ignored["theme"]
+    john, marija, georgi = plan.rows
+    # course2 has enrolstatus2=1 (a suspended enrolment): not enrolled here.
+    assert (john.courses, john.teaching, john.not_enrolled) == (["intro"], [], ["advanced"])
+    assert (john.timezone, john.active, john.groups) == (
+        "Europe/Athens",
+        True,
+        [("Serres A", "intro", "trainee")],
+    )
+    assert (marija.role, marija.teaching, marija.active, marija.timezone) == (
+        "trainer",
+        ["intro"],
+        False,
+        None,
+    )
+    assert (georgi.active, georgi.courses) == (False, ["intro"])
+
+    with app.test_request_context():
+        mails = apply_plan(plan, None)
+    db.session.commit()
+    assert [mail.to for mail in mails] == ["john@example.org"]  # suspended accounts get no mail
+    john = db.session.scalar(User.by_email("john@example.org"))
+    marija = db.session.scalar(User.by_email("marija@example.mk"))
+    georgi = db.session.scalar(User.by_email("georgi@example.bg"))
+    assert (john.role, john.active, john.timezone, john.locale) == ("trainee", True, "Europe/Athens", "el")
+    assert (marija.role, marija.active) == ("trainer", False)  # auth=nologin
+    assert georgi.active is False  # suspended=1
+    db.session.refresh(intro)
+    assert [user.email for user in intro.trainers if user.email == "marija@example.mk"] == [
+        "marija@example.mk"
+    ]
+    enrolled = {
+        (e.user_id, e.course_id)
+        for e in db.session.scalars(select(Enrolment).where(Enrolment.status == "active"))
+    }
+    assert (john.id, intro.id) in enrolled and (john.id, advanced.id) not in enrolled
+    assert (marija.id, intro.id) not in enrolled  # a trainer, not a trainee
+    serres = db.session.scalar(select(Cohort).where(Cohort.name == "Serres A"))
+    evening = db.session.scalar(select(Cohort).where(Cohort.name == "Evening"))
+    assert serres.is_member(john.id) and evening.is_member(john.id)
+    assert marija in serres.trainers and not serres.is_member(marija.id)
+
+
+BAD_MOODLE_CELLS = {
+    "suspended": ("suspended", "yes", "suspended"),
+    "deleted": ("deleted", "1", "deleted"),
+    "timezone": ("timezone", "Mars/Olympus", "timezone"),
+    "auth": ("auth", "no login!", "auth"),
+    "role": ("course1,role1", "intro,manager", "role1"),
+    "legacy type": ("course1,type1", "intro,7", "type1"),
+    "role without course": ("role1", "student", "role1"),
+    "group not in the course's programme": ("course1,group1", "advanced,Serres A", "group1"),
+    "unknown group": ("course1,group1", "intro,Nobody", "group1"),
+    "enrolment start": ("course1,enroltimestart1", "intro,next monday", "enroltimestart1"),
+    "enrolment period": ("course1,enrolperiod1", "intro,a month", "enrolperiod1"),
+    "enrolment status": ("course1,enrolstatus1", "intro,2", "enrolstatus1"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_MOODLE_CELLS, ids=list(BAD_MOODLE_CELLS))
+def test_bad_moodle_cells_name_row_and_column_and_import_nothing(app, create_course, case):
+    moodle_setup(create_course)
+    columns, cells, column = BAD_MOODLE_CELLS[case]
+    data = (
+        f"email,firstname,lastname,{columns}\n"
+        f"ok@example.org,Ok,Row,{','.join([''] * len(columns.split(',')))}\n"
+        f"bad@example.org,Bad,Row,{cells}\n"
+    ).encode()
+    plan = parse(app, data)
+    assert problems(plan) == {(3, column)}, plan.problems
+    assert not plan.ok
+
+
+def test_a_column_moodle_does_not_know_is_still_an_error(app):
+    plan = parse(app, b"email,firstname,lastname,course1,rolex1,profile_field_\nx@example.org,X,Y,,,\n")
+    assert problems(plan) == {(1, "rolex1"), (1, "profile_field_")}
+    assert "Moodle" in plan.problems[0].message
+
+
+def test_preview_lists_ignored_columns_with_reasons_and_roles(app, client, login_as, create_course):
+    moodle_setup(create_course)
+    login_as("coordinator")
+    page = upload(client, MOODLE_FILE.encode()).get_data(as_text=True)
+    assert "Import 3 users" in page
+    ignored = page[page.index('id="ignored-title"') :]
+    assert "<code>theme</code>: There are no themes here" in ignored
+    assert "<code>city</code>, <code>idnumber</code>, <code>department</code>" in ignored
+    assert "<code>enroltimestart1</code>" in ignored
+    assert "trainer" in page and "suspended" in page.lower()
+    assert "Serres A" in page
+
+
+def test_cli_lists_ignored_columns(app, runner, create_course, tmp_path):
+    moodle_setup(create_course)
+    file = tmp_path / "moodle.csv"
+    file.write_text(MOODLE_FILE)
+    result = runner.invoke(args=["users", "import", "--dry-run", str(file)])
+    assert result.exit_code == 0, result.output
+    assert "ignored column theme:" in result.output
+    assert "trainer of intro" in result.output and "(suspended)" in result.output
+
+
+def test_moodles_own_example_file_reads_as_it_is(app):
+    """The example Moodle ships with "Upload users" (admin/tool/uploaduser/example.csv): plain usernames
+    beside the e-mail column, no trailing newline."""
+    data = (
+        b"username,firstname,lastname,email\n"
+        b"student1,Student,One,s1@example.com\n"
+        b"student2,Student,Two,s2@example.com\n"
+        b"student3,Student,Three,s3@example.com"
+    )
+    plan = parse(app, data)
+    assert plan.problems == [] and plan.ignored == []
+    assert [(row.email, row.name, row.role, row.active) for row in plan.rows] == [
+        ("s1@example.com", "Student One", "trainee", True),
+        ("s2@example.com", "Student Two", "trainee", True),
+        ("s3@example.com", "Student Three", "trainee", True),
+    ]

@@ -14,6 +14,7 @@ KINDS = (
     "lms.courses.lesson:LessonKind",
     "lms.quizzes.activity:QuizKind",
     "lms.assignments.activity:AssignmentKind",
+    "lms.surveys.activity:SurveyKind",
     "lms.scorm.activity:ScormKind",
 )
 NAME_RE = re.compile(r"^[a-z][a-z_]{0,19}$")  # fits activities.kind, String(20)

@@ -18,6 +18,22 @@ LINK_TARGET = "link-target"  # other lessons may link to its package file (`../0
 # Restricts a query to some trainees: given a user-id column, returns the WHERE clause.
 UserFilter = Callable[[object], object]
 
+# The columns of a kind's grade rows (ActivityKind.grade_rows), in this order.
+GRADE_ROW_COLUMNS = ("user_id", "activity_id", "number", "value")
+
+
+def grade_row_columns(user_id, activity_id, value, number=None) -> tuple:
+    """The four columns of a grade row, labelled and typed alike for every kind so that progress can
+    UNION ALL them: `number` (an attempt's number, say) may be left out, `value` is a grade or a score."""
+    from sqlalchemy import Float, Integer, cast, null
+
+    return (
+        user_id.label("user_id"),
+        activity_id.label("activity_id"),
+        (cast(null(), Integer) if number is None else number).label("number"),
+        cast(value, Float).label("value"),
+    )
+
 
 class ActivityKind:
     name: str = ""  # stored in activities.kind; lower-case letters and '_'
@@ -83,7 +99,34 @@ class ActivityKind:
         """With GRADE: one trainee's grade in percent, None when there is none yet."""
         return None
 
+    def grade_rows(self, activity_ids, users: UserFilter):
+        """With GRADE: a select of the rows its activities' grades are worked out from, its columns made
+        by `grade_row_columns` (user_id, activity_id, number, value), or None. `activity_ids` is for
+        `column.in_(activity_ids)` (a bound parameter: the select is built once per process and run
+        again with other activities and trainees, so it depends on nothing but its arguments; no ORDER BY
+        or LIMIT). Progress runs every kind's select and its own reads in one UNION ALL (a page costs the
+        same queries however many kinds there are) and hands each kind its rows back through
+        `grades_from_rows`."""
+        return None
+
+    def grades_from_rows(self, activities: list, rows) -> dict[int, dict[int, float | None]]:
+        """With GRADE: user id -> activity id -> grade from the rows of `grade_rows`; by default each
+        row's value is the grade."""
+        result: dict[int, dict[int, float | None]] = {}
+        for row in rows:
+            result.setdefault(row.user_id, {})[row.activity_id] = row.value
+        return result
+
     def grades(self, activities: list, users: UserFilter) -> dict[int, dict[int, float | None]]:
         """With GRADE: user id -> activity id -> grade for these activities (all of this kind), in a
-        fixed number of queries whatever the number of trainees and activities."""
-        return {}
+        fixed number of queries whatever the number of trainees and activities. Kinds that give
+        `grade_rows` need not override it; progress asks this only of kinds that do not (one query more)."""
+        from sqlalchemy import bindparam
+
+        query = self.grade_rows(bindparam("activity_ids", expanding=True), users)
+        if query is None:
+            return {}
+        from lms.db import db
+
+        rows = db.session.execute(query, {"activity_ids": [a.id for a in activities]}).all()
+        return self.grades_from_rows(activities, rows)

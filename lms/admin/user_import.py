@@ -24,7 +24,7 @@ from lms.auth.models import EMAIL_MAX, NAME_MAX, User, normalise_email
 from lms.auth.passwords import password_problem
 from lms.auth.services import create_user, make_reset_token
 from lms.choices import OTHER_COUNTRIES, PARTNER_COUNTRIES
-from lms.classroom.models import Cohort
+from lms.classroom.models import Cohort, Programme, programme_courses
 from lms.classroom.services import add_member
 from lms.courses.models import Course
 from lms.courses.services import enrol
@@ -52,8 +52,123 @@ COLUMNS = (
     "size",
     "country",
 )
+# Moodle's own columns this LMS acts on (besides the ones above).
+ACTED_COLUMNS = ("suspended", "auth", "timezone", "deleted")
 NACE_CODE = re.compile(r"([A-U])?\s*(\d{2})?(?:\.\d{1,2})*")
-NUMBERED_COLUMN = re.compile(r"(cohort|course)([1-9][0-9]*)")
+NUMBERED_COLUMN = re.compile(
+    r"(cohort|course|role|type|group|enrolstatus|enrolperiod|enroltimestart|enroltimeend|sysrole|category"
+    r"|categoryrole)([1-9][0-9]*)"
+)
+PROFILE_FIELD = re.compile(r"profile_field_[a-z0-9_]+")
+# Moodle's course roles (short names) and legacy enrolment types, as course roles here.
+COURSE_ROLES = {"student": "trainee", "editingteacher": "trainer", "teacher": "trainer"}
+ENROLMENT_TYPES = {"1": "student", "2": "editingteacher", "3": "teacher"}
+AUTH_NAME = re.compile(r"[a-z0-9_]{1,50}")
+ENROLMENT_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?|\d{1,11}")
+
+
+def _ignored_reasons() -> dict[str, str]:
+    """Columns Moodle's "Upload users" documents that mean nothing here, with why (by column or by the
+    prefix of a numbered column); read at request time, so in the reader's language."""
+    profile = _("This LMS keeps no such detail on a user's profile.")
+    mail = _(
+        "There is no such mail preference here: the LMS mails users only about their account, courses "
+        "and e-classes."
+    )
+    update = _("This upload only creates new accounts; it does not rename, update or delete existing ones.")
+    names = _("Names here are a first and a last name only.")
+    dates = _("Enrolments here have no start or end date: a user stays enrolled until unenrolled.")
+    reasons = {
+        column: profile
+        for column in (
+            "city",
+            "department",
+            "idnumber",
+            "phone1",
+            "phone2",
+            "address",
+            "url",
+            "description",
+            "descriptionformat",
+            "interests",
+            "skype",
+            "msn",
+            "aim",
+            "yahoo",
+            "icq",
+            "profile_field_",
+        )
+    }
+    reasons |= {column: mail for column in ("maildisplay", "maildigest", "mailformat", "autosubscribe")}
+    reasons |= {
+        column: names for column in ("middlename", "alternatename", "firstnamephonetic", "lastnamephonetic")
+    }
+    reasons |= {column: update for column in ("id", "oldusername", "mnethostid")}
+    reasons |= {column: dates for column in ("enrolperiod", "enroltimestart", "enroltimeend")}
+    reasons["emailstop"] = _(
+        "There is no switch to stop a user's mail here: the LMS sends only account, course and e-class mail."
+    )
+    reasons["htmleditor"] = _("There is one editor for everyone here (Markdown).")
+    reasons["theme"] = _("There are no themes here: everyone sees the same site.")
+    reasons["sysrole"] = _("Site roles (trainer, coordinator) are given on the user's page, not by upload.")
+    reasons["category"] = _("Courses have no categories with roles here.")
+    reasons["categoryrole"] = reasons["category"]
+    return reasons
+
+
+def known_column(name: str) -> bool:
+    """Whether Moodle's "Upload users" (or this LMS) knows the column."""
+    return bool(
+        name in COLUMNS
+        or name in ACTED_COLUMNS
+        or name in _IGNORED_NAMES
+        or NUMBERED_COLUMN.fullmatch(name)
+        or PROFILE_FIELD.fullmatch(name)
+    )
+
+
+def ignored_reason(name: str) -> str | None:
+    """Why a column Moodle knows is ignored here, or None when the LMS acts on it."""
+    reasons = _ignored_reasons()
+    if PROFILE_FIELD.fullmatch(name):
+        return reasons["profile_field_"]
+    match = NUMBERED_COLUMN.fullmatch(name)
+    return reasons.get(match.group(1) if match else name)
+
+
+_IGNORED_NAMES = frozenset(
+    (
+        "city",
+        "department",
+        "idnumber",
+        "phone1",
+        "phone2",
+        "address",
+        "url",
+        "description",
+        "descriptionformat",
+        "interests",
+        "skype",
+        "msn",
+        "aim",
+        "yahoo",
+        "icq",
+        "maildisplay",
+        "maildigest",
+        "mailformat",
+        "autosubscribe",
+        "middlename",
+        "alternatename",
+        "firstnamephonetic",
+        "lastnamephonetic",
+        "id",
+        "oldusername",
+        "mnethostid",
+        "emailstop",
+        "htmleditor",
+        "theme",
+    )
+)
 COUNTRIES = frozenset(PARTNER_COUNTRIES + OTHER_COUNTRIES)
 # Codes people write that are not ISO 3166: the EU's code for Greece and the old one for the UK.
 COUNTRY_ALIASES = {"EL": "GR", "UK": "GB"}
@@ -88,8 +203,18 @@ class ImportRow:
     enterprise_name: str = ""  # of the enterprise joined
     written_as: str = ""  # the file's name for it, when it is not one of the joined enterprise's names
     same_as_row: int | None = None
-    courses: list[str] = field(default_factory=list)
+    courses: list[str] = field(default_factory=list)  # enrolled as a trainee
     cohorts: list[str] = field(default_factory=list)
+    active: bool = True  # suspended=1 or auth=nologin make the account inactive
+    timezone: str | None = None
+    teaching: list[str] = field(default_factory=list)  # courses the user becomes a trainer of (roleN)
+    # Moodle's course groups as cohorts here: (cohort name, course slug, "trainee" or "trainer").
+    groups: list[tuple[str, str, str]] = field(default_factory=list)
+    not_enrolled: list[str] = field(default_factory=list)  # courseN with enrolstatusN=1 (suspended)
+
+    @property
+    def role(self) -> str:
+        return "trainer" if self.teaching else "trainee"
 
     @property
     def name(self) -> str:
@@ -103,10 +228,19 @@ class ImportPlan:
     rows: list[ImportRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # things to know that do not stop the import
+    ignored: list[tuple[str, str]] = field(default_factory=list)  # (column, why it means nothing here)
 
     @property
     def ok(self) -> bool:
         return bool(self.rows) and not self.problems
+
+    @property
+    def ignored_by_reason(self) -> list[tuple[str, list[str]]]:
+        """The ignored columns grouped by why, in the file's order: short enough for a phone."""
+        groups: dict[str, list[str]] = {}
+        for column, reason in self.ignored:
+            groups.setdefault(reason, []).append(column)
+        return list(groups.items())
 
     @property
     def delimiter_name(self) -> str:
@@ -121,6 +255,7 @@ class WelcomeMail:
     to: str
     subject: str
     body: str
+    lang: str | None = None
 
 
 # --- reading the file -----------------------------------------------------------------------------
@@ -276,15 +411,19 @@ def _read_header(header: list[str], records: list[list[str]], plan: ImportPlan) 
             continue
         if name in seen:
             plan.add(1, name, _("This column appears twice."))
-        elif name not in COLUMNS and not NUMBERED_COLUMN.fullmatch(name):
+        elif not known_column(name):
             plan.add(
                 1,
                 name,
                 _(
-                    "Unknown column. Use Moodle's names: username, email, firstname, lastname, password, "
-                    "lang, institution, institution_number, nace, size, country, cohort1, …, course1, …"
+                    "Unknown column: neither Moodle's “Upload users” nor this LMS knows it. Use Moodle's "
+                    "names, such as username, email, firstname, lastname, password, lang, timezone, "
+                    "suspended, institution, country, course1, role1, group1, cohort1 (see the list of "
+                    "columns above)."
                 ),
             )
+        elif (reason := ignored_reason(name)) is not None:
+            plan.ignored.append((name, reason))
         seen.add(name)
         columns.append(name)
     if "email" not in seen and "username" not in seen:
@@ -388,8 +527,10 @@ def _read_rows(columns: list[str | None], records: list[list[str]], plan: Import
 
         enterprise = _read_enterprise(number, values, organisation, country, plan)
 
+        moodle = _read_moodle_columns(number, values, plan)
         courses = _numbered(values, "course")
         references.extend(("course", number, column, slug) for column, slug in courses)
+        references.extend(("group", number, column, group) for column, group in moodle.pop("group_refs"))
         cohorts = _numbered(values, "cohort")
         references.extend(("cohort", number, column, name) for column, name in cohorts)
         cohorts = [name for _column, name in cohorts]
@@ -405,11 +546,101 @@ def _read_rows(columns: list[str | None], records: list[list[str]], plan: Import
                     organisation=organisation,
                     country=country,
                     **enterprise,
-                    courses=list(dict.fromkeys(slug for _column, slug in courses)),
+                    **moodle,
                     cohorts=cohorts,
                 )
             )
     return references
+
+
+def _read_moodle_columns(number: int, values: dict, plan: ImportPlan) -> dict:
+    """Moodle's account and enrolment columns this LMS acts on: suspended, auth, timezone, deleted, and
+    per course courseN with roleN (or the legacy typeN), groupN and enrolstatusN; checks the ignored
+    enrolment dates too, so a file that is wrong for Moodle is wrong here."""
+    found: dict = {"active": True, "group_refs": []}
+    suspended = values.get("suspended", "")
+    if suspended not in ("", "0", "1"):
+        plan.add(number, "suspended", _("Write 1 to suspend the account, 0 or nothing to leave it active."))
+    elif suspended == "1":
+        found["active"] = False
+    auth = values.get("auth", "").lower()
+    if auth and not AUTH_NAME.fullmatch(auth):
+        plan.add(
+            number,
+            "auth",
+            _("“%(value)s” is not the name of a Moodle authentication method.", value=values["auth"]),
+        )
+    elif auth == "nologin":
+        found["active"] = False
+    if values.get("deleted", "") not in ("", "0"):
+        plan.add(number, "deleted", _("This upload only creates accounts: delete users on their page."))
+    timezone = values.get("timezone", "")
+    if timezone and timezone != "99":  # Moodle's "server time zone"
+        if timezone in _time_zones():
+            found["timezone"] = timezone
+        else:
+            plan.add(
+                number,
+                "timezone",
+                _("Unknown time zone “%(value)s”: write a name such as Europe/Athens.", value=timezone),
+            )
+
+    enrolled, teaching, not_enrolled, groups = [], [], [], []
+    for column, slug in _numbered(values, "course"):
+        index = column[len("course") :]
+        role_column, role = f"role{index}", values.get(f"role{index}", "").lower()
+        if not role and values.get(f"type{index}"):
+            role_column, role = f"type{index}", ENROLMENT_TYPES.get(values[f"type{index}"], "?")
+        if role and role not in COURSE_ROLES:
+            plan.add(
+                number,
+                role_column,
+                _(
+                    "The course role “%(value)s” has no equivalent here: use student (trainee), teacher or "
+                    "editingteacher (trainer).",
+                    value=values[role_column],
+                ),
+            )
+            continue
+        as_role = COURSE_ROLES.get(role or "student")
+        status = values.get(f"enrolstatus{index}", "")
+        if status not in ("", "0", "1"):
+            plan.add(
+                number,
+                f"enrolstatus{index}",
+                _("Write 1 for a suspended enrolment, 0 or nothing for an active one."),
+            )
+        for prefix in ("enroltimestart", "enroltimeend"):
+            if (value := values.get(f"{prefix}{index}", "")) and not ENROLMENT_DATE.fullmatch(value):
+                plan.add(number, f"{prefix}{index}", _("Write a date as 2026-09-30 (or a Unix timestamp)."))
+        if (value := values.get(f"enrolperiod{index}", "")) and not value.isdigit():
+            plan.add(number, f"enrolperiod{index}", _("Write the enrolment's length as a number of days."))
+        if status == "1":  # a suspended enrolment gives no access: here, no enrolment
+            not_enrolled.append(slug)
+            continue
+        (teaching if as_role == "trainer" else enrolled).append(slug)
+        if group := values.get(f"group{index}", ""):
+            groups.append((group, slug, as_role))
+            found["group_refs"].append((f"group{index}", (group, slug)))
+    for prefix in ("role", "type", "group", "enrolstatus", "enrolperiod", "enroltimestart", "enroltimeend"):
+        for column, _value in _numbered(values, prefix):
+            if not values.get("course" + column[len(prefix) :]):
+                plan.add(
+                    number,
+                    column,
+                    _("This column needs a course in %(column)s.", column="course" + column[len(prefix) :]),
+                )
+    found["courses"] = list(dict.fromkeys(slug for slug in enrolled if slug not in teaching))
+    found["teaching"] = list(dict.fromkeys(teaching))
+    found["not_enrolled"] = not_enrolled
+    found["groups"] = groups
+    return found
+
+
+def _time_zones() -> frozenset[str]:
+    import zoneinfo
+
+    return frozenset(zoneinfo.available_timezones())
 
 
 def _read_enterprise(
@@ -519,8 +750,31 @@ def _check_database(plan: ImportPlan, references: list[tuple]) -> None:
         )
     cohort_names = sorted({value for kind, _row, _column, value in references if kind == "cohort"})
     cohorts = Counter(db.session.scalars(select(Cohort.name).where(Cohort.name.in_(cohort_names))))
+    group_names = sorted({value[0] for kind, _row, _column, value in references if kind == "group"})
+    in_course = Counter(
+        db.session.execute(
+            select(Cohort.name, Course.slug)
+            .join(Programme, Cohort.programme_id == Programme.id)
+            .join(programme_courses, programme_courses.c.programme_id == Programme.id)
+            .join(Course, Course.id == programme_courses.c.course_id)
+            .where(Cohort.name.in_(group_names))
+        ).all()
+    )
     for kind, row, column, value in references:
-        if kind == "cohort" and cohorts[value] != 1:
+        if kind == "group" and in_course[value] != 1:
+            group, slug = value
+            message = (
+                _(
+                    "There is no cohort named “%(name)s” in a programme with the course “%(slug)s”: Moodle's "
+                    "course groups are the cohorts of a course's programme here. Create the cohort first.",
+                    name=group,
+                    slug=slug,
+                )
+                if not in_course[value]
+                else _("Several cohorts are named “%(name)s”: rename one, then try again.", name=group)
+            )
+            plan.add(row, column, message)
+        elif kind == "cohort" and cohorts[value] != 1:
             message = (
                 _("There is no cohort named “%(name)s”.", name=value)
                 if not cohorts[value]
@@ -574,13 +828,19 @@ def apply_plan(plan: ImportPlan, by: User | None, source: str = "") -> list[Welc
     """
     if not plan.ok:
         raise ImportRefused("the plan has problems; nothing was imported")
-    slugs = {slug for row in plan.rows for slug in row.courses}
+    slugs = {slug for row in plan.rows for slug in row.courses + row.teaching}
     courses = {
         course.slug: course for course in db.session.scalars(select(Course).where(Course.slug.in_(slugs)))
     }
     names = {name for row in plan.rows for name in row.cohorts}
     cohorts = {
         cohort.name: cohort for cohort in db.session.scalars(select(Cohort).where(Cohort.name.in_(names)))
+    }
+    group_names = {name for row in plan.rows for name, _slug, _role in row.groups}
+    groups = {
+        (cohort.name, course.slug): cohort
+        for cohort in db.session.scalars(select(Cohort).where(Cohort.name.in_(group_names)))
+        for course in cohort.programme.courses
     }
     created = []
     made: dict[int, Enterprise] = {}  # row number -> the enterprise it created
@@ -589,9 +849,11 @@ def apply_plan(plan: ImportPlan, by: User | None, source: str = "") -> list[Welc
             row.email,
             row.name,
             row.password,
-            role="trainee",
+            role=row.role,
             locale=row.lang,
             country=row.country,
+            timezone=row.timezone,
+            active=row.active,
         )
         if row.enterprise_action == "create":
             made[row.row] = enterprise_services.create_enterprise(
@@ -609,21 +871,34 @@ def apply_plan(plan: ImportPlan, by: User | None, source: str = "") -> list[Welc
             enterprise_services.place_user(user, db.session.get(Enterprise, row.enterprise_id))
         for slug in row.courses:
             enrol(courses[slug], user, "manual", by=by)
+        for slug in row.teaching:
+            if user not in courses[slug].trainers:
+                courses[slug].trainers.append(user)
         for name in row.cohorts:
             add_member(cohorts[name], user, by=by)  # and so enrolled in the programme's courses
+        for name, slug, role in row.groups:
+            cohort = groups[(name, slug)]
+            if role == "trainer":
+                if user not in cohort.trainers:
+                    cohort.trainers.append(user)
+            else:
+                add_member(cohort, user, by=by)
         created.append((user, row))
     entry = audit(
         "users.import",
         source[:200],
         count=len(created),
         enrolments=sum(len(row.courses) for row in plan.rows),
+        trainers=sum(len(row.teaching) for row in plan.rows),
         encoding=plan.encoding,
     )
     if by is not None:
         entry.actor_id = by.id
-    return [
-        welcome_mail(user, [courses[slug] for slug in row.courses], bool(row.password))
+    db.session.flush()
+    return [  # a suspended account gets no mail: it could not log in
+        welcome_mail(user, [courses[slug] for slug in row.courses + row.teaching], bool(row.password))
         for user, row in created
+        if row.active
     ]
 
 
@@ -660,10 +935,16 @@ def welcome_mail(user: User, courses: list[Course], has_password: bool) -> Welco
                     email=user.email,
                 )
             )
-        return WelcomeMail(user.email, subject, "\n\n".join(str(part) for part in parts))
+        return WelcomeMail(
+            user.email,
+            subject,
+            "\n\n".join(str(part) for part in parts),
+            BABEL_LOCALES.get(language, language),
+        )
 
 
 def send_welcome_mails(mails: list[WelcomeMail]) -> None:
-    """Queue the mails: a background job sends each after the commit, and retries it while SMTP fails."""
+    """Queue the mails: a background job sends each after the commit, and retries it while SMTP fails.
+    Always sent (an account mail, no unsubscribe); multipart like every mail (lms.mail.html_of)."""
     for mail in mails:
-        send_mail(mail.to, mail.subject, mail.body)
+        send_mail(mail.to, mail.subject, mail.body, html=True, lang=mail.lang)

@@ -188,6 +188,7 @@ def send_reset(user_id: int):
                 name=user.name,
                 link=link,
             ),
+            html=True,
         )
         audit("user.reset_password", user.email)
         db.session.commit()

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from lms.activities.base import GRADE, OWN_COMPLETION, ActivityKind
+from lms.activities.base import GRADE, OWN_COMPLETION, ActivityKind, grade_row_columns
 from lms.assignments.models import Submission
 from lms.assignments.settings import FILE_TYPES, RELEASE, AssignmentSettings
 from lms.courses.package import ActivitySpec, toml_value
@@ -153,19 +153,13 @@ class AssignmentKind(ActivityKind):
             )
         )
 
-    def grades(self, activities, users):
-        rows = db.session.execute(
-            select(Submission.user_id, Submission.activity_id, Submission.grade).where(
-                Submission.activity_id.in_([a.id for a in activities]),
-                Submission.released.is_(True),
-                Submission.grade.is_not(None),
-                users(Submission.user_id),
-            )
-        ).all()
-        result: dict[int, dict[int, float | None]] = {}
-        for row in rows:
-            result.setdefault(row.user_id, {})[row.activity_id] = row.grade
-        return result
+    def grade_rows(self, activity_ids, users):
+        return select(*grade_row_columns(Submission.user_id, Submission.activity_id, Submission.grade)).where(
+            Submission.activity_id.in_(activity_ids),
+            Submission.released.is_(True),
+            Submission.grade.is_not(None),
+            users(Submission.user_id),
+        )
 
 
 def parse_criterion(raw: str) -> dict | None:

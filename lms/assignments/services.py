@@ -8,22 +8,31 @@ import io
 import posixpath
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from lms.activities.signals import notify_changed
 from lms.admin.services import audit
 from lms.assignments.models import Extension, Submission, SubmissionFile
 from lms.assignments.settings import AssignmentSettings
+from lms.calendar import CalendarEvent, calendar_source
 from lms.courses.models import Activity
 from lms.courses.services import blob_key, store_blob
 from lms.db import db, utcnow
+from lms.i18n import _l
+from lms.links import external_url
 from lms.markup import render_markdown
+from lms.notifications import notify, register_event
+from lms.notifications.services import site_path
 from lms.storage import storage
 from lms.uploads import CONTENT_TYPES, clean_name, looks_like
 
 MAX_TEXT = 100_000  # characters of online text (Markdown is rendered at save time: keep it bounded)
+
+register_event("assignment.due", _l("Assignments due in two days"))
+register_event("grade.released", _l("Grades and feedback on your work"))
 
 
 class AssignmentError(ValueError):
@@ -217,7 +226,31 @@ def grade_submission(
     )
     if submission.released:
         notify_changed(activity, user_id)
+        tell_grade(activity, submission)
     return submission
+
+
+def activity_link(activity: Activity) -> str:
+    return site_path(
+        "courses.activity",
+        slug=activity.module.course.slug,
+        module_slug=activity.module.slug,
+        activity_slug=activity.slug,
+    )
+
+
+def tell_grade(activity: Activity, submission: Submission) -> None:
+    """The trainee hears that a grade (or a new one) is there to see; once per grading."""
+    from lms.auth.models import User
+
+    notify(
+        "grade.released",
+        [db.session.get(User, submission.user_id)],
+        template="grade_released",
+        context={"activity": activity, "course": activity.module.course, "grade": submission.grade},
+        link=activity_link(activity),
+        key=f"assignment:{activity.id}:graded:{submission.graded_at:%Y%m%dT%H%M%S}",
+    )
 
 
 def release_grades(activity: Activity) -> int:
@@ -235,7 +268,119 @@ def release_grades(activity: Activity) -> int:
     audit("assignment.release", f"{activity.module.course.slug}/{activity.slug}", count=len(pending))
     for submission in pending:
         notify_changed(activity, submission.user_id)
+        tell_grade(activity, submission)
     return len(pending)
+
+
+@calendar_source
+def due_dates(user, since: datetime) -> list[CalendarEvent]:
+    """The user's assignment due dates (their own: an extension moves it) for the personal calendar;
+    one event per assignment, its UID kept and its SEQUENCE the assignment's version (+1 with an
+    extension) so a moved due date updates the event."""
+    from lms.courses.models import Enrolment, Module
+
+    activities = db.session.scalars(
+        select(Activity)
+        .join(Module)
+        .join(Enrolment, Enrolment.course_id == Module.course_id)
+        .where(
+            Enrolment.user_id == user.id,
+            Enrolment.status == "active",
+            Activity.kind == "assignment",
+            Activity.published,
+        )
+        .options(selectinload(Activity.module).selectinload(Module.course))
+    ).all()
+    if not activities:
+        return []
+    extensions = {
+        e.activity_id: e
+        for e in db.session.scalars(
+            select(Extension).where(
+                Extension.user_id == user.id, Extension.activity_id.in_([a.id for a in activities])
+            )
+        )
+    }
+    events = []
+    for activity in activities:
+        course = activity.module.course
+        due, _cutoff = deadlines(settings_of(activity), extensions.get(activity.id))
+        if due is None or due < since or not course.published:
+            continue
+        events.append(
+            CalendarEvent(
+                uid=f"assignment-{activity.id}",
+                starts_at=due,
+                summary=f"{activity.title} ({course.title})",
+                url=external_url(
+                    "courses.activity",
+                    slug=course.slug,
+                    module_slug=activity.module.slug,
+                    activity_slug=activity.slug,
+                ),
+                sequence=activity.version + (1 if activity.id in extensions else 0),
+            )
+        )
+    return events
+
+
+DUE_SOON = timedelta(hours=48)
+
+
+def remind_due(now: datetime | None = None) -> int:
+    """Tell each enrolled trainee who has not handed in an assignment due within 48 hours (their own due
+    date: an extension moves it); once per trainee and due date. Returns how many were told."""
+    from lms.auth.models import User
+    from lms.courses.models import Enrolment, Module
+
+    now = now or utcnow()
+    told = 0
+    activities = db.session.scalars(
+        select(Activity)
+        .join(Module)
+        .where(Activity.kind == "assignment", Activity.published)
+        .options(selectinload(Activity.module).selectinload(Module.course))
+    ).all()
+    for activity in activities:
+        settings = settings_of(activity)
+        course = activity.module.course
+        if not course.published:
+            continue
+        extensions = {
+            e.user_id: e
+            for e in db.session.scalars(select(Extension).where(Extension.activity_id == activity.id))
+        }
+        if not extensions and not (settings.due_at and now < settings.due_at <= now + DUE_SOON):
+            continue
+        handed_in = set(
+            db.session.scalars(
+                select(Submission.user_id).where(
+                    Submission.activity_id == activity.id, Submission.submitted_at.is_not(None)
+                )
+            )
+        )
+        trainees = db.session.scalars(
+            select(User)
+            .join(Enrolment, Enrolment.user_id == User.id)
+            .where(Enrolment.course_id == course.id, Enrolment.status == "active", User.role == "trainee")
+        ).all()
+        by_due: dict[datetime, list] = {}
+        for user in trainees:
+            due, _cutoff = deadlines(settings, extensions.get(user.id))
+            if user.id not in handed_in and due is not None and now < due <= now + DUE_SOON:
+                by_due.setdefault(due, []).append(user)
+        for due, users in by_due.items():
+            told += len(
+                notify(
+                    "assignment.due",
+                    users,
+                    template="assignment_due",
+                    context={"activity": activity, "course": course, "due": due},
+                    link=activity_link(activity),
+                    key=f"assignment:{activity.id}:due:{due:%Y%m%dT%H%M}",
+                )
+            )
+    return told
 
 
 def grant_extension(activity: Activity, user_id: int, due_at: datetime, reason: str, by) -> Extension:

@@ -3,13 +3,18 @@
 from contextlib import nullcontext
 
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 
 from lms.auth.models import User
 from lms.auth.services import make_registration_token, make_reset_token
 from lms.i18n import BABEL_LOCALES, _
 from lms.links import external_url
 from lms.mail import send_mail
+
+
+def _lang() -> str:
+    """The language the mail is being written in (the reader's, or the person's at the keyboard)."""
+    return str(get_locale() or current_app.config["DEFAULT_LOCALE"])
 
 
 def _site() -> str:
@@ -32,6 +37,8 @@ def send_reset_link(user: User) -> None:
             site=_site(),
             link=external_url("auth.reset_password", token=make_reset_token(user)),
         ),
+        html=True,
+        lang=_lang(),
     )
 
 
@@ -47,6 +54,8 @@ def send_registration_link(details: dict) -> None:
             site=_site(),
             link=external_url("auth.finish_registration", token=make_registration_token(details)),
         ),
+        html=True,
+        lang=_lang(),
     )
 
 
@@ -68,6 +77,8 @@ def _send_already_registered(user: User) -> None:
             login=external_url("auth.login"),
             forgot=external_url("auth.forgot_password"),
         ),
+        html=True,
+        lang=_lang(),
     )
 
 
@@ -90,4 +101,6 @@ def _send_failed_logins_warning(user: User) -> None:
             site=_site(),
             link=external_url("auth.change_password"),
         ),
+        html=True,
+        lang=_lang(),
     )

@@ -45,6 +45,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # SHA-256 of the secret in the personal calendar feed's address; None until the user asks for one.
     calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Unread in-app notifications, kept by lms.notifications (+1 when told, exact again when read): the
+    # header shows it with no query of its own.
+    unread_notifications: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

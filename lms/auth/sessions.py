@@ -12,10 +12,10 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 
 from lms.auth.models import LoginSession, User
-from lms.db import db, utcnow
+from lms.db import db, prepared, utcnow
 
 
 def max_age() -> timedelta:
@@ -37,19 +37,27 @@ def start(user: User) -> None:
     user.login_session_id = login.id
 
 
+@prepared
+def _live_session_user():
+    return (
+        select(User)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(
+            User.id == bindparam("user_id"),
+            LoginSession.id == bindparam("session_id"),
+            LoginSession.created_at >= bindparam("since"),
+        )
+    )
+
+
 def load(cookie_id: str) -> User | None:
     """The active user whose live login session `cookie_id` ("<user id>:<session id>") names, in one query."""
     user_id, _, session_id = cookie_id.partition(":")
     if not user_id.isdigit() or not session_id:
         return None  # a cookie from before login sessions existed, or a forged one
     user = db.session.scalar(
-        select(User)
-        .join(LoginSession, LoginSession.user_id == User.id)
-        .where(
-            User.id == int(user_id),
-            LoginSession.id == session_id,
-            LoginSession.created_at >= utcnow() - max_age(),
-        )
+        _live_session_user(),
+        {"user_id": int(user_id), "session_id": session_id, "since": utcnow() - max_age()},
     )
     if user is None or not user.is_active:
         return None

@@ -128,6 +128,23 @@ class ImportCourseForm(FlaskForm):
     submit = SubmitField(_l("Import"))
 
 
+class ImportMoodleBackupForm(FlaskForm):
+    backup = FileField(
+        _l("Moodle course backup (.mbz)"),
+        validators=[FileRequired()],
+        description=_l(
+            "A backup made in Moodle (Course → Backup). It becomes a new, unpublished course; you see what "
+            "could not be carried over."
+        ),
+    )
+    slug = StringField(
+        _l("Short name (optional)"),
+        validators=[Optional(), Length(max=80)],
+        description=_l("The last part of the course's address; by default the Moodle course's short name."),
+    )
+    submit = SubmitField(_l("Import from Moodle"))
+
+
 class EnrolUserForm(FlaskForm):
     email = StringField(_l("Trainee's e-mail"), validators=[InputRequired(), Length(max=254)])
     submit = SubmitField(_l("Enrol"))

@@ -15,6 +15,7 @@ from lms.authoring.forms import (
     DeleteForm,
     EnrolUserForm,
     ImportCourseForm,
+    ImportMoodleBackupForm,
     LessonForm,
     ModuleForm,
     MoveForm,
@@ -96,7 +97,10 @@ def _save_course(form: CourseForm, course=None):
 @role_required("trainer")
 def index():
     return render_template(
-        "authoring/index.html", courses=taught_courses(current_user), import_form=ImportCourseForm()
+        "authoring/index.html",
+        courses=taught_courses(current_user),
+        import_form=ImportCourseForm(),
+        moodle_form=ImportMoodleBackupForm(prefix="moodle"),
     )
 
 
@@ -135,6 +139,43 @@ def import_zip():
         flash(warning, "warning")
     flash(_("Imported %(course)s.", course=course.title), "success")
     return redirect(url_for("authoring.course", slug=course.slug))
+
+
+@bp.route("/import-moodle", methods=["POST"])
+@role_required("trainer")
+def import_moodle():
+    """A Moodle course backup (.mbz) becomes a new, unpublished course; the page lists what could not be
+    carried over. Checked whole before anything is written."""
+    from lms.moodle.backup import BackupError, SlugTaken, import_backup, save_course
+
+    form = ImportMoodleBackupForm(prefix="moodle")
+    if not form.validate_on_submit():
+        flash(_("Choose a Moodle backup (.mbz) to import."), "error")
+        return redirect(url_for("authoring.index"))
+    name = form.backup.data.filename or "backup.mbz"
+    try:
+        spec, report, _package = import_backup(
+            form.backup.data.read(), name, (form.slug.data or "").strip() or None
+        )
+        course, warnings = save_course(spec, report)
+    except BackupError as error:
+        return render_template("authoring/import_errors.html", problems=error.problems), 400
+    except SlugTaken as error:
+        flash(
+            _(
+                "A course with the short name “%(slug)s” exists: a backup becomes a new course. Give another "
+                "short name.",
+                slug=str(error),
+            ),
+            "error",
+        )
+        return redirect(url_for("authoring.index"))
+    if current_user.role == "trainer":
+        course.trainers.append(current_user)
+    db.session.commit()
+    for warning in warnings:
+        flash(warning, "warning")
+    return render_template("authoring/moodle_report.html", course=course, report=report)
 
 
 @bp.route("/courses/<slug>", methods=["GET", "POST"])

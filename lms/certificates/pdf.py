@@ -37,7 +37,7 @@ class PdfUnavailable(ServiceUnavailable):
 
 
 try:
-    from weasyprint import CSS, HTML
+    from weasyprint import CSS, HTML, Attachment
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 except OSError as error:  # raised by WeasyPrint when the Pango library is missing
@@ -281,11 +281,19 @@ class PdfRenderer:
     def stylesheet_text(self) -> str:
         return (self.static_dir / self.stylesheet_path).read_text(encoding="utf-8")
 
-    def pdf_from_html(self, html: str) -> bytes:
-        """The PDF of some HTML; needs no app context (so worker processes can call it)."""
+    def pdf_from_html(self, html: str, attachments: list[tuple[str, str, str]] = ()) -> bytes:
+        """The PDF of some HTML; needs no app context (so worker processes can call it).
+        `attachments`: (file name, text, description) of files embedded in the PDF."""
         document = HTML(string=html, base_url=BASE_URL, url_fetcher=self.url_fetcher)
+        files = [
+            Attachment(string=text, name=name, description=description, relationship="Data")
+            for name, text, description in attachments
+        ]
         return document.write_pdf(
-            stylesheets=[self.stylesheet], font_config=self.font_config, cache=self.image_cache
+            stylesheets=[self.stylesheet],
+            font_config=self.font_config,
+            cache=self.image_cache,
+            attachments=files or None,
         )
 
 
@@ -308,8 +316,8 @@ class CertificateRenderer(PdfRenderer):
             return url  # WeasyPrint logs the failure when it fetches the URL
         return f"{url}?v={version}"
 
-    def render(self, view: CertificateView) -> bytes:
-        return self.pdf_from_html(self.html(view))
+    def render(self, view: CertificateView, attachments: list[tuple[str, str, str]] = ()) -> bytes:
+        return self.pdf_from_html(self.html(view), attachments)
 
 
 # One renderer per worker process of render_many, built by the pool's initializer.

@@ -16,13 +16,18 @@ from lms.auth.models import User
 from lms.certificates.models import Certificate
 from lms.courses.models import Course
 from lms.db import db, utcnow
+from lms.i18n import _l
 from lms.links import external_url
+from lms.notifications import notify, register_event
+from lms.notifications.services import site_path
 from lms.storage import storage
 
 # No 0/O, 1/I/L: a code read off paper and typed in must not be ambiguous. 32 symbols, 16 of them: 80 bits.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_RE = re.compile(r"^[2-9A-HJKMNP-Z]{4}(-[2-9A-HJKMNP-Z]{4}){3}$")
 TEMPLATES = ("classic", "modern")
+
+register_event("certificate.issued", _l("Certificates issued to you"))
 
 
 def new_code() -> str:
@@ -90,6 +95,14 @@ def _issue_once(subject, user: User, **fields) -> Certificate:
     )
     db.session.add(certificate)
     db.session.flush()
+    notify(
+        "certificate.issued",
+        [user],
+        template="certificate_issued",
+        context={"certificate": certificate, "verify_url": verify_url(certificate.code)},
+        link=site_path("certificates.mine"),
+        key=f"certificate:{certificate.id}",
+    )
     return certificate
 
 

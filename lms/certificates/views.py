@@ -127,7 +127,20 @@ def download(certificate_id: int):
     require(certificate.can_download(current_user))
     if not certificate.is_valid and not current_user.is_coordinator:
         abort(410)
-    pdf = certs.renderer().render(certs.view_of(certificate))
+    # The signed Open Badge travels inside the PDF (a file attachment, as PDF readers show them), so
+    # the one file holds both what people read and what wallets and verifiers check.
+    attachments = (
+        [
+            (
+                f"open-badge-{certificate.code}.jwt",
+                signed_open_badge(certificate),
+                "Open Badges 3.0 credential, signed (VC-JWT)",
+            )
+        ]
+        if certificate.is_valid
+        else []
+    )
+    pdf = certs.renderer().render(certs.view_of(certificate), attachments)
     return send_file(
         io.BytesIO(pdf),
         mimetype="application/pdf",

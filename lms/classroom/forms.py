@@ -98,6 +98,19 @@ class ScheduleForm(FlaskForm):
     schedule = SubmitField(_l("Schedule"))
 
 
+class SessionForm(FlaskForm):
+    starts = DateTimeLocalField(
+        _l("Starts (local date and time)"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()]
+    )
+    minutes = IntegerField(
+        _l("Duration (minutes)"), validators=[InputRequired(), NumberRange(min=15, max=600)]
+    )
+    topic = StringField(_l("Topic"), validators=[Optional(), Length(max=200)])
+    place = StringField(_l("Place (room)"), validators=[Optional(), Length(max=200)])
+    online_url = URLField(_l("Online link"), validators=[Optional(), URL(), Length(max=500)])
+    save = SubmitField(_l("Save and tell the cohort"))
+
+
 class CheckInForm(FlaskForm):
     session = SelectField(_l("Session"), coerce=str, validators=[InputRequired()])
     code = StringField(_l("Code on the classroom screen"), validators=[InputRequired(), Length(max=12)])
@@ -116,4 +129,9 @@ class IndicatorsForm(FlaskForm):
     """Which indicators the programme's funder asks for; the report shows those, in this order."""
 
     indicators = SelectMultipleField(_l("Indicators this programme reports"), validators=[Optional()])
+    satisfaction_question = SelectField(
+        _l("Satisfaction: the rating question it reports"),
+        description=_l("Rating questions of the surveys in the programme's courses, by key."),
+        validators=[Optional(), Length(max=40)],
+    )
     save_indicators = SubmitField(_l("Save the choice"))

@@ -16,7 +16,7 @@ class Indicator:
     key: str
     title: object  # lazy string
     definition: object
-    lists: str  # what its drill-down lists: enterprises, participants, sessions or certificates
+    lists: str  # what its drill-down lists: enterprises, participants, sessions, certificates; "" none
 
 
 INDICATORS = [
@@ -98,6 +98,16 @@ INDICATORS = [
             "who were cohort members on each session's date could have earned."
         ),
         "sessions",
+    ),
+    Indicator(
+        "satisfaction",
+        _l("Participants' satisfaction"),
+        _l(
+            "The mean of the answers (1 to 5) to the programme's chosen rating question in the surveys of "
+            "its courses and of its delivered sessions, with the share of answers of 4 or 5. Answers given "
+            "on a course page carry no date (anonymous answers keep none), so they count whatever the period."
+        ),
+        "",
     ),
     Indicator(
         "certificates",

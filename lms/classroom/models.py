@@ -7,7 +7,7 @@ from sqlalchemy import JSON, Column, Date, ForeignKey, String, Table, Text, Uniq
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.auth.models import User
-from lms.courses.models import Course, Module
+from lms.courses.models import Activity, Course, Module
 from lms.db import UTCDateTime, db, utcnow
 
 # Moodle's attendance statuses and points; a programme may rename them or change the points.
@@ -57,6 +57,10 @@ class Programme(db.Model):
     statuses: Mapped[list] = mapped_column(JSON, default=lambda: [dict(s) for s in DEFAULT_STATUSES])
     # The indicators its funder asks for, as keys of lms.classroom.indicators.INDICATORS; None: all.
     indicators: Mapped[list | None] = mapped_column(JSON)
+    # The key of the rating question whose answers the "satisfaction" indicator reports (lms.surveys).
+    satisfaction_question: Mapped[str] = mapped_column(
+        String(40), default="overall", server_default="overall"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     courses: Mapped[list[Course]] = relationship(secondary=programme_courses, order_by=Course.title)
@@ -82,6 +86,8 @@ class Cohort(db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Athens")
     starts_on: Mapped[date | None] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
+    # The latest announcements as the dashboard shows them, kept by lms.announcements (see Course's).
+    latest_announcements: Mapped[list | None] = mapped_column(JSON)
 
     programme: Mapped[Programme] = relationship(back_populates="cohorts")
     trainers: Mapped[list[User]] = relationship(secondary=cohort_trainers, order_by=User.name)
@@ -149,10 +155,17 @@ class ClassSession(db.Model):
     topic: Mapped[str] = mapped_column(String(200), default="")
     trainer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     module_id: Mapped[int | None] = mapped_column(ForeignKey("modules.id", ondelete="SET NULL"))
+    # A survey (an activity of a programme course) attendees are asked to answer after the session.
+    survey_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id", ondelete="SET NULL"))
+    # Calendars keep the same event (UID session-<id>) and take the highest SEQUENCE as its latest version:
+    # every change of time or place adds one. A cancelled session stays, marked, so calendars drop it.
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     cohort: Mapped[Cohort] = relationship(back_populates="sessions")
     trainer: Mapped[User | None] = relationship()
     module: Mapped[Module | None] = relationship()
+    survey: Mapped[Activity | None] = relationship()
     records: Mapped[list["AttendanceRecord"]] = relationship(
         back_populates="session", cascade="all, delete-orphan"
     )

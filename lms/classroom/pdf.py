@@ -256,6 +256,8 @@ def _funder_report_html(report: FunderReport, charts: dict[str, Markup], locale:
     def value(figure) -> str:
         if figure.key == "attendance":
             return _rate(figure.value, locale)
+        if figure.key == "satisfaction" and figure.value is not None:
+            return format_decimal(figure.value, "0.00", locale=locale) + " / 5"
         return "—" if figure.value is None else number(figure.value)
 
     figures = [

@@ -24,6 +24,7 @@ from lms.db import db, utcnow
 from lms.enterprises.models import Enterprise
 from lms.i18n import _
 from lms.progress.models import CourseCompletion
+from lms.surveys.queries import satisfaction
 
 # Statuses that mean a person took part in a session (Moodle's Present and Late).
 ATTENDED = ("P", "L")
@@ -335,7 +336,7 @@ def funder_report(
         }
     )
     report.certificates = len(scope.certificates)
-    report.figures = [_figure(key, report, scope) for key in report.indicators]
+    report.figures = [_figure(key, report, scope, programme) for key in report.indicators]
     return report
 
 
@@ -348,7 +349,7 @@ def _groups(items, key_of, label_of) -> list[tuple[str, int, str]]:
     return sorted(rows, key=lambda row: (row[2] == NONE, -row[1], row[0]))
 
 
-def _figure(key: str, report: FunderReport, scope: ReportScope) -> Figure:
+def _figure(key: str, report: FunderReport, scope: ReportScope, programme: Programme) -> Figure:
     indicator = BY_KEY[key]
     figure = Figure(key, str(indicator.title), str(indicator.definition), None)
     people = scope.participants
@@ -380,6 +381,17 @@ def _figure(key: str, report: FunderReport, scope: ReportScope) -> Figure:
         figure.value = report.attendance_rate
     elif key == "certificates":
         figure.value = report.certificates
+    elif key == "satisfaction":
+        answers, mean, share = satisfaction(
+            [c.id for c in programme.courses],
+            programme.satisfaction_question,
+            [s.id for s in scope.sessions],
+        )
+        figure.value = mean
+        figure.rows = [
+            (str(_("Answers")), answers, ""),
+            (str(_("Answers of 4 or 5 (%)")), share if share is not None else 0, ""),
+        ]
     return figure
 
 

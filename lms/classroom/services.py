@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import contains_eager
 
 from lms.auth.models import User
@@ -24,7 +24,10 @@ from lms.classroom.models import (
 )
 from lms.courses.models import Course
 from lms.courses.services import enrol
-from lms.db import db, utcnow
+from lms.db import db, prepared, utcnow
+from lms.i18n import _l
+from lms.notifications import notify, register_event
+from lms.notifications.services import site_path
 
 CODE_PERIOD = 60  # seconds a check-in code stays current; the one before it is still accepted
 CHECK_IN_FREE_TRIES = 3  # wrong codes a trainee may type before having to wait
@@ -105,6 +108,79 @@ def schedule(
         sessions.append(session)
     db.session.flush()
     return sessions
+
+
+register_event("session.changed", _l("E-class sessions moved or cancelled"))
+
+
+def session_context(session: ClassSession) -> dict:
+    """What a mail about a session says: its time in the programme's zone, which it names."""
+    return {
+        "session": session,
+        "topic": session.topic or session.cohort.name,
+        "cohort": session.cohort,
+        "zone": session.cohort.programme.timezone or session.cohort.timezone,
+    }
+
+
+def change_session(
+    session: ClassSession,
+    *,
+    starts_local: datetime,
+    minutes: int,
+    place: str,
+    online_url: str,
+    topic: str,
+    now: datetime | None = None,
+) -> bool:
+    """Move a session or change its room or link; `starts_local` is wall-clock time in the cohort's
+    zone. A change of time, length, room or link bumps its calendar SEQUENCE and tells the cohort's
+    current members (when the session is still ahead). Returns whether they were told."""
+    starts = (
+        starts_local.replace(tzinfo=None).replace(tzinfo=ZoneInfo(session.cohort.timezone)).astimezone(UTC)
+    )
+    before = (session.starts_at, session.minutes, session.place, session.online_url)
+    old_starts = session.starts_at
+    session.starts_at, session.minutes = starts, minutes
+    session.place, session.online_url, session.topic = place, online_url, topic
+    if (session.starts_at, session.minutes, session.place, session.online_url) == before:
+        db.session.flush()
+        return False
+    session.sequence += 1
+    db.session.flush()
+    return _tell_change(session, old_starts, now or utcnow())
+
+
+def cancel_session(session: ClassSession, now: datetime | None = None) -> bool:
+    """Cancel a session: it stays (attendance history, calendars that drop it by SEQUENCE) marked as
+    cancelled, and the cohort's current members are told."""
+    if session.cancelled_at is not None:
+        return False
+    now = now or utcnow()
+    session.cancelled_at = now
+    session.sequence += 1
+    db.session.flush()
+    return _tell_change(session, session.starts_at, now)
+
+
+def _tell_change(session: ClassSession, old_starts: datetime, now: datetime) -> bool:
+    if max(old_starts, session.starts_at) <= now:
+        return False  # a past session's record changed: nobody needs a notice
+    members = [member.user for member in session.cohort.current_members]
+    notify(
+        "session.changed",
+        members,
+        template="session_changed",
+        context={
+            **session_context(session),
+            "old_starts": old_starts,
+            "moved": old_starts != session.starts_at,
+            "cancelled": session.cancelled_at is not None,
+        },
+        link=site_path("classroom.index"),
+        key=f"session:{session.id}:v{session.sequence}",
+    )
+    return True
 
 
 def take_attendance(
@@ -313,18 +389,35 @@ def user_for_calendar_token(token: str) -> User | None:
     return user if user is not None and user.active else None
 
 
-def sessions_for(user: User, since: datetime | None = None, limit: int | None = None) -> list[ClassSession]:
-    """Sessions of the cohorts the user belongs to or teaches, from `since` on, in time order."""
-    member_of = select(CohortMember.cohort_id).where(
-        CohortMember.user_id == user.id, CohortMember.left_at.is_(None)
+@prepared
+def _upcoming_sessions():
+    """sessions_for with `since` and `limit`, as the dashboard asks on every visit: built once."""
+    return (
+        _sessions_of(bindparam("user_id"))
+        .where(ClassSession.starts_at >= bindparam("since"))
+        .limit(bindparam("limit"))
     )
-    query = (
+
+
+def _sessions_of(user_id):
+    member_of = select(CohortMember.cohort_id).where(
+        CohortMember.user_id == user_id, CohortMember.left_at.is_(None)
+    )
+    return (
         select(ClassSession)
         .join(Cohort)
-        .where(Cohort.id.in_(member_of) | Cohort.trainers.any(User.id == user.id))
+        .where(Cohort.id.in_(member_of) | Cohort.trainers.any(User.id == user_id))
         .options(contains_eager(ClassSession.cohort).joinedload(Cohort.programme))
         .order_by(ClassSession.starts_at)
     )
+
+
+def sessions_for(user: User, since: datetime | None = None, limit: int | None = None) -> list[ClassSession]:
+    """Sessions of the cohorts the user belongs to or teaches, from `since` on, in time order."""
+    if since is not None and limit:
+        values = {"user_id": user.id, "since": since, "limit": limit}
+        return list(db.session.scalars(_upcoming_sessions(), values))
+    query = _sessions_of(user.id)
     if since is not None:
         query = query.where(ClassSession.starts_at >= since)
     if limit:
@@ -336,9 +429,11 @@ def ics_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
-def calendar(user: User, sessions: list[ClassSession], site: str) -> str:
+def calendar(user: User, sessions: list[ClassSession], site: str, extra: list | None = None) -> str:
     """An iCalendar (RFC 5545) document of the sessions: times in each cohort's time zone (TZID, with
-    its VTIMEZONE), so the file says which zone it means; lines folded at 75 octets."""
+    its VTIMEZONE), so the file says which zone it means; lines folded at 75 octets. A session keeps
+    its UID when it changes and its SEQUENCE grows, so calendar apps update it; a cancelled one stays
+    with STATUS:CANCELLED. `extra` (lms.calendar.CalendarEvent: assignment due dates...) in UTC."""
     stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
     lines = [
         "BEGIN:VCALENDAR",
@@ -359,15 +454,34 @@ def calendar(user: User, sessions: list[ClassSession], site: str) -> str:
             "BEGIN:VEVENT",
             f"UID:session-{session.id}@{ics_escape(site)}",
             f"DTSTAMP:{stamp}",
+            f"SEQUENCE:{session.sequence}",
             f"DTSTART;TZID={local.key}:{session.starts_at.astimezone(local):%Y%m%dT%H%M%S}",
             f"DTEND;TZID={local.key}:{session.ends_at.astimezone(local):%Y%m%dT%H%M%S}",
             f"SUMMARY:{ics_escape(title)}",
             f"DESCRIPTION:{ics_escape(session.cohort.programme.title + ' / ' + session.cohort.name)}",
         ]
+        if session.cancelled_at is not None:
+            lines.append("STATUS:CANCELLED")
         if where:
             lines.append(f"LOCATION:{ics_escape(where)}")
         if session.online_url:
             lines.append(f"URL:{session.online_url}")
+        lines.append("END:VEVENT")
+    for event in extra or []:
+        ends = event.ends_at or event.starts_at
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{event.uid}@{ics_escape(site)}",
+            f"DTSTAMP:{stamp}",
+            f"SEQUENCE:{event.sequence}",
+            f"DTSTART:{event.starts_at.astimezone(UTC):%Y%m%dT%H%M%SZ}",
+            f"DTEND:{ends.astimezone(UTC):%Y%m%dT%H%M%SZ}",
+            f"SUMMARY:{ics_escape(event.summary)}",
+        ]
+        if event.description:
+            lines.append(f"DESCRIPTION:{ics_escape(event.description)}")
+        if event.url:
+            lines.append(f"URL:{event.url}")
         lines.append("END:VEVENT")
     lines.append("END:VCALENDAR")
     return "\r\n".join(_fold(line) for line in lines) + "\r\n"

@@ -1,6 +1,7 @@
 """E-classroom pages: coordinators run programmes and cohorts, trainers take attendance, trainees check in."""
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask import session as flask_session
@@ -10,7 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from lms.auth.models import User
-from lms.classroom import bp
+from lms.calendar import events_for
+from lms.classroom import bp, feedback
 from lms.classroom import services as classroom
 from lms.classroom.forms import (
     CheckInForm,
@@ -21,6 +23,7 @@ from lms.classroom.forms import (
     ProgrammeForm,
     ReportForm,
     ScheduleForm,
+    SessionForm,
     TrainersForm,
 )
 from lms.classroom.indicators import BY_KEY, INDICATORS
@@ -44,6 +47,7 @@ from lms.links import external_url
 from lms.progress.services import ATTENDANCE_PROVIDERS
 from lms.qr import qr_svg
 from lms.security import login_required, require, role_required
+from lms.surveys.queries import rating_keys
 
 # Course completion rules can require attendance: this feature is where it comes from.
 if classroom.attendance_percent not in ATTENDANCE_PROVIDERS:
@@ -83,6 +87,7 @@ def index():
     upcoming = classroom.sessions_for(current_user, since=utcnow() - timedelta(hours=3), limit=20)
     return render_template(
         "classroom/index.html",
+        to_answer=feedback.surveys_to_answer(current_user),
         programmes=programmes,
         taught=taught,
         upcoming=upcoming,
@@ -256,6 +261,47 @@ def _session(session_id: int) -> ClassSession:
     return session
 
 
+@bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@role_required("coordinator")
+def edit_session(session_id: int):
+    """Move a session, change its room or link, or cancel it; the cohort is told (lms.notifications)."""
+    session = _session(session_id)
+    form = SessionForm(obj=session if request.method == "GET" else None)
+    zone = ZoneInfo(session.cohort.timezone)
+    if request.method == "GET":
+        form.starts.data = session.starts_at.astimezone(zone).replace(tzinfo=None)
+    if form.validate_on_submit():
+        told = classroom.change_session(
+            session,
+            starts_local=form.starts.data,
+            minutes=form.minutes.data,
+            place=form.place.data or "",
+            online_url=form.online_url.data or "",
+            topic=form.topic.data or "",
+        )
+        db.session.commit()
+        flash(
+            _("The session is saved; its members are told.") if told else _("The session is saved."),
+            "success",
+        )
+        return redirect(url_for("classroom.cohort", cohort_id=session.cohort_id))
+    return render_template(
+        "classroom/session_edit.html", session=session, form=form, cancel_form=ActionForm()
+    ), 400 if request.method == "POST" else 200
+
+
+@bp.route("/sessions/<int:session_id>/cancel", methods=["POST"])
+@role_required("coordinator")
+def cancel_session(session_id: int):
+    session = _session(session_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    classroom.cancel_session(session)
+    db.session.commit()
+    flash(_("The session is cancelled; its members are told."), "success")
+    return redirect(url_for("classroom.cohort", cohort_id=session.cohort_id))
+
+
 ATTENDANCE_ERRORS = {
     "not-started": lambda: _(
         "This session has not started yet: attendance can be taken from 15 minutes before it starts. "
@@ -309,6 +355,7 @@ def _attendance_page(session: ClassSession, roll, now):
         excused=EXCUSED,
         undo=undo if undo and undo["session"] == session.id else None,
         form=ActionForm(),
+        surveys=feedback.session_surveys(session.cohort),
     )
 
 
@@ -429,10 +476,12 @@ def calendar(token: str):
     user = classroom.user_for_calendar_token(token)
     if user is None:
         abort(404)
+    since = utcnow() - timedelta(days=30)
     body = classroom.calendar(
         user,
-        classroom.sessions_for(user, since=utcnow() - timedelta(days=30)),
+        classroom.sessions_for(user, since=since),
         current_app.config["SITE_NAME"],
+        extra=events_for(user, since),
     )
     return Response(body, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"})
 
@@ -508,15 +557,23 @@ def report(programme_id: int):
     programme = db.get_or_404(Programme, programme_id)
     choice = IndicatorsForm(prefix="choice")
     choice.indicators.choices = [(i.key, i.title) for i in INDICATORS]
+    keys = rating_keys([c.id for c in programme.courses])
+    current = programme.satisfaction_question
+    choice.satisfaction_question.choices = [(key, f"{key}: {text}") for key, text in keys]
+    if current not in {key for key, _text in keys}:
+        choice.satisfaction_question.choices.insert(0, (current, current))
     if request.method == "POST":
         if not choice.validate_on_submit():
             abort(400)
         programme.indicators = [i.key for i in INDICATORS if i.key in (choice.indicators.data or [])]
+        if choice.satisfaction_question.data:
+            programme.satisfaction_question = choice.satisfaction_question.data
         db.session.commit()
         flash(_("The report shows the chosen indicators."), "success")
         return redirect(url_for("classroom.report", programme_id=programme.id, **request.args))
     form, report, charts = _report(programme)
     choice.indicators.data = report.indicators
+    choice.satisfaction_question.data = current
     return render_template(
         "classroom/report.html",
         programme=programme,
@@ -525,6 +582,7 @@ def report(programme_id: int):
         charts=charts,
         choice=choice,
         definitions={i.key: i.definition for i in INDICATORS},
+        lists={i.key: i.lists for i in INDICATORS},
         period={"start": form.start.data or "", "end": form.end.data or ""},
     )
 
@@ -535,7 +593,7 @@ def report_list(programme_id: int, key: str):
     """The enterprises, participants, sessions or certificates behind one figure of the report."""
     programme = db.get_or_404(Programme, programme_id)
     indicator = BY_KEY.get(key)
-    if indicator is None:
+    if indicator is None or not indicator.lists:
         abort(404)
     form, start, end = _period(programme)
     group = request.args.get("group", "")[:20]

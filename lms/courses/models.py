@@ -16,7 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
     select,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload, validates
+from sqlalchemy.orm import Mapped, defer, mapped_column, relationship, selectinload, validates
 
 from lms.auth.models import User
 from lms.db import UTCDateTime, db, utcnow
@@ -40,6 +40,9 @@ class Course(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text, default="")
     summary_html: Mapped[str] = mapped_column(Text, default="")
+    # The latest announcements as the course page and the dashboard show them (title, excerpt, date),
+    # kept by lms.announcements when one is published, edited or deleted: those pages read no more rows.
+    latest_announcements: Mapped[list | None] = mapped_column(JSON)
     language: Mapped[str] = mapped_column(String(10), default="en")
     category: Mapped[str] = mapped_column(String(20), default="other")
     hours: Mapped[Decimal] = mapped_column(Numeric(6, 1), default=0)
@@ -98,14 +101,18 @@ class Course(db.Model):
         return select(Course).options(*Course.outline_options())
 
     @staticmethod
-    def outline_options(path=None):
+    def outline_options(path=None, bodies: bool = True):
         """Loader options for a course's outline; `path` loads it through a relationship to courses
-        (for example `contains_eager(Enrolment.course)`)."""
+        (for example `contains_eager(Enrolment.course)`). Without `bodies` the activities' text and
+        HTML are left in the database (read one by one if asked for): a list of courses needs neither."""
 
         def load(attribute):
             return path.selectinload(attribute) if path is not None else selectinload(attribute)
 
-        return load(Course.trainers), load(Course.modules).joinedload(Module.activities)
+        activities = load(Course.modules).joinedload(Module.activities)
+        if not bodies:
+            activities = activities.options(defer(Activity.body), defer(Activity.body_html))
+        return load(Course.trainers), activities
 
 
 class Module(db.Model):

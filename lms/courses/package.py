@@ -462,6 +462,8 @@ def toml_value(value) -> str:
         return str(int(number)) if number == number.to_integral_value() else str(number)
     if isinstance(value, list):
         return "[" + ", ".join(toml_value(item) for item in value) + "]"
+    if isinstance(value, dict):  # an inline table, such as a quiz's random rule {category = "...", count = 2}
+        return "{" + ", ".join(f"{json.dumps(str(k))} = {toml_value(v)}" for k, v in value.items()) + "}"
     # A JSON string is a valid TOML basic string for text: same escapes for quote, backslash, controls.
     return json.dumps(str(value), ensure_ascii=False)
 

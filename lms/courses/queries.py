@@ -1,14 +1,24 @@
 """Reads that views share, each in a fixed number of queries whatever the size of the course."""
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from lms.courses.models import Activity, Course, Enrolment, Module, course_trainers
-from lms.db import db
+from lms.db import db, prepared
+
+
+@prepared
+def _outline_by_slug():
+    return Course.with_outline().where(Course.slug == bindparam("slug"))
+
+
+@prepared
+def _enrolment():
+    return Enrolment.find(bindparam("course_id"), bindparam("user_id"))
 
 
 def get_course_outline(slug: str) -> Course | None:
-    return db.session.scalar(Course.with_outline().where(Course.slug == slug))
+    return db.session.scalar(_outline_by_slug(), {"slug": slug})
 
 
 def visible_outline(course: Course, editor: bool) -> list[tuple[Module, list[Activity]]]:
@@ -43,7 +53,7 @@ def get_activity(activity_id: int, kind: str) -> Activity | None:
 def get_enrolment(course: Course, user) -> Enrolment | None:
     if not user.is_authenticated:
         return None
-    return db.session.scalar(Enrolment.find(course.id, user.id))
+    return db.session.scalar(_enrolment(), {"course_id": course.id, "user_id": user.id})
 
 
 def catalogue(user, text: str = "", category: str = "", language: str = ""):
@@ -67,19 +77,23 @@ def catalogue(user, text: str = "", category: str = "", language: str = ""):
     return query
 
 
+@prepared
+def _my_enrolments():
+    return (
+        select(Enrolment)
+        .where(Enrolment.user_id == bindparam("user_id"), Enrolment.status == "active")
+        .join(Course)
+        .options(
+            contains_eager(Enrolment.course),
+            *Course.outline_options(contains_eager(Enrolment.course), bodies=False),
+        )
+        .order_by(Course.title)
+    )
+
+
 def my_enrolments(user) -> list[Enrolment]:
     """The user's active enrolments, each with its course's outline (for progress), in four queries."""
-    return list(
-        db.session.scalars(
-            select(Enrolment)
-            .where(Enrolment.user_id == user.id, Enrolment.status == "active")
-            .join(Course)
-            .options(
-                contains_eager(Enrolment.course), *Course.outline_options(contains_eager(Enrolment.course))
-            )
-            .order_by(Course.title)
-        )
-    )
+    return list(db.session.scalars(_my_enrolments(), {"user_id": user.id}))
 
 
 def taught_courses(user) -> list[Course]:

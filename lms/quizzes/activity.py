@@ -1,10 +1,11 @@
 """The quiz kind: questions in GIFT, attempts graded by the server, a grade with a weight."""
 
 import posixpath
+from collections import namedtuple
 
 from sqlalchemy import select
 
-from lms.activities.base import GRADE, OWN_COMPLETION, ActivityKind
+from lms.activities.base import GRADE, OWN_COMPLETION, ActivityKind, grade_row_columns
 from lms.courses.package import ActivitySpec
 from lms.db import db
 from lms.i18n import _l
@@ -14,6 +15,9 @@ from lms.quizzes.queries import attempts_of
 from lms.quizzes.services import grade_by_method, quiz_grade, sync_quiz
 from lms.quizzes.settings import QuizSettings
 from lms.quizzes.spec import QuestionFormatError
+
+# A finished attempt as grade_by_method reads it, from a grade row.
+FinishedAttempt = namedtuple("FinishedAttempt", "number state score")
 
 
 class QuizKind(ActivityKind):
@@ -84,16 +88,22 @@ class QuizKind(ActivityKind):
 
         return quiz_grade(activity, attempts_of(activity.id, user_id))
 
-    def grades(self, activities, users):
+    def grade_rows(self, activity_ids, users):
+        return select(
+            *grade_row_columns(Attempt.user_id, Attempt.activity_id, Attempt.score, number=Attempt.number)
+        ).where(
+            Attempt.activity_id.in_(activity_ids),
+            Attempt.state == "finished",
+            users(Attempt.user_id),
+        )
+
+    def grades_from_rows(self, activities, rows):
         methods = {activity.id: QuizSettings.from_dict(activity.settings).grading for activity in activities}
-        rows = db.session.execute(
-            select(Attempt.user_id, Attempt.activity_id, Attempt.number, Attempt.state, Attempt.score).where(
-                Attempt.activity_id.in_(list(methods)), Attempt.state == "finished", users(Attempt.user_id)
-            )
-        ).all()
         grouped: dict[tuple[int, int], list] = {}
         for row in rows:
-            grouped.setdefault((row.user_id, row.activity_id), []).append(row)
+            grouped.setdefault((row.user_id, row.activity_id), []).append(
+                FinishedAttempt(row.number, "finished", row.value)
+            )
         result: dict[int, dict[int, float | None]] = {}
         for (user_id, activity_id), attempts in grouped.items():
             result.setdefault(user_id, {})[activity_id] = grade_by_method(attempts, methods[activity_id])

@@ -1,11 +1,11 @@
 """Reads for quiz pages, in a fixed number of queries whatever the number of questions."""
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
 from lms.courses.models import Activity, Course, Module
 from lms.courses.queries import get_activity
-from lms.db import db
+from lms.db import db, prepared
 from lms.quizzes.models import Attempt, Question, QuestionCategory, Response
 
 
@@ -13,10 +13,11 @@ def get_quiz(activity_id: int) -> Activity | None:
     return get_activity(activity_id, "quiz")
 
 
-def get_attempt(attempt_id: int) -> Attempt | None:
-    return db.session.scalar(
+@prepared
+def _attempt_with_quiz():
+    return (
         select(Attempt)
-        .where(Attempt.id == attempt_id)
+        .where(Attempt.id == bindparam("attempt_id"))
         .options(
             selectinload(Attempt.responses),
             selectinload(Attempt.activity)
@@ -27,8 +28,17 @@ def get_attempt(attempt_id: int) -> Attempt | None:
     )
 
 
+@prepared
+def _questions():
+    return select(Question).where(Question.id.in_(bindparam("ids", expanding=True)))
+
+
+def get_attempt(attempt_id: int) -> Attempt | None:
+    return db.session.scalar(_attempt_with_quiz(), {"attempt_id": attempt_id})
+
+
 def questions_by_id(ids) -> dict[int, Question]:
-    return {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(list(ids))))}
+    return {q.id: q for q in db.session.scalars(_questions(), {"ids": list(ids)})}
 
 
 def attempts_of(activity_id: int, user_id: int) -> list[Attempt]:

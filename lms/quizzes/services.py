@@ -6,7 +6,7 @@ Services flush, never commit: the view or CLI command that calls them commits on
 import random
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import selectinload
 
 from lms.activities.signals import notify_changed
@@ -255,7 +255,9 @@ def finish_attempt(attempt: Attempt, now: datetime | None = None, by_deadline: b
         .values(state="finished", finished_at=now, closed_by_deadline=by_deadline)
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.refresh(attempt)
+    # The UPDATE went past the session: read the attempt's own columns and its responses again (a
+    # last autosave may have come in meanwhile), not the course it was loaded with.
+    db.session.refresh(attempt, [*inspect(Attempt).column_attrs.keys(), "responses"])
     if claimed != 1:
         return False
     grade_attempt(attempt)

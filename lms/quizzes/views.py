@@ -87,8 +87,9 @@ def start(activity_id: int):
         db.session.commit()  # an overdue attempt may have been closed on the way
         flash(QUIZ_ERRORS[str(error)](), "error")
         return redirect(activity_url(activity))
+    attempt_id = attempt.id  # given at the flush: reading it after the commit would load the attempt again
     db.session.commit()
-    return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+    return redirect(url_for("quizzes.attempt", attempt_id=attempt_id))
 
 
 def _page_number(attempt, raw) -> int:
@@ -161,7 +162,9 @@ FIELD_RE = re.compile(r"^q(\d+)(?:_\d+)?$")
 
 
 def _save_page(attempt) -> bool:
-    """Save the answers on the page the form came from, and commit; False once the time is up.
+    """Save the answers on the page the form came from (the view commits, once it has read what it
+    answers with: reading the attempt after a commit would load it again, on SQLite in a second
+    writer's transaction); False once the time is up.
 
     400 for a form without its token, or with fields of questions that are not on that page.
     """
@@ -176,7 +179,6 @@ def _save_page(attempt) -> bool:
         saved = quiz.save_responses(attempt, request.form, on_page)
     except quiz.QuizError:
         abort(400)
-    db.session.commit()
     return saved
 
 
@@ -184,14 +186,16 @@ def _save_page(attempt) -> bool:
 @login_required
 def save(attempt_id: int):
     attempt = _own_attempt(attempt_id)
-    if not _save_page(attempt):
-        flash(_("The time for this attempt was up, so the last answers were not counted."), "warning")
-        return redirect(url_for("quizzes.review", attempt_id=attempt.id))
+    saved = _save_page(attempt)
     go = request.form.get("go", "")
-    if go == "finish":
-        return redirect(url_for("quizzes.summary", attempt_id=attempt.id))
     target = _page_number(attempt, go) if go.isdigit() else _page_number(attempt, request.form.get("page"))
-    return redirect(url_for("quizzes.attempt", attempt_id=attempt.id, page=target))
+    db.session.commit()
+    if not saved:
+        flash(_("The time for this attempt was up, so the last answers were not counted."), "warning")
+        return redirect(url_for("quizzes.review", attempt_id=attempt_id))
+    if go == "finish":
+        return redirect(url_for("quizzes.summary", attempt_id=attempt_id))
+    return redirect(url_for("quizzes.attempt", attempt_id=attempt_id, page=target))
 
 
 @bp.route("/attempts/<int:attempt_id>/autosave", methods=["POST"])
@@ -201,7 +205,10 @@ def autosave(attempt_id: int):
     saved = _save_page(attempt)
     # Whether it was saved, the time left and how typed numbers were read: never a mark, a right
     # answer or feedback.
-    return jsonify(saved=saved, remaining=_remaining_seconds(attempt, utcnow()), readings=_readings(attempt))
+    remaining = _remaining_seconds(attempt, utcnow())
+    answer = jsonify(saved=saved, remaining=remaining, readings=_readings(attempt))
+    db.session.commit()
+    return answer
 
 
 def _readings(attempt) -> dict[str, str]:
@@ -255,7 +262,7 @@ def submit(attempt_id: int):
     if attempt.in_progress:
         quiz.finish_attempt(attempt, by_deadline=quiz.deadline_passed(attempt, utcnow()))
         db.session.commit()
-    return redirect(url_for("quizzes.review", attempt_id=attempt.id))
+    return redirect(url_for("quizzes.review", attempt_id=attempt_id))
 
 
 @bp.route("/attempts/<int:attempt_id>/review")

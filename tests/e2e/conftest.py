@@ -16,6 +16,7 @@ from tests.system import chromium_path, needs
 # A name for 127.0.0.1 that Chromium does not treat as localhost (a plain-http origin, not a secure
 # context), as a phone on the classroom network sees the site.
 LAN_NAME = "classroom.test"
+LIVE: dict = {}  # the live server's instance folder (its outbox), for tests that read it
 
 
 def _free_port() -> int:
@@ -59,6 +60,7 @@ def live_server(tmp_path_factory):
     )
     # LMS_E2E_PORT pins the port (machines where each user has a range of ports); a free one otherwise.
     port = int(os.environ.get("LMS_E2E_PORT") or 0) or _free_port()
+    LIVE["instance"] = instance
     env["LMS_BASE_URL"] = f"http://127.0.0.1:{port}"
     # The hosts this server answers to, as `lms serve --host 0.0.0.0` trusts the LAN address.
     env["LMS_TRUSTED_HOSTS"] = json.dumps(["127.0.0.1", LAN_NAME])
@@ -74,6 +76,12 @@ def live_server(tmp_path_factory):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_outbox(live_server) -> Path:
+    """Where the live server writes the mail it sends (no MAIL_SERVER: instance/outbox/*.eml)."""
+    return LIVE["instance"] / "outbox"
 
 
 @pytest.fixture(scope="session")
