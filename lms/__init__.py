@@ -74,6 +74,7 @@ FEATURES = (
     "classroom",
     "notifications",
     "announcements",
+    "exports",
 )
 
 

@@ -14,6 +14,9 @@ BROKER_URL = None
 JOBS_QUEUE = "lms"  # the broker's queue name: sites sharing one broker need names of their own
 JOBS_EAGER = False  # run each job at once in the process that asks for it (tests)
 EXPORT_PROCESSES = 2  # rendering processes of a bulk certificate export on `lms worker`
+# An export a page offers (progress matrix, gradebook, attendance register, indicator report, quiz
+# results) is made in the request up to this many cells (rows times columns, estimated), by a job beyond.
+EXPORT_IN_REQUEST_CELLS = 50_000
 
 # Languages the site is translated into; the first is the default.
 LANGUAGES = ["en", "el", "mk", "bg", "sr"]

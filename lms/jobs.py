@@ -67,7 +67,8 @@ class FlaskTask(Task):
     on_failure_hook = None
 
     def __call__(self, *args, **kwargs):
-        with self.app.flask_app.app_context():
+        app = self.app.flask_app
+        with app.app_context(), _outside_any_request(app):
             try:
                 return self.run(*args, **kwargs)
             finally:
@@ -76,12 +77,26 @@ class FlaskTask(Task):
     def on_failure(self, error, task_id, args, kwargs, einfo):
         log.error("job %s%r failed: %s", self.name, tuple(args), error)
         if self.on_failure_hook is not None:
-            with self.app.flask_app.app_context():
+            app = self.app.flask_app
+            with app.app_context(), _outside_any_request(app):
                 try:
                     type(self).on_failure_hook(error, *args)
                     db.session.commit()
                 finally:
                     db.session.remove()
+
+
+def _outside_any_request(app: Flask):
+    """A job run at once (JOBS_EAGER) by the request that committed it runs as on a worker: not as part
+    of that request (whose method decides how its SQLite transactions begin), in a request context of
+    its own at the site's address."""
+    from contextlib import nullcontext
+
+    from flask import has_request_context
+
+    if not has_request_context():
+        return nullcontext()
+    return app.test_request_context(base_url=app.config["BASE_URL"])
 
 
 def broker_url(app: Flask) -> str:

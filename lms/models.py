@@ -4,7 +4,7 @@ from lms.admin.models import AuditEntry, SiteSetting
 from lms.announcements.models import Announcement
 from lms.assignments.models import Extension, Submission, SubmissionFile
 from lms.auth.models import User
-from lms.certificates.models import Certificate, ExportJob
+from lms.certificates.models import Certificate
 from lms.classroom.models import (
     AttendanceRecord,
     CheckInFailure,
@@ -15,6 +15,7 @@ from lms.classroom.models import (
 )
 from lms.courses.models import Activity, Course, CourseFile, Enrolment, Module
 from lms.enterprises.models import Enterprise
+from lms.exports.models import ExportJob
 from lms.forums.models import Post, ReadState, Report, Subscription, Thread
 from lms.jobs import TaskMark
 from lms.notifications.models import Notification, NotificationPreference

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from lms.certificates.models import ExportJob
 from lms.classroom import services as classroom
 from lms.classroom.models import ClassSession, Cohort, Programme
 from lms.db import db, utcnow
+from lms.exports.models import ExportJob
 from lms.jobs import EmbeddedWorker, TaskMark, celery_app, is_done
 from lms.mail import send_mail
 from tests.conftest import PASSWORD, RequestIsolatingClient, csrf_token, login, make_test_app
@@ -223,6 +223,28 @@ def _broker_params():
 def test_an_export_is_done_by_a_worker_on_the_queue(worker_app):
     _served_export(worker_app)
     assert db.session.scalar(select(ExportJob.status)) == "done"
+
+
+@pytest.mark.parametrize("worker_app", _broker_params(), indirect=True)
+def test_a_large_export_is_made_by_a_worker_on_the_queue(worker_app):
+    """A page's large export (tests/test_exports.py) on a real queue: the page starts the job and shows
+    its progress, a worker thread makes the file, the page then offers it."""
+    course, coordinator = _completed_course()
+    worker_app.config["EXPORT_IN_REQUEST_CELLS"] = 0
+    client = worker_app.test_client()
+    assert login(client, coordinator.email).status_code == 302
+    started = client.get(f"/progress/courses/{course.slug}/gradebook.csv")
+    assert started.status_code == 302
+    status_url = started.headers["Location"]
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        status = client.get(status_url + "?format=json").get_json()
+        if status["status"] in ("done", "failed"):
+            break
+        time.sleep(0.2)  # polling a worker in another thread, bounded by the deadline
+    assert status == {"status": "done", "done": 1, "total": 1}
+    with client.get(status_url + "/download") as download:
+        assert "Ελένη Παπαδοπούλου" in download.get_data(as_text=True)
 
 
 # --- lms doctor --------------------------------------------------------------------------------------

@@ -57,7 +57,9 @@ def test_the_24_hour_reminder_goes_to_each_member_exactly_once_when_the_schedule
     db.session.commit()
     job = celery_app().tasks["classroom.session_reminders"]
     assert job.apply(throw=True).result == 2
-    assert job.apply(throw=True).result == 0  # the scheduler runs again (or twice at once): nobody is told twice
+    assert (
+        job.apply(throw=True).result == 0
+    )  # the scheduler runs again (or twice at once): nobody is told twice
     assert _to(app) == ["eleni@example.org", "ivan@example.org"]  # not the former member
     bulgarian = next(mail for mail in outbox(app) if mail["To"] == "ivan@example.org")
     text = bulgarian.get_body(("plain",)).get_content()

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lms.auth.models import User
 from lms.courses.models import Course
 from lms.db import UTCDateTime, db, utcnow
+from lms.exports.models import ExportJob  # noqa: F401 (it lived here; older imports keep working)
 
 
 class Certificate(db.Model):
@@ -58,21 +59,3 @@ class Certificate(db.Model):
     @staticmethod
     def by_code(code: str):
         return select(Certificate).where(Certificate.code == code)
-
-
-class ExportJob(db.Model):
-    """A long export (a ZIP of certificates) that runs outside the web worker; pages poll its progress."""
-
-    __tablename__ = "export_jobs"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(30))
-    params: Mapped[dict] = mapped_column(db.JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(12), default="queued")  # queued | running | done | failed
-    done: Mapped[int] = mapped_column(default=0)
-    total: Mapped[int] = mapped_column(default=0)
-    filename: Mapped[str] = mapped_column(String(200), default="")
-    error: Mapped[str] = mapped_column(Text, default="")
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

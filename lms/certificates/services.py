@@ -171,10 +171,12 @@ def verify_url(code: str) -> str:
     return external_url("certificates.verify", code=code)
 
 
-def view_of(certificate: Certificate):
+def view_of(certificate: Certificate, chosen: dict | None = None):
+    """What the certificate prints; `chosen`: the site's settings() when the caller has them already
+    (a bulk export reads them once, not once a certificate)."""
     from lms.certificates.pdf import CertificateView
 
-    chosen = settings()
+    chosen = chosen or settings()
     return CertificateView(
         code=certificate.code,
         name=certificate.name,
@@ -253,11 +255,22 @@ def export_zip(
     from lms.exports import safe_cell
 
     r = renderer()
-    # HTML is made here, in the app's context (a pool's feeder thread has none); it is small beside a PDF.
-    with _request_context():
-        pages = [(c.code, r.html(view_of(c))) for c in certificates]
+    chosen = settings()
+    with _request_context():  # verify URLs are built from the site's address
+        views = [view_of(c, chosen) for c in certificates]
     names = {c.code: file_name(c) for c in certificates}
     app = current_app._get_current_object()
+
+    def pages():
+        # Each page's HTML is made as the renderers ask for it, so they start at once instead of after
+        # the whole batch's HTML. With processes > 1 a pool's feeder thread runs this: the context it
+        # needs (templates, translations, the site's context processors) is pushed here, for each page
+        # so that none is left open between two; the views need no database.
+        for view in views:
+            with app.test_request_context(base_url=app.config["BASE_URL"]):
+                html = r.html(view)
+            yield view.code, html
+
     register = io.StringIO()
     writer = csv.writer(register)
     writer.writerow(REGISTER_HEADER)
@@ -267,7 +280,7 @@ def export_zip(
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("register.csv", "\ufeff" + register.getvalue())
         for code, pdf in render_many(
-            pages, Path(app.static_folder), r.uploads, processes=processes, renderer=r
+            pages(), Path(app.static_folder), r.uploads, processes=processes, renderer=r
         ):
             archive.writestr(
                 names[code], pdf, compress_type=zipfile.ZIP_STORED

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from lms.admin.models import SiteSetting
 from lms.admin.services import audit
 from lms.auth.models import User
-from lms.certificates import badges, bp, tasks
+from lms.certificates import badges, bp
 from lms.certificates import services as certs
 from lms.certificates.badges import open_badge, signed_open_badge
 from lms.certificates.forms import (
@@ -20,14 +20,15 @@ from lms.certificates.forms import (
     RevokeForm,
     VerifyForm,
 )
-from lms.certificates.models import Certificate, ExportJob
+from lms.certificates.models import Certificate
 from lms.certificates.signing import public_jwks, signing_key
 from lms.courses.models import Course
 from lms.db import db, utcnow
+from lms.exports import tasks
+from lms.exports.models import ExportJob
 from lms.i18n import _
 from lms.progress.services import ON_COURSE_COMPLETED
 from lms.security import configured_limit, limiter, login_required, require, role_required
-from lms.storage import storage
 
 # A completed course earns its certificate at once.
 if certs.issue_on_completion not in ON_COURSE_COMPLETED:
@@ -235,36 +236,7 @@ def start_export():
     )
     tasks.start(job)
     db.session.commit()
-    return redirect(url_for("certificates.export_status", job_id=job.id))
-
-
-def _own_job(job_id: int) -> ExportJob:
-    job = db.get_or_404(ExportJob, job_id)
-    require(job.created_by_id == current_user.id or current_user.is_coordinator)
-    return job
-
-
-@bp.route("/certificates/exports/<int:job_id>")
-@role_required("coordinator")
-def export_status(job_id: int):
-    job = _own_job(job_id)
-    if request.args.get("format") == "json":
-        return jsonify(status=job.status, done=job.done, total=job.total)
-    return render_template("certificates/export.html", job=job)
-
-
-@bp.route("/certificates/exports/<int:job_id>/download")
-@role_required("coordinator")
-def export_download(job_id: int):
-    job = _own_job(job_id)
-    if job.status != "done":
-        abort(404)
-    try:
-        return storage().send(
-            tasks.export_key(job), mimetype="application/zip", as_attachment=True, download_name=job.filename
-        )
-    except FileNotFoundError:
-        abort(404)
+    return redirect(url_for("exports.status", job_id=job.id))
 
 
 @bp.route("/certificates/settings", methods=["GET", "POST"])

@@ -3,7 +3,7 @@
 Funders audit the figures against signed attendance lists and the certificate register: the ZIP holds
 the report (PDF and XLSX), the lists behind its figures (CSV), the sign-in sheet of every delivered
 session and the register of the certificates counted. A sign-in sheet takes about a second to render,
-so the ZIP is an export job (lms.certificates.tasks, a background job), never made in a request.
+so the ZIP is an export job (lms.exports.tasks, a background job), never made in a request.
 """
 
 import io
@@ -14,12 +14,12 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import force_locale
 
-from lms.certificates.models import ExportJob
 from lms.classroom.models import Programme
 from lms.classroom.pdf import funder_report_html, render_document, sign_in_sheet_html
 from lms.classroom.reports import funder_report, report_charts, report_rows, report_scope, size_label
 from lms.db import db
 from lms.exports import csv_lines, write_xlsx
+from lms.exports.models import ExportJob
 from lms.i18n import _
 
 

@@ -7,13 +7,11 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask import session as flask_session
 from flask_babel import get_locale
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from lms.auth.models import User
 from lms.calendar import events_for
-from lms.certificates import tasks as jobs
-from lms.certificates.models import ExportJob
 from lms.classroom import bp, feedback
 from lms.classroom import services as classroom
 from lms.classroom.forms import (
@@ -40,7 +38,9 @@ from lms.classroom.reports import (
 )
 from lms.courses.models import Course
 from lms.db import db, utcnow
-from lms.exports import csv_response, xlsx_response
+from lms.exports import tasks as exports
+from lms.exports.models import ExportJob
+from lms.exports.tasks import Export, page_export, respond
 from lms.forms import ActionForm
 from lms.i18n import _, ngettext
 from lms.links import external_url
@@ -495,16 +495,34 @@ def status_labels(programme: Programme) -> dict[str, str]:
     return {s["key"]: known.get(s["label"], s["label"]) for s in programme.statuses}
 
 
+@page_export("attendance")
+def attendance_file(fmt: str, cohort_id: int) -> Export:
+    """A cohort's attendance register: made in the request up to EXPORT_IN_REQUEST_CELLS cells (members
+    times sessions), by an export job beyond."""
+    cohort = db.get_or_404(Cohort, cohort_id)
+    require(cohort.can_manage(current_user))
+    members = db.session.scalar(
+        select(func.count()).select_from(CohortMember).where(CohortMember.cohort_id == cohort.id)
+    )
+    sessions = db.session.scalar(
+        select(func.count()).select_from(ClassSession).where(ClassSession.cohort_id == cohort.id)
+    )
+    labels = status_labels(cohort.programme)
+    return Export(
+        filename=f"attendance-{cohort.id}-{utcnow():%Y%m%d}.{fmt}",
+        size=(members + 1) * (sessions + 6),
+        rows=lambda: attendance_rows(cohort, labels),
+        sheet=_("Attendance"),
+        total=members,
+        title=_("Attendance register of %(cohort)s", cohort=cohort.name),
+        back=url_for("classroom.cohort", cohort_id=cohort.id),
+    )
+
+
 @bp.route("/cohorts/<int:cohort_id>/attendance.<any(csv, xlsx):fmt>")
 @login_required
 def attendance_export(cohort_id: int, fmt: str):
-    cohort = db.get_or_404(Cohort, cohort_id)
-    require(cohort.can_manage(current_user))
-    rows = attendance_rows(cohort, status_labels(cohort.programme))
-    filename = f"attendance-{cohort.id}-{utcnow():%Y%m%d}.{fmt}"
-    if fmt == "csv":
-        return csv_response(rows, filename)
-    return xlsx_response(rows, filename, sheet=_("Attendance"))
+    return respond(attendance_file, fmt, cohort_id=cohort_id)
 
 
 @bp.route("/sessions/<int:session_id>/sign-in.pdf")
@@ -613,32 +631,46 @@ def report_evidence(programme_id: int):
             "back": url_for("classroom.report", programme_id=programme.id, start=start or "", end=end or ""),
         },
     )
-    jobs.start(job)  # queued: the job is sent when this request commits
+    exports.start(job)  # queued: the job is sent when this request commits
     db.session.commit()
-    return redirect(url_for("certificates.export_status", job_id=job.id))
+    return redirect(url_for("exports.status", job_id=job.id))
 
 
-def _evidence_job(job, target, progress, processes):
-    from lms.classroom.evidence import evidence_job  # WeasyPrint loads only when needed
+@page_export("indicators")
+def report_file(fmt: str, programme_id: int) -> Export:
+    """The indicator report as XLSX or PDF: made in the request up to EXPORT_IN_REQUEST_CELLS (the
+    programme's memberships times its sessions, which the figures read), by an export job beyond."""
+    if not current_user.is_coordinator:
+        abort(403)
+    programme = db.get_or_404(Programme, programme_id)
+    cohorts = select(Cohort.id).where(Cohort.programme_id == programme.id)
+    members = db.session.scalar(
+        select(func.count()).select_from(CohortMember).where(CohortMember.cohort_id.in_(cohorts))
+    )
+    sessions = db.session.scalar(
+        select(func.count()).select_from(ClassSession).where(ClassSession.cohort_id.in_(cohorts))
+    )
+    filename = f"indicators-{programme.id}-{utcnow():%Y%m%d}.{fmt}"
 
-    evidence_job(job, target, progress, processes)
+    def write_pdf(file) -> None:
+        from lms.classroom.pdf import funder_report_html, render_document  # WeasyPrint loads when needed
 
+        _form, report, charts = _report(programme)
+        file.write(render_document(funder_report_html(report, charts)))
 
-jobs.RUNNERS.setdefault("evidence", _evidence_job)
+    return Export(
+        filename=filename,
+        size=(members + 1) * (sessions + 1),
+        rows=(lambda: report_rows(_report(programme)[1])) if fmt == "xlsx" else None,
+        write=write_pdf if fmt == "pdf" else None,
+        sheet=_("Indicators"),
+        total=1,
+        title=_("Indicators of %(programme)s", programme=programme.title),
+        back=url_for("classroom.report", programme_id=programme.id, **request.args),
+    )
 
 
 @bp.route("/programmes/<int:programme_id>/report.<any(xlsx, pdf):fmt>")
 @role_required("coordinator")
 def report_export(programme_id: int, fmt: str):
-    programme = db.get_or_404(Programme, programme_id)
-    _form, report, charts = _report(programme)
-    filename = f"indicators-{programme.id}-{utcnow():%Y%m%d}.{fmt}"
-    if fmt == "xlsx":
-        return xlsx_response(report_rows(report), filename, sheet=_("Indicators"))
-    from lms.classroom.pdf import funder_report_html, render_document
-
-    return Response(
-        render_document(funder_report_html(report, charts)),
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return respond(report_file, fmt, programme_id=programme_id)

@@ -5,16 +5,16 @@ from datetime import timedelta
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime, get_timezone
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from lms.activities import kind_of, with_feature
 from lms.activities.base import GRADE, MARK_DONE
 from lms.charts import bar_chart, funnel_chart
-from lms.courses.models import Activity, Course, Module
+from lms.courses.models import Activity, Course, Enrolment, Module
 from lms.courses.queries import get_enrolment, outline_numbers
 from lms.db import db, utcnow
-from lms.exports import csv_response, xlsx_response
+from lms.exports.tasks import Export, page_export, respond
 from lms.i18n import _
 from lms.progress import bp
 from lms.progress import services as progress
@@ -186,16 +186,38 @@ def _export_rows(course: Course, enrolments, rows, with_activities: bool):
         yield cells
 
 
+@page_export("progress")
+def progress_file(fmt: str, slug: str, kind: str) -> Export:
+    """The progress matrix or the gradebook as CSV or XLSX, with the page's filters: made in the request
+    up to EXPORT_IN_REQUEST_CELLS cells (enrolled trainees times columns), by an export job beyond."""
+    course = editable_course(slug)
+    enrolled = db.session.scalar(
+        select(func.count()).select_from(Enrolment).where(Enrolment.course_id == course.id)
+    )
+    columns = sum(1 for a in course.activities() if a.published) + 8
+
+    def rows():
+        enrolments, matrix_rows = _matrix_rows(course, _filter_form(course))
+        return _export_rows(course, enrolments, matrix_rows, with_activities=kind == "matrix")
+
+    title = _("Progress matrix") if kind == "matrix" else _("Gradebook")
+    return Export(
+        filename=f"{course.slug}-{kind}-{utcnow():%Y%m%d}.{fmt}",
+        size=enrolled * columns,
+        rows=rows,
+        sheet=_("Progress") if kind == "matrix" else _("Gradebook"),
+        total=enrolled,
+        title=f"{title} — {course.title}",
+        back=url_for(
+            f"progress.{'course_matrix' if kind == 'matrix' else 'gradebook'}", slug=slug, **request.args
+        ),
+    )
+
+
 @bp.route("/courses/<slug>/<any(matrix, gradebook):kind>.<any(csv, xlsx):fmt>")
 @login_required
 def export(slug: str, kind: str, fmt: str):
-    course = editable_course(slug)
-    enrolments, rows = _matrix_rows(course, _filter_form(course))
-    data = _export_rows(course, enrolments, rows, with_activities=kind == "matrix")
-    filename = f"{course.slug}-{kind}-{utcnow():%Y%m%d}.{fmt}"
-    if fmt == "csv":
-        return csv_response(data, filename)
-    return xlsx_response(data, filename, sheet=_("Progress") if kind == "matrix" else _("Gradebook"))
+    return respond(progress_file, fmt, slug=slug, kind=kind)
 
 
 @bp.route("/courses/<slug>/gradebook", methods=["GET", "POST"])

@@ -1,10 +1,15 @@
-"""Exports that every feature shares: CSV streamed row by row, safe to open in a spreadsheet."""
+"""Exports that every feature shares: CSV streamed row by row and XLSX, safe to open in a spreadsheet,
+and export jobs (tasks.py): an export that may be large is made by a background job beyond a size,
+its file kept in the site's storage, its page (views.py) showing progress and offering the download.
+"""
 
 import csv
 import io
 from collections.abc import Iterable
 
-from flask import Response, stream_with_context
+from flask import Blueprint, Response, stream_with_context
+
+bp = Blueprint("exports", __name__)
 
 # A cell starting with one of these is a formula to Excel and LibreOffice (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
