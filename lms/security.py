@@ -73,6 +73,16 @@ def editable_course(slug: str):
     return course
 
 
+def editable_module(module_id: int):
+    """The module a URL names (to add an activity to), if the current user may edit its course."""
+    from lms.courses.models import Module
+    from lms.db import db
+
+    module = db.get_or_404(Module, module_id)
+    require(module.course.can_edit(current_user))
+    return module
+
+
 def editable_activity(activity_id: int, kind: str):
     """The activity of this kind a URL names, if the current user may edit its course; 404 or 403 if not."""
     from lms.courses.queries import get_activity

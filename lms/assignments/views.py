@@ -13,13 +13,12 @@ from lms.assignments.activity import criterion_text, parse_criterion
 from lms.assignments.forms import AssignmentForm, ExtensionForm, GradeForm, NewAssignmentForm, WorkForm
 from lms.assignments.queries import extension_of, get_assignment, get_file, grading_rows
 from lms.assignments.settings import FILE_TYPES, parse_time
-from lms.courses.models import Module
 from lms.courses.queries import get_enrolment
 from lms.courses.services import activity_url, blob_key
 from lms.db import db, utcnow
 from lms.forms import ActionForm
 from lms.i18n import _, format_moment, ngettext
-from lms.security import editable_activity, login_required, require
+from lms.security import editable_activity, editable_module, login_required, require
 from lms.storage import storage
 
 FILTERS = ("all", "not_submitted", "needs_grading", "late")
@@ -153,8 +152,7 @@ def file(file_id: int):
 @bp.route("/new/<int:module_id>", methods=["POST"])
 @login_required
 def new(module_id: int):
-    module = db.get_or_404(Module, module_id)
-    require(module.course.can_edit(current_user))
+    module = editable_module(module_id)
     form = NewAssignmentForm()
     if not form.validate_on_submit():
         flash(_("An assignment needs a title."), "error")

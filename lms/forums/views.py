@@ -4,7 +4,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from sqlalchemy import select
 
-from lms.courses.models import Course, Module
+from lms.courses.models import Course
 from lms.courses.queries import get_enrolment
 from lms.courses.services import activity_url, blob_key
 from lms.db import db, writing
@@ -16,7 +16,14 @@ from lms.forums.activity import completion_posts, forum_type, posts_by
 from lms.forums.forms import EditPostForm, ForumForm, NewForumForm, ReasonForm, ReplyForm, ThreadForm
 from lms.forums.models import Image, Report
 from lms.i18n import _
-from lms.security import configured_limit, editable_activity, limiter, login_required, require
+from lms.security import (
+    configured_limit,
+    editable_activity,
+    editable_module,
+    limiter,
+    login_required,
+    require,
+)
 from lms.storage import storage
 
 
@@ -403,8 +410,7 @@ def my_posts(slug: str):
 @bp.route("/new/<int:module_id>", methods=["POST"])
 @login_required
 def new(module_id: int):
-    module = db.get_or_404(Module, module_id)
-    require(module.course.can_edit(current_user))
+    module = editable_module(module_id)
     form = NewForumForm()
     if not form.validate_on_submit():
         flash(_("A forum needs a title."), "error")

@@ -30,7 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from lms.auth.models import User
-from lms.courses.models import Activity, Module
+from lms.courses.models import Activity
 from lms.courses.package import PackageError, Problem
 from lms.courses.queries import get_activity, get_enrolment
 from lms.courses.services import activity_url, blob_key
@@ -40,7 +40,14 @@ from lms.scorm import bp
 from lms.scorm import services as scorm
 from lms.scorm.forms import NewScormForm, ScormForm
 from lms.scorm.models import ScormPackage, ScormTrack
-from lms.security import CONTENT_SECURITY_POLICY, csrf, editable_activity, login_required, require
+from lms.security import (
+    CONTENT_SECURITY_POLICY,
+    csrf,
+    editable_activity,
+    editable_module,
+    login_required,
+    require,
+)
 from lms.storage import storage
 
 API_SCRIPT = "js/scorm-api.js"
@@ -101,8 +108,7 @@ def _errors_page(activity, module, problems):
 @bp.route("/new/<int:module_id>", methods=["POST"])
 @login_required
 def new(module_id: int):
-    module = db.get_or_404(Module, module_id)
-    require(module.course.can_edit(current_user))
+    module = editable_module(module_id)
     form = NewScormForm()
     if not form.validate_on_submit():
         flash(_("Choose a SCORM package (.zip) to upload."), "error")

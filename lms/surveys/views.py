@@ -5,14 +5,13 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from lms.charts import bar_chart
-from lms.courses.models import Module
 from lms.courses.queries import get_enrolment
 from lms.courses.services import activity_url, slugify
 from lms.db import db, utcnow
 from lms.exports import csv_response, xlsx_response
 from lms.forms import ActionForm
 from lms.i18n import _
-from lms.security import editable_activity, login_required, require
+from lms.security import editable_activity, editable_module, login_required, require
 from lms.surveys import bp
 from lms.surveys import services as surveys
 from lms.surveys.forms import NewSurveyForm, SurveyForm
@@ -121,8 +120,7 @@ def answer(activity_id: int):
 @bp.route("/new/<int:module_id>", methods=["POST"])
 @login_required
 def new(module_id: int):
-    module = db.get_or_404(Module, module_id)
-    require(module.course.can_edit(current_user))
+    module = editable_module(module_id)
     form = NewSurveyForm()
     if not form.validate_on_submit():
         flash(_("A survey needs a title."), "error")
