@@ -133,9 +133,8 @@ API_CALLS = """() => {
 }"""
 
 
+@pytest.mark.parametrize("viewport", [(1280, 900)], ids=["desktop"], indirect=True)  # not screen-bound
 def test_the_api_in_the_frame_answers_scorm_12_error_codes(page, live_server, viewport):
-    if viewport[0] != 1280:
-        pytest.skip("the API does not depend on the screen")
     log_in(page, live_server, "trainer@example.org")
     switch_language(page, "en")
     page.goto(live_server + "/author/courses/ict-essentials")
@@ -172,12 +171,10 @@ def test_the_api_in_the_frame_answers_scorm_12_error_codes(page, live_server, vi
     assert r["noParentApi"] == "blocked"  # the LMS page is another origin to the package
 
 
-def test_scorm_pages_fit_a_phone_and_pass_axe(browser, live_server, viewport):
+def test_scorm_pages_fit_a_phone_and_pass_axe(browser, live_server):
     """The trainer's page, the activity page and the player at 360 px in English and Greek."""
     from tests.e2e.test_every_page import AXE, FIND_OVERFLOW, RUN_AXE, set_language
 
-    if viewport[0] != 360:
-        pytest.skip("checked on the phone")
     if not AXE.exists():
         pytest.skip("axe-core is not vendored: run python3 .ci/vendor.py")
     # bypass_csp: axe is injected as an inline script. The frame keeps its sandbox attribute.
