@@ -182,6 +182,7 @@ def test_running_a_job_again_does_no_harm(app, client, matrix_course):
     again.close()
 
 
+@pytest.mark.needs("pango")  # the certificate and evidence runners load WeasyPrint
 def test_every_export_kind_has_a_runner():
     for kind in tasks.KINDS:
         run = tasks.runner(kind)
