@@ -42,7 +42,8 @@ class ActivityKind:
     suffix = ""  # its file in a course package: NN-slug<suffix>, e.g. ".gift"
     features: frozenset[str] = frozenset()
     page_template = ""  # the trainee's view of it, included in courses/activity.html
-    edit_endpoint = ""  # where a trainer edits it; called with slug= and activity_id=
+    edit_endpoint = ""  # where a trainer edits it; called with activity_id=
+    markdown_body = False  # the body is Markdown shown as a lesson is (cached HTML by render)
 
     def __repr__(self) -> str:
         return f"<ActivityKind {self.name}>"
@@ -63,7 +64,11 @@ class ActivityKind:
 
     def render(self, course_slug: str, module_slug: str, body: str) -> str:
         """HTML of the body, cached in activities.body_html when saved; never rendered per request."""
-        return ""
+        if not self.markdown_body:
+            return ""
+        from lms.courses.services import render_lesson
+
+        return str(render_lesson(course_slug, module_slug, body))
 
     def imported(self, activity, spec) -> None:
         """After a package import created or changed the activity (it has an id): store what else the
@@ -74,7 +79,7 @@ class ActivityKind:
     def edit_url(self, activity) -> str:
         from flask import url_for
 
-        return url_for(self.edit_endpoint, slug=activity.module.course.slug, activity_id=activity.id)
+        return url_for(self.edit_endpoint, activity_id=activity.id)
 
     def page_context(self, activity) -> dict:
         """Template variables page_template needs for the current user (called for their page only)."""

@@ -27,6 +27,7 @@ class AssignmentKind(ActivityKind):
     features = frozenset({GRADE, OWN_COMPLETION})
     page_template = "assignments/_page.html"
     edit_endpoint = "assignments.edit"
+    markdown_body = True
 
     def read(self, reader, path, text, slug, position, settings):
         parsed = reader.front_matter(path, text, [k for k in KEYS if k != "rubric"], repeated=("criterion",))
@@ -122,16 +123,6 @@ class AssignmentKind(ActivityKind):
             lines.append("published: false")
         header = "".join(line + "\n" for line in lines)
         return f"---\n{header}---\n\n{spec.body}", None
-
-    def edit_url(self, activity):
-        from flask import url_for
-
-        return url_for(self.edit_endpoint, activity_id=activity.id)
-
-    def render(self, course_slug, module_slug, body):
-        from lms.courses.services import render_lesson
-
-        return str(render_lesson(course_slug, module_slug, body))
 
     def page_context(self, activity):
         from lms.assignments.views import assignment_page

@@ -15,6 +15,7 @@ class LessonKind(ActivityKind):
     features = frozenset({MARK_DONE, DURATION, LINK_TARGET})
     page_template = "courses/_lesson.html"
     edit_endpoint = "authoring.activity"
+    markdown_body = True
 
     def read(self, reader, path, text, slug, position, settings):
         parsed = reader.front_matter(path, text, FRONT_MATTER_KEYS)
@@ -53,7 +54,7 @@ class LessonKind(ActivityKind):
         )
         return f"---\n{header}---\n\n{spec.body}", None
 
-    def render(self, course_slug, module_slug, body):
-        from lms.courses.services import render_lesson
+    def edit_url(self, activity):
+        from flask import url_for
 
-        return str(render_lesson(course_slug, module_slug, body))
+        return url_for(self.edit_endpoint, slug=activity.module.course.slug, activity_id=activity.id)

@@ -32,6 +32,7 @@ class ForumKind(ActivityKind):
     features = frozenset({OWN_COMPLETION})
     page_template = "forums/_page.html"
     edit_endpoint = "forums.edit"
+    markdown_body = True
 
     def read(self, reader, path, text, slug, position, settings):
         parsed = reader.front_matter(path, text, KEYS)
@@ -85,16 +86,6 @@ class ForumKind(ActivityKind):
             lines.append("published: false")
         header = "".join(line + "\n" for line in lines)
         return f"---\n{header}---\n\n{spec.body}", None
-
-    def edit_url(self, activity):
-        from flask import url_for
-
-        return url_for(self.edit_endpoint, activity_id=activity.id)
-
-    def render(self, course_slug, module_slug, body):
-        from lms.courses.services import render_lesson
-
-        return str(render_lesson(course_slug, module_slug, body))
 
     def page_context(self, activity):
         from lms.forums.views import forum_page

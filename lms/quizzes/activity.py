@@ -58,11 +58,6 @@ class QuizKind(ActivityKind):
 
         sync_quiz(activity, spec.parsed)
 
-    def edit_url(self, activity):
-        from flask import url_for
-
-        return url_for(self.edit_endpoint, activity_id=activity.id)
-
     def page_context(self, activity):
         from lms.quizzes.views import quiz_intro
 

@@ -29,6 +29,7 @@ class ScormKind(ActivityKind):
     features = frozenset({GRADE, OWN_COMPLETION})
     page_template = "scorm/_page.html"
     edit_endpoint = "scorm.edit"
+    markdown_body = True
 
     def read(self, reader, path, text, slug, position, settings):
         parsed = reader.front_matter(path, text, KEYS)
@@ -95,16 +96,6 @@ class ScormKind(ActivityKind):
         if not digest or not storage().exists(blob_key(digest)):
             return
         store_package(activity, check_package(storage().read(blob_key(digest)), "package"), None)
-
-    def edit_url(self, activity):
-        from flask import url_for
-
-        return url_for(self.edit_endpoint, activity_id=activity.id)
-
-    def render(self, course_slug, module_slug, body):
-        from lms.courses.services import render_lesson
-
-        return str(render_lesson(course_slug, module_slug, body))
 
     def page_context(self, activity):
         from lms.scorm.views import scorm_page

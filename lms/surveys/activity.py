@@ -57,11 +57,6 @@ class SurveyKind(ActivityKind):
             return spec.body, None
         return survey_toml(spec.title, Survey.from_dict(spec.settings), spec.optional, spec.published), None
 
-    def edit_url(self, activity):
-        from flask import url_for
-
-        return url_for(self.edit_endpoint, activity_id=activity.id)
-
     def render(self, course_slug, module_slug, body):
         from lms.courses.services import render_lesson
 
