@@ -19,6 +19,7 @@ PACKAGES = {
     "pdfinfo": "poppler-utils",
     "pdffonts": "poppler-utils",
     "pdfdetach": "poppler-utils",
+    "pdfimages": "poppler-utils",
     "zbarimg": "zbar-tools",
     "pango": "libpango-1.0-0 libpangoft2-1.0-0",
 }

@@ -1,12 +1,14 @@
 """Certificate PDFs: one landscape page, every script printed in the bundled fonts, a URL fetcher that
 serves only static files and uploads, user text printed as text, a QR code that decodes to the verify URL."""
 
+import io
 import logging
 import re
 import subprocess
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -254,7 +256,7 @@ def test_a_hostile_name_is_printed_as_text_not_fetched(renderer, tmp_path, weasy
     text = pdf_text(write_pdf(tmp_path, renderer.pdf_from_html(html)))
     assert hostile in text
     assert fetched
-    assert all(url.startswith(("lms-static:/", "lms-uploads:/")) for url in fetched)
+    assert all(url.startswith(("lms-static:/", "lms-uploads:/", "lms-qr:/")) for url in fetched)
     assert not weasyprint_log.records
 
 
@@ -276,9 +278,10 @@ def test_a_replaced_upload_is_not_served_from_the_image_cache(renderer, uploads_
     assert len(versions) == len(set(versions)) == 2
 
 
-def test_qr_code_encodes_the_verify_url(renderer, tmp_path):
-    html = renderer.html(make_view())
-    assert re.search(r'<svg viewBox="[\d ]+" class="qr"><path', html)
+@pytest.mark.parametrize("template", ["classic", "modern"])
+def test_qr_code_encodes_the_verify_url(renderer, tmp_path, template, weasyprint_log):
+    html = renderer.html(make_view(template=template))
+    assert 'src="lms-qr:/https%3A%2F%2Flms.example.org%2Fverify%2FK7QM-3XHP-9TRW-4ZDA"' in html
     assert "data:" not in html
 
     needs("pdftoppm")
@@ -287,6 +290,42 @@ def test_qr_code_encodes_the_verify_url(renderer, tmp_path):
     run("pdftoppm", "-png", "-r", "150", "-singlefile", str(path), str(tmp_path / "page"))
     decoded = run("zbarimg", "--quiet", "--raw", str(tmp_path / "page.png")).split()
     assert decoded == [VERIFY_URL]
+    assert not weasyprint_log.records
+
+
+def test_qr_code_is_drawn_one_pixel_a_module_unsmoothed(renderer, tmp_path):
+    """The PNG has a pixel a module (and two of quiet zone each side), and the PDF asks viewers not to
+    interpolate it: scaled up, each module stays a sharp square, as the SVG path that was there drew it."""
+    import segno
+
+    needs("pdfimages")
+    path = write_pdf(tmp_path, renderer.render(make_view(signatories=[])))
+    rows = [row.split() for row in run("pdfimages", "-list", str(path)).splitlines()[2:]]
+    side = segno.make(VERIFY_URL, error="m", micro=False).symbol_size(scale=1, border=2)[0]
+    qr = [row for row in rows if row[3:5] == [str(side), str(side)]]
+    assert len(qr) == 1, rows
+    assert qr[0][9] == "no"  # pdfimages' "interp" column
+
+
+def test_url_fetcher_makes_qr_codes(static_dir, uploads_dir):
+    from PIL import Image
+
+    response = url_fetcher_for(static_dir, uploads_dir)("lms-qr:/" + quote(VERIFY_URL, safe=""))
+    assert response.content_type == "image/png"
+    image = Image.open(io.BytesIO(response.read()))
+    response.close()
+    assert image.size[0] == image.size[1] > 21
+
+
+def test_image_cache_stays_small_over_a_batch(renderer):
+    """Every certificate's QR code is a new image: the cache must not keep them all (memory flat)."""
+    renderer.IMAGE_CACHE_ENTRIES = 8
+    sizes = []
+    for index in range(6):
+        renderer.render(make_view(code=f"K7QM-3XHP-9TRW-{index:04d}", verify_url=f"{VERIFY_URL}{index}"))
+        sizes.append(len(renderer.image_cache))
+    assert max(sizes) <= 8 + 6  # the entries of one certificate's images on top of the limit
+    assert sizes[-1] < sizes[2] or sizes[2] < sizes[1]  # it was emptied at least once
 
 
 def test_template_names():

@@ -4,8 +4,9 @@ Rendering is split in two so that a batch can be spread over processes: `Certifi
 a Flask app context (Jinja environment, locale), `CertificateRenderer.pdf_from_html` needs none.
 
 WeasyPrint resolves every URL in the HTML and CSS through `url_fetcher_for`, which serves only files
-under the static and uploads folders: a name such as `<img src="file:///etc/passwd">` is autoescaped
-text anyway, and even a URL that slipped into the markup could read nothing else and reach no network.
+under the static and uploads folders, and QR codes it makes itself (lms-qr:/<text>): a name such as
+`<img src="file:///etc/passwd">` is autoescaped text anyway, and even a URL that slipped into the markup
+could read nothing else and reach no network.
 
 The first PDF in a process is slow (fonts, stylesheet); a renderer keeps its FontConfiguration, the
 parsed stylesheet and an image cache, so later PDFs reuse them.
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import billiard
 from babel.dates import format_date
@@ -47,12 +48,13 @@ except OSError as error:  # raised by WeasyPrint when the Pango library is missi
     ) from error
 
 from lms.core.views import hours_label  # noqa: E402
-from lms.qr import qr_svg  # noqa: E402
+from lms.qr import qr_png  # noqa: E402
 from lms.storage import clean_key  # noqa: E402
 
 # Internal URL schemes: the only URLs the PDF renderer will fetch.
 STATIC_SCHEME = "lms-static"
 UPLOADS_SCHEME = "lms-uploads"
+QR_SCHEME = "lms-qr"  # lms-qr:/<percent-encoded text>: the PNG of that text's QR code
 BASE_URL = f"{STATIC_SCHEME}:/"
 STYLESHEET = "css/pdf/certificate.css"
 # The fonts of the name and the course title (as in the stylesheet), whose widths choose their sizes.
@@ -125,6 +127,11 @@ def template_name(template: str) -> str:
     if not _TEMPLATE_NAME.fullmatch(template):
         raise ValueError(f"Not a certificate template name: {template!r}")
     return f"pdf/certificate_{template}.html"
+
+
+def qr_url(text: str) -> str:
+    """The internal URL of the QR code of `text`, which the URL fetcher makes (lms.qr.qr_png)."""
+    return f"{QR_SCHEME}:/{quote(text, safe='')}"
 
 
 def asset_url(path: str) -> str:
@@ -200,7 +207,7 @@ def template_context(
         ),
         "hours": hours_label(view.hours),  # "1 hour", "12 hours", with the language's plural
         "grade": grade,
-        "qr_svg": qr_svg(view.verify_url),
+        "qr_url": qr_url(view.verify_url),
         "asset_url": asset_url,
         "name_size": size_class(view.name, static_dir / NAME_FONT, NAME_SIZES, NAME_SIZES_LAST, measure),
         "title_size": size_class(view.course_title, static_dir / TITLE_FONT, TITLE_SIZES, measure=measure),
@@ -209,12 +216,12 @@ def template_context(
 
 class LocalFilesFetcher(URLFetcher):
     """A WeasyPrint URL fetcher that serves the static folder and the uploads in the site's storage (a
-    folder or lms.storage), and refuses everything else."""
+    folder or lms.storage) and makes QR codes, and refuses everything else."""
 
     def __init__(self, static_dir: Path, uploads):
         from lms.storage import LocalStorage, Storage
 
-        super().__init__(allowed_protocols=(STATIC_SCHEME, UPLOADS_SCHEME), allow_redirects=False)
+        super().__init__(allowed_protocols=(STATIC_SCHEME, UPLOADS_SCHEME, QR_SCHEME), allow_redirects=False)
         self.uploads: Storage = uploads if isinstance(uploads, Storage) else LocalStorage(uploads)
         self.static = LocalStorage(static_dir)
 
@@ -240,6 +247,11 @@ class LocalFilesFetcher(URLFetcher):
         return source.version(key)
 
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        scheme, colon, rest = url.partition(":")
+        if colon and scheme.lower() == QR_SCHEME:
+            return URLFetcherResponse(
+                url, qr_png(unquote(rest.removeprefix("/"))), {"Content-Type": "image/png"}
+            )
         source, key = self.resolve(url)
         try:
             data = source.read(key)
@@ -278,12 +290,19 @@ class PdfRenderer:
         )
         self.image_cache: dict = {}
 
+    # WeasyPrint's image cache keeps every image it loads, by URL; each certificate's QR code is used
+    # once, so the cache is emptied when it holds this many entries (a few per image), which keeps a
+    # batch's memory flat; the logos are then loaded again, once.
+    IMAGE_CACHE_ENTRIES = 64
+
     def stylesheet_text(self) -> str:
         return (self.static_dir / self.stylesheet_path).read_text(encoding="utf-8")
 
     def pdf_from_html(self, html: str, attachments: list[tuple[str, str, str]] = ()) -> bytes:
         """The PDF of some HTML; needs no app context (so worker processes can call it).
         `attachments`: (file name, text, description) of files embedded in the PDF."""
+        if len(self.image_cache) > self.IMAGE_CACHE_ENTRIES:
+            self.image_cache.clear()
         document = HTML(string=html, base_url=BASE_URL, url_fetcher=self.url_fetcher)
         files = [
             Attachment(string=text, name=name, description=description, relationship="Data")
