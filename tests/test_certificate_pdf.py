@@ -373,3 +373,71 @@ def test_renderer_reuses_its_fonts_and_stylesheet(renderer):
 def test_hours_on_a_certificate_agree_with_their_number(renderer, tmp_path, language, hours, printed):
     pdf = renderer.render(make_view(language=language, name=SERBIAN_NAME, hours=hours))
     assert printed in pdf_text(write_pdf(tmp_path, pdf)).replace("\n", " ")
+
+
+def test_html_has_no_whitespace_between_tags_but_spaces_between_inline_elements(renderer):
+    html = renderer.html(make_view())
+    assert not re.search(r">\s+<", html)
+    assert '</span>&#32;<span class="sep"></span>&#32;<span class="fact">' in html
+
+
+def test_stylesheet_colours_are_resolved_once(renderer):
+    from lms.certificates.pdf import resolve_variables
+
+    assert "var(" not in renderer.stylesheet_text()
+    css = ":root { --ink: #123456; --rule: 1px solid }\np { color: var(--ink); border: var( --rule ) }"
+    assert resolve_variables(css).endswith("p { color: #123456; border: 1px solid }")
+    # A fallback or a name :root does not give is left to WeasyPrint.
+    assert resolve_variables("p { color: var(--ink, red); x: var(--nope) }") == (
+        "p { color: var(--ink, red); x: var(--nope) }"
+    )
+
+
+def page_pixels(tmp_path: Path, pdf: bytes, name: str) -> bytes:
+    from PIL import Image
+
+    needs("pdftoppm")
+    path = write_pdf(tmp_path, pdf, f"{name}.pdf")
+    result = subprocess.run(
+        ["pdftoppm", "-png", "-r", "100", "-singlefile", str(path), str(tmp_path / name)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert not result.stderr, result.stderr  # e.g. "ExtGState 'a0.5' is unknown"
+    return Image.open(tmp_path / f"{name}.png").convert("RGB").tobytes()
+
+
+@pytest.mark.parametrize("template", ["classic", "modern"])
+def test_svg_images_replayed_draw_the_same_page(renderer, uploads_dir, tmp_path, template):
+    """Logos, the funding flag and a signature with transparency are drawn by WeasyPrint in the first
+    certificates and replayed in the next: the pages are the same to the pixel."""
+    from lms.certificates.pdf import ReplayedSVG
+
+    (uploads_dir / "faint.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 60"><rect width="200" height="60"'
+        ' fill="#1b2a6b" fill-opacity="0.5"/></svg>'
+    )
+    signatories = [{"name": "Eleni Papadaki", "title": "", "image": "uploads/faint.svg"}]
+    view = make_view(template=template, signatories=signatories)
+    drawn = renderer.render(view)  # as loaded: drawn by WeasyPrint
+    renderer.render(view)  # from the cache: drawn by WeasyPrint and recorded
+    images = [image for image in renderer.image_cache.values() if isinstance(image, ReplayedSVG)]
+    assert len(images) == 3 and all(image.drawings for image in images)
+    replayed = renderer.render(view)
+    assert page_pixels(tmp_path, replayed, "replayed") == page_pixels(tmp_path, drawn, "drawn")
+
+
+def test_only_self_contained_drawings_are_replayed():
+    from lms.certificates.pdf import ReplayedSVG
+
+    replayable = ReplayedSVG.replayable
+    assert replayable([b"q", b"0 0 1 rg", b"/a0.5 gs", b"0 0 10 10 re", b"f", b"Q"]) == {("a", 0.5)}
+    assert replayable([b"q", b"/A1.0 gs", b"Q"]) == {("A", 1.0)}
+    assert replayable([b"q", b"BT", b"/f1 12 Tf", b"ET", b"Q"]) is None  # a font of one document
+    assert replayable([b"q", b"/Im1 Do", b"Q"]) is None
+    assert replayable([b"q", b"/a1 gs", b"Q"]) is None  # set_alpha would name it /a1.0
+    assert replayable([b"q", b"f"]) is None  # not balanced
+    assert replayable([b"q", b"Q", b"f"]) is None  # drawing outside its own state
+    assert replayable(["/P1 BMC"]) is None
+    assert replayable([]) is None

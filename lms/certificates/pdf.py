@@ -39,6 +39,7 @@ class PdfUnavailable(ServiceUnavailable):
 
 try:
     from weasyprint import CSS, HTML, Attachment
+    from weasyprint.images import SVGImage
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 except OSError as error:  # raised by WeasyPrint when the Pango library is missing
@@ -81,6 +82,8 @@ def certificate_texts() -> dict[str, str]:
 
 
 _TEMPLATE_NAME = re.compile(r"[a-z0-9_]+")
+# Whitespace alone between two tags (never user text, whose < and > are escaped).
+_BETWEEN_TAGS = re.compile(r">\s+<")
 
 _MIME_TYPES = {
     ".svg": "image/svg+xml",
@@ -269,6 +272,87 @@ def url_fetcher_for(static_dir: Path, uploads) -> Callable:
     return LocalFilesFetcher(static_dir, uploads)
 
 
+_ROOT_RULE = re.compile(r":root\s*\{([^}]*)\}")
+_CUSTOM_PROPERTY = re.compile(r"--([\w-]+)\s*:\s*([^;]+?)\s*(?:;|$)")
+_VAR = re.compile(r"var\(\s*--([\w-]+)\s*\)")
+
+
+def resolve_variables(css: str) -> str:
+    """The stylesheet with each var(--name) replaced by the value its :root rule gives --name (a var()
+    with a fallback, or of a name :root does not give, is left to WeasyPrint). WeasyPrint resolves a
+    var() again for every element and property that uses one, in every document: a thirtieth of a
+    certificate, which resolving the stylesheet's colours once when it is loaded saves."""
+    values = {
+        name: value for block in _ROOT_RULE.findall(css) for name, value in _CUSTOM_PROPERTY.findall(block)
+    }
+    return _VAR.sub(lambda var: values.get(var[1], var[0]), css)
+
+
+class ReplayedSVG:
+    """An SVG image (a logo, the funding flag) that WeasyPrint draws once for each size, then replays.
+
+    WeasyPrint draws an SVG node by node, parsing each path's data again every time: the two logos and
+    the funding flag were a sixth of a certificate. A drawing is recorded from a graphics state with no
+    colour or opacity assumed (so it sets every one it uses), and kept only when it is one balanced q … Q
+    whose operators name no PDF resource but opacities (`/a0.5 gs`, which a replay registers again in
+    the page's resources as WeasyPrint does): no font, pattern or image, whose names belong to one
+    document. Replayed into another page, it draws exactly what WeasyPrint would have drawn there."""
+
+    SIZES = 4  # drawings kept per image: a logo is drawn at one or two sizes
+    OPACITY = re.compile(rb"/([aA])(\d+(?:\.\d+)?) gs")
+
+    def __init__(self, image: SVGImage):
+        self.image = image
+        self.drawings: dict[tuple[float, float], tuple[list[bytes], set]] = {}
+
+    def get_intrinsic_size(self, *args, **kwargs):
+        return self.image.get_intrinsic_size(*args, **kwargs)
+
+    def draw(self, stream, width, height, style) -> None:
+        drawing = self.drawings.get((width, height))
+        if drawing is not None:
+            operators, opacities = drawing
+            if opacities:
+                stream.push_state()  # registers each opacity's ExtGState on this page, changes nothing
+                for letter, alpha in opacities:
+                    stream.set_alpha(alpha, stroke=letter == "A")
+                stream.pop_state()
+            stream.stream.extend(operators)
+            return
+        # Forget the colour and opacity WeasyPrint believes are set, so that the drawing sets its own.
+        stream.push_state()
+        stream.pop_state()
+        start = len(stream.stream)
+        self.image.draw(stream, width, height, style)
+        operators = stream.stream[start:]
+        opacities = self.replayable(operators)
+        if opacities is not None and len(self.drawings) < self.SIZES:
+            self.drawings[width, height] = (operators, opacities)
+
+    @classmethod
+    def replayable(cls, operators: list) -> set | None:
+        """The opacities ("a" fill or "A" stroke, value) the operators set, or None if they cannot be
+        replayed elsewhere (a named resource, or not one balanced q … Q)."""
+        opacities, depth = set(), 0
+        for index, operator in enumerate(operators):
+            if not isinstance(operator, bytes) or (index and not depth):
+                return None
+            depth += (operator == b"q") - (operator == b"Q")
+            if b"/" in operator:
+                match = cls.OPACITY.fullmatch(operator)
+                if not match or f"{float(match[2])}" != match[2].decode():
+                    return None  # not an opacity, or not one set_alpha would name the same
+                opacities.add((match[1].decode(), float(match[2])))
+        return opacities if operators and not depth else None
+
+
+class ImageCache(dict):
+    """WeasyPrint's image cache (its `cache` option, URL -> image): keeps SVG images as ReplayedSVG."""
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, ReplayedSVG(value) if isinstance(value, SVGImage) else value)
+
+
 class PdfRenderer:
     """WeasyPrint that reuses one FontConfiguration, one parsed stylesheet and one image cache across
     many PDFs, and fetches only the project's own files (url_fetcher_for)."""
@@ -288,7 +372,7 @@ class PdfRenderer:
             url_fetcher=self.url_fetcher,
             font_config=self.font_config,
         )
-        self.image_cache: dict = {}
+        self.image_cache = ImageCache()
 
     # WeasyPrint's image cache keeps every image it loads, by URL; each certificate's QR code is used
     # once, so the cache is emptied when it holds this many entries (a few per image), which keeps a
@@ -296,7 +380,7 @@ class PdfRenderer:
     IMAGE_CACHE_ENTRIES = 64
 
     def stylesheet_text(self) -> str:
-        return (self.static_dir / self.stylesheet_path).read_text(encoding="utf-8")
+        return resolve_variables((self.static_dir / self.stylesheet_path).read_text(encoding="utf-8"))
 
     def pdf_from_html(self, html: str, attachments: list[tuple[str, str, str]] = ()) -> bytes:
         """The PDF of some HTML; needs no app context (so worker processes can call it).
@@ -320,10 +404,11 @@ class CertificateRenderer(PdfRenderer):
     """Certificates: the template in the certificate's language, then a PDF with the shared machinery."""
 
     def html(self, view: CertificateView) -> str:
-        """The certificate as HTML; needs an app context (Jinja environment)."""
+        """The certificate as HTML, without whitespace between tags (templates/pdf/_certificate.html);
+        needs an app context (Jinja environment)."""
         with force_locale(babel_locale(view.language)):
             context = template_context(view, self.static_dir, self.asset_url)
-            return render_template(template_name(view.template), **context)
+            return _BETWEEN_TAGS.sub("><", render_template(template_name(view.template), **context))
 
     def asset_url(self, path: str) -> str:
         """asset_url(path) with the file's version, so that the image cache, which is keyed by URL,
