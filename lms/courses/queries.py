@@ -13,6 +13,11 @@ def _outline_by_slug():
 
 
 @prepared
+def _course_by_slug():
+    return select(Course).where(Course.slug == bindparam("slug"))
+
+
+@prepared
 def _enrolment():
     return Enrolment.find(bindparam("course_id"), bindparam("user_id"))
 
@@ -21,15 +26,10 @@ def get_course_outline(slug: str) -> Course | None:
     return db.session.scalar(_outline_by_slug(), {"slug": slug})
 
 
-def visible_outline(course: Course, editor: bool) -> list[tuple[Module, list[Activity]]]:
-    """The course's structure as its reader sees it: each module with its activities (drafts only for
-    editors), in order. The lesson outline, previous/next and positions are all read from this."""
-    return [(m, [a for a in m.activities if a.published or editor]) for m in course.modules]
-
-
-def visible_activities(course: Course, editor: bool) -> list[Activity]:
-    """The activities of visible_outline in reading order (previous, next and position come from this)."""
-    return [a for _module, activities in visible_outline(course, editor) for a in activities]
+def get_course(slug: str) -> Course | None:
+    """A course without its outline (pages that only show it read it as plain rows: lms.courses.outline).
+    Its trainers load when asked for: a trainee's permission check does not need them."""
+    return db.session.scalar(_course_by_slug(), {"slug": slug})
 
 
 def outline_numbers(course: Course) -> dict[int, str]:

@@ -64,7 +64,8 @@ class CourseShape:
     marks_hidden: frozenset[int] = frozenset()  # graded activities whose marks the trainee may not see now
 
     @classmethod
-    def of(cls, course: Course, now: datetime | None = None) -> "CourseShape":
+    def of(cls, course, now: datetime | None = None) -> "CourseShape":
+        """`course` is a Course or its outline as plain rows (lms.courses.outline): both list activities()."""
         from lms.db import utcnow
 
         now = now or utcnow()
@@ -240,12 +241,14 @@ def trainee_rows(activity_ids: list[int], course_ids: list[int], graded: list[Ac
 
 
 def course_progress(
-    course: Course, user_ids: list[int], enrolments: list[Enrolment] = ()
+    course: Course, user_ids: list[int], enrolments: list[Enrolment] = (), outline=None
 ) -> dict[int, Progress]:
-    """Progress of the given trainees in one course, in one query whatever their number."""
-    shape = CourseShape.of(course)
+    """Progress of the given trainees in one course, in one query whatever their number; `outline` is the
+    course's outline when the page has read it as plain rows already."""
+    structure = outline or course
+    shape = CourseShape.of(structure)
     trainees = Trainees("enrolled", course.id) if len(user_ids) > MANY else Trainees("some", list(user_ids))
-    rows = trainee_rows([a.id for a in course.activities()], [course.id], shape.graded, trainees)
+    rows = trainee_rows([a.id for a in structure.activities()], [course.id], shape.graded, trainees)
     last_access = {e.user_id: e.last_access_at for e in enrolments}
     result = {}
     for user_id in user_ids:
