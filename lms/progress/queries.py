@@ -265,15 +265,17 @@ def course_progress(
     return result
 
 
-def my_progress(user, enrolments: list[Enrolment]) -> dict[int, Progress]:
-    """A trainee's progress in each of their courses (course id -> Progress), in one query."""
-    if not enrolments:
+def my_progress(user, outlines: dict) -> dict[int, Progress]:
+    """A trainee's progress in each of their courses (course id -> Progress), in one query, given the
+    courses' outlines (lms.courses.outline.read_outlines)."""
+    if not outlines:
         return {}
-    courses = {e.course_id: e.course for e in enrolments}  # my_enrolments loaded their outlines
-    shapes = {course_id: CourseShape.of(course) for course_id, course in courses.items()}
-    activity_course = {a.id: course.id for course in courses.values() for a in course.activities()}
+    shapes = {course_id: CourseShape.of(outline) for course_id, outline in outlines.items()}
+    activity_course = {
+        a.id: course_id for course_id, outline in outlines.items() for a in outline.activities()
+    }
     graded = [activity for shape in shapes.values() for activity in shape.graded]
-    rows = trainee_rows(list(activity_course), list(courses), graded, Trainees("one", user.id))
+    rows = trainee_rows(list(activity_course), list(outlines), graded, Trainees("one", user.id))
     completions, overrides = defaultdict(list), defaultdict(list)
     for completion in rows.completions.get(user.id, ()):
         completions[activity_course[completion.activity_id]].append(completion)
@@ -289,7 +291,7 @@ def my_progress(user, enrolments: list[Enrolment]) -> dict[int, Progress]:
             overrides[course_id],
             rows.done.get((user.id, course_id)),
         )
-        for course_id in courses
+        for course_id in outlines
     }
 
 
