@@ -1,7 +1,7 @@
 """Reads that views share, each in a fixed number of queries whatever the size of the course."""
 
 from sqlalchemy import bindparam, func, or_, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from lms.courses.models import Activity, Course, Enrolment, Module, course_trainers
 from lms.db import db, prepared
@@ -42,11 +42,17 @@ def outline_numbers(course: Course) -> dict[int, str]:
 
 
 def get_activity(activity_id: int, kind: str) -> Activity | None:
-    """An activity of one kind with its module, course and trainers: what a permission check reads."""
-    return db.session.scalar(
+    """An activity of one kind with its module and course, in one row (the course's trainers, which only
+    a trainer's permission check reads, load when asked for)."""
+    return db.session.scalar(_activity_of_kind(), {"id": activity_id, "kind": kind})
+
+
+@prepared
+def _activity_of_kind():
+    return (
         select(Activity)
-        .where(Activity.id == activity_id, Activity.kind == kind)
-        .options(selectinload(Activity.module).selectinload(Module.course).selectinload(Course.trainers))
+        .where(Activity.id == bindparam("id"), Activity.kind == bindparam("kind"))
+        .options(joinedload(Activity.module, innerjoin=True).joinedload(Module.course, innerjoin=True))
     )
 
 
