@@ -441,3 +441,14 @@ def test_only_self_contained_drawings_are_replayed():
     assert replayable([b"q", b"Q", b"f"]) is None  # drawing outside its own state
     assert replayable(["/P1 BMC"]) is None
     assert replayable([]) is None
+
+
+@pytest.mark.parametrize(("language", "name"), [("el", GREEK_NAME), ("mk", CYRILLIC_NAME)])
+def test_every_font_is_embedded_as_a_subset(renderer, tmp_path, language, name):
+    needs("pdffonts")
+    path = write_pdf(tmp_path, renderer.render(make_view(language=language, name=name)))
+    rows = [row.split() for row in run("pdffonts", str(path)).splitlines()[2:]]
+    assert len(rows) == len(BUNDLED_FONTS)
+    # name, type (two words), encoding, then emb, sub and uni
+    assert all(row[-5:-2] == ["yes", "yes", "yes"] for row in rows), rows
+    assert name in pdf_text(path)
