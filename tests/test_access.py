@@ -69,8 +69,8 @@ MATRIX = {
     "authoring.upload_file": ("/author/courses/{slug}/files", 405, 405, 405, 405),
     "authoring.course_participants": ("/author/courses/{slug}/participants", LOGIN, 403, 403, 200),
     "authoring.unenrol_participant": ("/author/courses/{slug}/participants/1/unenrol", 405, 405, 405, 405),
-    "authoring.new_quiz": ("/author/courses/{slug}/modules/{module_id}/quizzes", 405, 405, 405, 405),
     # The attempt is the target trainee's: nobody else may see it in progress; the course's editors review it.
+    "quizzes.new": ("/quizzes/new/{module_id}", 405, 405, 405, 405),
     "quizzes.start": ("/quizzes/{quiz_id}/start", 405, 405, 405, 405),
     "quizzes.attempt": ("/quizzes/attempts/{attempt_id}", LOGIN, 403, 403, 403),
     "quizzes.save": ("/quizzes/attempts/{attempt_id}", LOGIN, 403, 403, 403),

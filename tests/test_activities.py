@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+from flask import url_for
 from sqlalchemy import select
 
 from lms.activities import kind_for_file, kind_of, kinds
@@ -16,7 +17,7 @@ from lms.courses.transfer import export_course, import_course
 from lms.db import db
 from lms.progress.models import Completion
 from lms.progress.queries import course_progress
-from tests.conftest import login
+from tests.conftest import csrf_token, login
 from tests.test_courses import QueryCounter
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -228,3 +229,37 @@ def course_with_quiz_factory(create_course, create_user):
         return course
 
     return factory
+
+
+@pytest.mark.parametrize(
+    "name, blueprint",
+    [("quiz", "quizzes"), ("assignment", "assignments"), ("survey", "surveys"), ("forum", "forums")],
+)
+def test_a_titled_kind_is_added_from_the_outline_or_refused_without_a_title(
+    app, client, create_user, create_course, name, blueprint
+):
+    trainer = create_user("trainer")
+    course = create_course(modules=1, lessons=1, trainer=trainer)
+    login(client, trainer.email)
+    outline = f"/author/courses/{course.slug}"
+    with app.test_request_context():
+        url = url_for(f"{blueprint}.new", module_id=course.modules[0].id)
+    refused = client.post(url, data={"csrf_token": csrf_token(client, outline), "title": ""})
+    assert refused.headers["Location"].endswith(outline + "#outline")
+    assert "needs a title" in client.get(outline).get_data(as_text=True)
+    added = client.post(url, data={"csrf_token": csrf_token(client, outline), "title": "Check-up"})
+    activity = db.session.scalar(select(Activity).where(Activity.title == "Check-up"))
+    assert activity.kind == name and activity.module_id == course.modules[0].id
+    with app.test_request_context():
+        assert added.headers["Location"] == kind_of(activity).edit_url(activity)
+
+
+def test_only_an_editor_of_the_course_adds_to_its_modules(app, client, create_user, create_course):
+    course = create_course(modules=1, lessons=1, trainer=create_user("trainer"))
+    other = create_user("trainer")
+    login(client, other.email)
+    with app.test_request_context():
+        url = url_for("quizzes.new", module_id=course.modules[0].id)
+    response = client.post(url, data={"csrf_token": csrf_token(client, "/"), "title": "Sneaky"})
+    assert response.status_code == 403
+    assert db.session.scalar(select(Activity).where(Activity.title == "Sneaky")) is None

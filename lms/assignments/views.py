@@ -7,18 +7,19 @@ from flask_babel import format_timedelta
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from lms.activities.views import new_activity
 from lms.assignments import bp
 from lms.assignments import services as assignments
 from lms.assignments.activity import criterion_text, parse_criterion
-from lms.assignments.forms import AssignmentForm, ExtensionForm, GradeForm, NewAssignmentForm, WorkForm
+from lms.assignments.forms import AssignmentForm, ExtensionForm, GradeForm, WorkForm
 from lms.assignments.queries import extension_of, get_assignment, get_file, grading_rows
 from lms.assignments.settings import FILE_TYPES, parse_time
 from lms.courses.queries import get_enrolment
 from lms.courses.services import activity_url, blob_key
 from lms.db import db, utcnow
-from lms.forms import ActionForm
+from lms.forms import ActionForm, NewActivityForm
 from lms.i18n import _, format_moment, ngettext
-from lms.security import editable_activity, editable_module, login_required, require
+from lms.security import editable_activity, login_required, require
 from lms.storage import storage
 
 FILTERS = ("all", "not_submitted", "needs_grading", "late")
@@ -152,14 +153,12 @@ def file(file_id: int):
 @bp.route("/new/<int:module_id>", methods=["POST"])
 @login_required
 def new(module_id: int):
-    module = editable_module(module_id)
-    form = NewAssignmentForm()
-    if not form.validate_on_submit():
-        flash(_("An assignment needs a title."), "error")
-        return redirect(url_for("authoring.course", slug=module.course.slug) + "#outline")
-    activity = assignments.add_assignment(module, form.title.data.strip(), current_user)
-    db.session.commit()
-    return redirect(url_for("assignments.edit", activity_id=activity.id))
+    return new_activity(
+        module_id,
+        NewActivityForm(),
+        _("An assignment needs a title."),
+        lambda module, form: assignments.add_assignment(module, form.title.data.strip(), current_user),
+    )
 
 
 def _settings_from(form: AssignmentForm, settings):

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from lms.activities import kind_of
 from lms.activities.base import DURATION
+from lms.activities.views import outline_url
 from lms.auth.models import User
 from lms.authoring import bp
 from lms.authoring.forms import (
@@ -223,7 +224,7 @@ def add_module(slug: str):
         flash(_("Module added."), "success")
     else:
         flash(_("A module needs a title."), "error")
-    return redirect(url_for("authoring.course", slug=slug) + "#outline")
+    return redirect(outline_url(course))
 
 
 @bp.route("/courses/<slug>/modules/<int:module_id>", methods=["GET", "POST"])
@@ -236,7 +237,7 @@ def module(slug: str, module_id: int):
         services.update_module(module, form.title.data.strip(), (form.summary.data or "").strip())
         db.session.commit()
         flash(_("Module saved."), "success")
-        return redirect(url_for("authoring.course", slug=slug) + "#outline")
+        return redirect(outline_url(course))
     return render_template(
         "authoring/module_form.html", course=course, module=module, form=form
     ), 400 if form.is_submitted() else 200
@@ -260,7 +261,7 @@ def change_module(slug: str, module_id: int, action: str):
     course = editable_course(slug)
     _move_or_delete(course.modules, _module_of(course, module_id), action)
     db.session.commit()
-    return redirect(url_for("authoring.course", slug=slug) + "#outline")
+    return redirect(outline_url(course))
 
 
 @bp.route("/courses/<slug>/activities/<int:activity_id>/<any(move, delete):action>", methods=["POST"])
@@ -270,7 +271,7 @@ def change_activity(slug: str, activity_id: int, action: str):
     activity = _activity_of(course, activity_id)
     _move_or_delete(activity.module.activities, activity, action)
     db.session.commit()
-    return redirect(url_for("authoring.course", slug=slug) + "#outline")
+    return redirect(outline_url(course))
 
 
 @bp.route("/courses/<slug>/modules/<int:module_id>/lessons/new", methods=["GET", "POST"])
@@ -300,20 +301,6 @@ def new_lesson(slug: str, module_id: int):
     return render_template(
         "authoring/lesson_form.html", course=course, module=module, activity=None, form=form, preview=preview
     ), status
-
-
-@bp.route("/courses/<slug>/modules/<int:module_id>/quizzes", methods=["POST"])
-@role_required("trainer")
-def new_quiz(slug: str, module_id: int):
-    course = editable_course(slug)
-    module = _module_of(course, module_id)
-    form = ModuleForm()  # a title is all a new quiz needs
-    if not form.validate_on_submit():
-        flash(_("A quiz needs a title."), "error")
-        return redirect(url_for("authoring.course", slug=slug) + "#outline")
-    activity = services.add_quiz(module, form.title.data.strip(), current_user)
-    db.session.commit()
-    return redirect(url_for("quizzes.edit", activity_id=activity.id))
 
 
 @bp.route("/courses/<slug>/activities/<int:activity_id>", methods=["GET", "POST"])

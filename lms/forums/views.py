@@ -4,22 +4,22 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from sqlalchemy import select
 
+from lms.activities.views import new_activity
 from lms.courses.models import Course
 from lms.courses.queries import get_enrolment
 from lms.courses.services import activity_url, blob_key
 from lms.db import db, writing
 from lms.exports import csv_response
-from lms.forms import ActionForm
+from lms.forms import ActionForm, NewActivityForm
 from lms.forums import bp, queries
 from lms.forums import services as forums
 from lms.forums.activity import completion_posts, forum_type, posts_by
-from lms.forums.forms import EditPostForm, ForumForm, NewForumForm, ReasonForm, ReplyForm, ThreadForm
+from lms.forums.forms import EditPostForm, ForumForm, ReasonForm, ReplyForm, ThreadForm
 from lms.forums.models import Image, Report
 from lms.i18n import _
 from lms.security import (
     configured_limit,
     editable_activity,
-    editable_module,
     limiter,
     login_required,
     require,
@@ -410,14 +410,12 @@ def my_posts(slug: str):
 @bp.route("/new/<int:module_id>", methods=["POST"])
 @login_required
 def new(module_id: int):
-    module = editable_module(module_id)
-    form = NewForumForm()
-    if not form.validate_on_submit():
-        flash(_("A forum needs a title."), "error")
-        return redirect(url_for("authoring.course", slug=module.course.slug) + "#outline")
-    activity = forums.add_forum(module, form.title.data.strip(), current_user)
-    db.session.commit()
-    return redirect(url_for("forums.edit", activity_id=activity.id))
+    return new_activity(
+        module_id,
+        NewActivityForm(),
+        _("A forum needs a title."),
+        lambda module, form: forums.add_forum(module, form.title.data.strip(), current_user),
+    )
 
 
 @bp.route("/<int:activity_id>/edit", methods=["GET", "POST"])

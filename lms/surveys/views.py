@@ -4,17 +4,18 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from lms.activities.views import new_activity
 from lms.charts import bar_chart
 from lms.courses.queries import get_enrolment
 from lms.courses.services import activity_url, slugify
 from lms.db import db, utcnow
 from lms.exports import csv_response, xlsx_response
-from lms.forms import ActionForm
+from lms.forms import ActionForm, NewActivityForm
 from lms.i18n import _
-from lms.security import editable_activity, editable_module, login_required, require
+from lms.security import editable_activity, login_required, require
 from lms.surveys import bp
 from lms.surveys import services as surveys
-from lms.surveys.forms import NewSurveyForm, SurveyForm
+from lms.surveys.forms import SurveyForm
 from lms.surveys.models import COURSE
 from lms.surveys.queries import get_survey, load_responses, summarise
 from lms.surveys.spec import KINDS, MAX_QUESTIONS, Survey, check_question
@@ -120,16 +121,14 @@ def answer(activity_id: int):
 @bp.route("/new/<int:module_id>", methods=["POST"])
 @login_required
 def new(module_id: int):
-    module = editable_module(module_id)
-    form = NewSurveyForm()
-    if not form.validate_on_submit():
-        flash(_("A survey needs a title."), "error")
-        return redirect(url_for("authoring.course", slug=module.course.slug) + "#outline")
-    activity = surveys.add_survey(
-        module, form.title.data.strip(), current_user, _("Overall, how satisfied are you?")
+    return new_activity(
+        module_id,
+        NewActivityForm(),
+        _("A survey needs a title."),
+        lambda module, form: surveys.add_survey(
+            module, form.title.data.strip(), current_user, _("Overall, how satisfied are you?")
+        ),
     )
-    db.session.commit()
-    return redirect(url_for("surveys.edit", activity_id=activity.id))
 
 
 def _question_rows(survey: Survey) -> list[dict]:
