@@ -5,7 +5,6 @@ import re
 from pathlib import Path
 
 import pytest
-from flask import url_for
 from sqlalchemy import select
 
 from lms.activities import kind_for_file, kind_of, kinds
@@ -231,19 +230,28 @@ def course_with_quiz_factory(create_course, create_user):
     return factory
 
 
-@pytest.mark.parametrize(
-    "name, blueprint",
-    [("quiz", "quizzes"), ("assignment", "assignments"), ("survey", "surveys"), ("forum", "forums")],
-)
+def test_the_outline_offers_each_kinds_add_form(app, client, create_user, create_course, checkpoint):
+    trainer = create_user("trainer")
+    course = create_course(modules=1, lessons=1, trainer=trainer)
+    login(client, trainer.email)
+    page = client.get(f"/author/courses/{course.slug}").get_data(as_text=True)
+    with app.test_request_context():
+        urls = {name: kind.new_url(course.modules[0]) for name, kind in kinds().items() if kind.new_endpoint}
+    assert set(urls) == {"lesson", "quiz", "assignment", "survey", "scorm", "forum"}  # not the checkpoint
+    assert all(url in page for url in urls.values())
+    assert 'enctype="multipart/form-data"' in page and 'href="{}"'.format(urls["lesson"]) in page
+
+
+@pytest.mark.parametrize("name", ["quiz", "assignment", "survey", "forum"])
 def test_a_titled_kind_is_added_from_the_outline_or_refused_without_a_title(
-    app, client, create_user, create_course, name, blueprint
+    app, client, create_user, create_course, name
 ):
     trainer = create_user("trainer")
     course = create_course(modules=1, lessons=1, trainer=trainer)
     login(client, trainer.email)
     outline = f"/author/courses/{course.slug}"
     with app.test_request_context():
-        url = url_for(f"{blueprint}.new", module_id=course.modules[0].id)
+        url = kind_of(name).new_url(course.modules[0])
     refused = client.post(url, data={"csrf_token": csrf_token(client, outline), "title": ""})
     assert refused.headers["Location"].endswith(outline + "#outline")
     assert "needs a title" in client.get(outline).get_data(as_text=True)
@@ -259,7 +267,7 @@ def test_only_an_editor_of_the_course_adds_to_its_modules(app, client, create_us
     other = create_user("trainer")
     login(client, other.email)
     with app.test_request_context():
-        url = url_for("quizzes.new", module_id=course.modules[0].id)
+        url = kind_of("quiz").new_url(course.modules[0])
     response = client.post(url, data={"csrf_token": csrf_token(client, "/"), "title": "Sneaky"})
     assert response.status_code == 403
     assert db.session.scalar(select(Activity).where(Activity.title == "Sneaky")) is None

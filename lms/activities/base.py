@@ -44,6 +44,14 @@ class ActivityKind:
     page_template = ""  # the trainee's view of it, included in courses/activity.html
     edit_endpoint = ""  # where a trainer edits it; called with activity_id=
     markdown_body = False  # the body is Markdown shown as a lesson is (cached HTML by render)
+    # The course outline's add form (templates/authoring/course.html) goes to new_url(module), by default
+    # new_endpoint with module_id= (a view made with lms.activities.views.new_activity); a kind without
+    # a new_endpoint is not added there. It sends new_input: "title" or "file" (a package), labelled
+    # new_title, or "" when it is a link to a page of the kind's own where the activity is written.
+    new_endpoint = ""
+    new_label = ""  # the form's button, "Add a quiz" (a lazy translation)
+    new_input = "title"
+    new_title = ""
 
     def __repr__(self) -> str:
         return f"<ActivityKind {self.name}>"
@@ -80,6 +88,11 @@ class ActivityKind:
         from flask import url_for
 
         return url_for(self.edit_endpoint, activity_id=activity.id)
+
+    def new_url(self, module) -> str:
+        from flask import url_for
+
+        return url_for(self.new_endpoint, module_id=module.id)
 
     def page_context(self, activity) -> dict:
         """Template variables page_template needs for the current user (called for their page only)."""

@@ -27,6 +27,9 @@ class AssignmentKind(ActivityKind):
     features = frozenset({GRADE, OWN_COMPLETION})
     page_template = "assignments/_page.html"
     edit_endpoint = "assignments.edit"
+    new_endpoint = "assignments.new"
+    new_label = _l("Add an assignment")
+    new_title = _l("Assignment title")
     markdown_body = True
 
     def read(self, reader, path, text, slug, position, settings):

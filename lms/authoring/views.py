@@ -6,7 +6,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, sen
 from flask_login import current_user
 from sqlalchemy import select
 
-from lms.activities import kind_of
+from lms.activities import kind_of, kinds
 from lms.activities.base import DURATION
 from lms.activities.views import outline_url
 from lms.auth.models import User
@@ -198,6 +198,7 @@ def course(slug: str):
         move_form=MoveForm(),
         delete_form=DeleteForm(),
         upload_form=UploadFileForm(),
+        addable_kinds=[kind for kind in kinds().values() if kind.new_endpoint],
     ), 400 if form.is_submitted() else 200
 
 

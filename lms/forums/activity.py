@@ -32,6 +32,9 @@ class ForumKind(ActivityKind):
     features = frozenset({OWN_COMPLETION})
     page_template = "forums/_page.html"
     edit_endpoint = "forums.edit"
+    new_endpoint = "forums.new"
+    new_label = _l("Add a forum")
+    new_title = _l("Forum title")
     markdown_body = True
 
     def read(self, reader, path, text, slug, position, settings):

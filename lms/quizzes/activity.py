@@ -28,6 +28,9 @@ class QuizKind(ActivityKind):
     features = frozenset({GRADE, OWN_COMPLETION})
     page_template = "quizzes/_page.html"
     edit_endpoint = "quizzes.edit"
+    new_endpoint = "quizzes.new"
+    new_label = _l("Add a quiz")
+    new_title = _l("Quiz title")
 
     def read(self, reader, path, text, slug, position, settings):
 

@@ -22,6 +22,9 @@ class SurveyKind(ActivityKind):
     features = frozenset({OWN_COMPLETION})
     page_template = "surveys/_page.html"
     edit_endpoint = "surveys.edit"
+    new_endpoint = "surveys.new"
+    new_label = _l("Add a survey")
+    new_title = _l("Survey title")
 
     def read(self, reader, path, text, slug, position, settings):
         parsed, problems = parse_survey(text)
