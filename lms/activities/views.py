@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 
-from flask import flash, redirect
+from flask import flash, redirect, render_template, request
 from flask_wtf import FlaskForm
 
 from lms.activities import kind_of
@@ -29,3 +29,11 @@ def new_activity(module_id: int, form: FlaskForm, problem: str, add: Callable):
     activity = add(module, form)
     db.session.commit()
     return redirect(kind_of(activity).edit_url(activity))
+
+
+def activity_page(template: str, activity, **context):
+    """A page about one activity (a trainer's edit, results or grading page): the template gets the
+    activity and its course too. Views redirect after a POST that worked, so a page drawn for a POST
+    shows a refused form again: its status is 400."""
+    page = render_template(template, activity=activity, course=activity.module.course, **context)
+    return page, 400 if request.method == "POST" else 200

@@ -2,12 +2,12 @@
 
 import io
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, request, send_file, url_for
 from flask_babel import format_timedelta
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from lms.activities.views import new_activity
+from lms.activities.views import activity_page, new_activity
 from lms.assignments import bp
 from lms.assignments import services as assignments
 from lms.assignments.activity import criterion_text, parse_criterion
@@ -238,9 +238,7 @@ def edit(activity_id: int):
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("assignments.edit", activity_id=activity.id))
-    return render_template(
-        "assignments/edit.html", activity=activity, course=activity.module.course, form=form
-    ), 400 if form.is_submitted() else 200
+    return activity_page("assignments/edit.html", activity, form=form)
 
 
 @bp.route("/<int:activity_id>/grading")
@@ -265,10 +263,9 @@ def grading(activity_id: int):
         }[show]
         if keep:
             rows.append((row, due, state))
-    return render_template(
+    return activity_page(
         "assignments/grading.html",
-        activity=activity,
-        course=activity.module.course,
+        activity,
         settings=settings,
         rows=rows,
         show=show,
@@ -325,10 +322,9 @@ def grade(activity_id: int, user_id: int):
             flash(_("Grade saved; the change is in the audit log."), "success")
             return redirect(url_for("assignments.grading", activity_id=activity.id))
     due, cutoff = assignments.deadlines(settings, row.extension)
-    return render_template(
+    return activity_page(
         "assignments/grade.html",
-        activity=activity,
-        course=activity.module.course,
+        activity,
         settings=settings,
         row=row,
         submission=submission,
@@ -339,7 +335,7 @@ def grade(activity_id: int, user_id: int):
         extension_form=extension_form,
         error=error,
         levels=(submission.levels if submission and submission.levels else []),
-    ), 400 if form.is_submitted() else 200
+    )
 
 
 @bp.route("/<int:activity_id>/extension/<int:user_id>", methods=["POST"])

@@ -4,7 +4,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from sqlalchemy import select
 
-from lms.activities.views import new_activity
+from lms.activities.views import activity_page, new_activity
 from lms.courses.models import Course
 from lms.courses.queries import get_enrolment
 from lms.courses.services import activity_url, blob_key
@@ -153,9 +153,7 @@ def new_thread(activity_id: int):
         else:
             db.session.commit()
             return redirect(url_for("forums.thread", thread_id=thread.id))
-    return render_template(
-        "forums/new_thread.html", activity=activity, course=activity.module.course, form=form, error=error
-    ), 400 if form.is_submitted() else 200
+    return activity_page("forums/new_thread.html", activity, form=form, error=error)
 
 
 def _quote(post) -> str:
@@ -440,6 +438,4 @@ def edit(activity_id: int):
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("forums.edit", activity_id=activity.id))
-    return render_template(
-        "forums/edit.html", activity=activity, course=activity.module.course, form=form
-    ), 400 if form.is_submitted() else 200
+    return activity_page("forums/edit.html", activity, form=form)

@@ -30,7 +30,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from lms.activities.views import new_activity
+from lms.activities.views import activity_page, new_activity
 from lms.auth.models import User
 from lms.courses.models import Activity
 from lms.courses.package import PackageError, Problem
@@ -150,15 +150,14 @@ def edit(activity_id: int):
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("scorm.edit", activity_id=activity.id))
-    return render_template(
+    return activity_page(
         "scorm/edit.html",
-        activity=activity,
-        course=activity.module.course,
+        activity,
         form=form,
         package=package,
         manifest=package.parsed() if package else None,
         report=scorm.report(activity, package) if package else [],
-    ), 400 if form.is_submitted() else 200
+    )
 
 
 # --- the trainee's pages -------------------------------------------------------------------------------

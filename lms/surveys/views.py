@@ -4,7 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from lms.activities.views import new_activity
+from lms.activities.views import activity_page, new_activity
 from lms.charts import bar_chart
 from lms.courses.queries import get_enrolment
 from lms.courses.services import activity_url, slugify
@@ -227,16 +227,15 @@ def edit(activity_id: int):
                 db.session.commit()
                 flash(_("Saved."), "success")
                 return redirect(url_for("surveys.edit", activity_id=activity.id))
-    return render_template(
+    return activity_page(
         "surveys/edit.html",
-        activity=activity,
-        course=activity.module.course,
+        activity,
         form=form,
         rows=rows,
         problems=problems,
         kinds=[(kind, kind_labels()[kind]) for kind in KINDS],
         responses=surveys.response_count(activity),
-    ), 400 if form.is_submitted() else 200
+    )
 
 
 def _context() -> int | None:
@@ -262,10 +261,9 @@ def results(activity_id: int):
         for result in summary.questions
         if result.counts
     }
-    return render_template(
+    return activity_page(
         "surveys/results.html",
-        activity=activity,
-        course=activity.module.course,
+        activity,
         survey=survey,
         summary=summary,
         charts=charts,
