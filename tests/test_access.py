@@ -22,6 +22,7 @@ MATRIX = {
     "auth.finish_registration": ("/register/not-a-token", 400, 400, 400, 400),
     "auth.profile": ("/profile", LOGIN, 200, 200, 200),
     "auth.log_out_others": ("/profile/log-out-others", 405, 405, 405, 405),
+    "auth.my_data": ("/profile/my-data.zip", LOGIN, 200, 200, 200),
     "auth.change_password": ("/password", LOGIN, 200, 200, 200),
     "auth.forgot_password": ("/password/forgot", 200, 200, 200, 200),
     "auth.reset_password": ("/password/reset/not-a-token", 400, 400, 400, 400),
