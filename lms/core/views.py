@@ -44,6 +44,7 @@ def home():
     from lms.certificates.models import Certificate
     from lms.classroom.services import sessions_for
     from lms.courses.forms import CATEGORY_LABELS
+    from lms.courses.outline import read_outlines
     from lms.courses.queries import my_enrolments, taught_courses
     from lms.progress.queries import my_progress
 
@@ -55,7 +56,7 @@ def home():
     return render_template(
         "core/home.html",
         enrolments=enrolments,
-        progress=my_progress(current_user, enrolments),
+        progress=my_progress(current_user, read_outlines([e.course_id for e in enrolments])),
         certificates=certificates,
         upcoming=sessions_for(current_user, since=utcnow() - timedelta(hours=3), limit=3),
         taught=taught_courses(current_user) if current_user.is_trainer else [],

@@ -1,15 +1,20 @@
+from functools import lru_cache
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from lms.activities import kind_of
 from lms.courses import bp
 from lms.courses.forms import CATEGORY_LABELS, CatalogueFilterForm, EnrolForm, UnenrolForm
-from lms.courses.models import CourseFile
+from lms.courses.models import Activity, CourseFile
+from lms.courses.outline import read_outline
 from lms.courses.queries import catalogue as catalogue_query
-from lms.courses.queries import get_course_outline, get_enrolment, visible_activities, visible_outline
+from lms.courses.queries import get_course, get_enrolment
 from lms.courses.services import CourseError, blob_key, self_enrol
 from lms.courses.services import unenrol as unenrol_service
-from lms.db import db, writing
+from lms.db import db, prepared, writing
 from lms.i18n import _
 from lms.progress.forms import DoneForm
 from lms.progress.queries import course_progress
@@ -18,9 +23,26 @@ from lms.security import login_required, require
 from lms.storage import storage
 
 
+@bp.app_template_global()
+def activity_url(course_slug: str, activity) -> str:
+    """Where a trainee reads an activity. A course page links every activity of its outline; each URL
+    is built once per process (the route's own url_for is a good part of such a page's cost)."""
+    return _activity_path(request.script_root, course_slug, activity.module.slug, activity.slug)
+
+
+@lru_cache(maxsize=4096)
+def _activity_path(script_root: str, slug: str, module_slug: str, activity_slug: str) -> str:
+    return url_for("courses.activity", slug=slug, module_slug=module_slug, activity_slug=activity_slug)
+
+
+@prepared
+def _activity_with_module():
+    return select(Activity).options(joinedload(Activity.module)).where(Activity.id == bindparam("id"))
+
+
 def _load_course(slug: str):
-    """The course with its outline, or 404; 404 too for a draft the visitor may not see."""
-    course = get_course_outline(slug)
+    """The course, or 404; 404 too for a draft the visitor may not see."""
+    course = get_course(slug)
     if course is None or not course.can_view_summary(current_user):
         abort(404)
     return course
@@ -43,9 +65,10 @@ def catalogue():
 @bp.route("/<slug>")
 def detail(slug: str):
     course = _load_course(slug)
+    outline = read_outline(course.id)
     enrolment = get_enrolment(course, current_user)
     row = (
-        course_progress(course, [current_user.id])[current_user.id]
+        course_progress(course, [current_user.id], outline=outline)[current_user.id]
         if enrolment and enrolment.is_active
         else None
     )
@@ -53,6 +76,7 @@ def detail(slug: str):
         "courses/detail.html",
         progress=row,
         course=course,
+        outline=outline.visible(course.can_edit(current_user)),
         enrolment=enrolment,
         can_read=course.can_read(current_user, enrolment),
         enrol_form=EnrolForm(),
@@ -103,26 +127,30 @@ def activity(slug: str, module_slug: str, activity_slug: str):
     enrolment = get_enrolment(course, current_user)
     require(course.can_read(current_user, enrolment))
     editor = course.can_edit(current_user)
-    sequence = visible_activities(course, editor)
-    current = next((a for a in sequence if a.module.slug == module_slug and a.slug == activity_slug), None)
-    if current is None:
+    outline = read_outline(course.id)
+    visible = outline.visible(editor)
+    sequence = [a for _module, activities in visible for a in activities]
+    step = next((a for a in sequence if a.module.slug == module_slug and a.slug == activity_slug), None)
+    if step is None:
         abort(404)
-    index = sequence.index(current)
+    current = db.session.scalar(_activity_with_module(), {"id": step.id})  # the one whose body it shows
+    index = sequence.index(step)
     kind = kind_of(current)
     trainee = enrolment is not None and enrolment.is_active
     if trainee and not view_recorded(current, enrolment):
         with writing(best_effort=True):
             record_view(current, enrolment)
-    row = course_progress(course, [current_user.id])[current_user.id] if trainee else None
+    row = course_progress(course, [current_user.id], outline=outline)[current_user.id] if trainee else None
     return render_template(
         "courses/activity.html",
         course=course,
         activity=current,
+        module=step.module,
         previous=sequence[index - 1] if index > 0 else None,
         next=sequence[index + 1] if index + 1 < len(sequence) else None,
         position=index + 1,
         total=len(sequence),
-        outline=visible_outline(course, editor),
+        outline=visible,
         editor=editor,
         kind=kind,
         progress=row,
