@@ -271,3 +271,14 @@ def test_only_an_editor_of_the_course_adds_to_its_modules(app, client, create_us
     response = client.post(url, data={"csrf_token": csrf_token(client, "/"), "title": "Sneaky"})
     assert response.status_code == 403
     assert db.session.scalar(select(Activity).where(Activity.title == "Sneaky")) is None
+
+
+def test_the_title_view_adds_only_kinds_made_from_a_title(client, create_user, create_course, checkpoint):
+    trainer = create_user("trainer")
+    course = create_course(modules=1, lessons=1, trainer=trainer)
+    login(client, trainer.email)
+    token = csrf_token(client, f"/author/courses/{course.slug}")
+    for kind in ("scorm", "lesson", "checkpoint", "poll"):  # a package, a page of its own, none, unknown
+        url = f"/author/modules/{course.modules[0].id}/new/{kind}"
+        assert client.post(url, data={"csrf_token": token, "title": "X"}).status_code == 404, kind
+    assert db.session.scalar(select(Activity).where(Activity.title == "X")) is None

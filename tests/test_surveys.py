@@ -297,7 +297,9 @@ def test_a_trainer_authors_a_survey_in_the_browser(client, app, create_user, cre
     login(client, trainer.email)
     module = course.modules[0]
     token = csrf_token(client, f"/author/courses/{course.slug}")
-    response = client.post(f"/surveys/new/{module.id}", data={"csrf_token": token, "title": "Feedback"})
+    response = client.post(
+        f"/author/modules/{module.id}/new/survey", data={"csrf_token": token, "title": "Feedback"}
+    )
     assert response.status_code == 302
     edit = response.headers["Location"]
     page = client.get(edit).get_data(as_text=True)

@@ -7,7 +7,7 @@ from flask_babel import format_timedelta
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from lms.activities.views import activity_page, new_activity
+from lms.activities.views import activity_page
 from lms.assignments import bp
 from lms.assignments import services as assignments
 from lms.assignments.activity import criterion_text, parse_criterion
@@ -17,7 +17,7 @@ from lms.assignments.settings import FILE_TYPES, parse_time
 from lms.courses.queries import get_enrolment
 from lms.courses.services import activity_url, blob_key
 from lms.db import db, utcnow
-from lms.forms import ActionForm, NewActivityForm
+from lms.forms import ActionForm
 from lms.i18n import _, format_moment, ngettext
 from lms.security import editable_activity, login_required, require
 from lms.storage import storage
@@ -148,17 +148,6 @@ def file(file_id: int):
         abort(404)
     response.cache_control.private = True
     return response
-
-
-@bp.route("/new/<int:module_id>", methods=["POST"])
-@login_required
-def new(module_id: int):
-    return new_activity(
-        module_id,
-        NewActivityForm(),
-        _("An assignment needs a title."),
-        lambda module, form: assignments.add_assignment(module, form.title.data.strip(), current_user),
-    )
 
 
 def _settings_from(form: AssignmentForm, settings):

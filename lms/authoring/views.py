@@ -7,7 +7,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from lms.activities import kind_of, kinds
-from lms.activities.base import DURATION
+from lms.activities.base import DURATION, NEW_BY_TITLE
+from lms.activities.views import new_activity as add_activity
 from lms.activities.views import outline_url
 from lms.auth.models import User
 from lms.authoring import bp
@@ -29,6 +30,7 @@ from lms.courses.package import PackageError, content_matches, package_files, pa
 from lms.courses.queries import get_course_outline, participants, taught_courses
 from lms.courses.transfer import export_course, import_course
 from lms.db import db
+from lms.forms import NewActivityForm
 from lms.i18n import _
 from lms.markup import MarkdownError, markdown_problem
 from lms.security import editable_course, require, role_required
@@ -273,6 +275,21 @@ def change_activity(slug: str, activity_id: int, action: str):
     _move_or_delete(activity.module.activities, activity, action)
     db.session.commit()
     return redirect(outline_url(course))
+
+
+@bp.route("/modules/<int:module_id>/new/<kind>", methods=["POST"])
+@role_required("trainer")
+def new_activity(module_id: int, kind: str):
+    """The outline's title form of every kind that needs only a title to begin (ActivityKind.add)."""
+    found = kinds().get(kind)
+    if found is None or found.new_endpoint != NEW_BY_TITLE:
+        abort(404)
+    return add_activity(
+        module_id,
+        NewActivityForm(),
+        found.new_problem,
+        lambda module, form: found.add(module, form.title.data.strip(), current_user),
+    )
 
 
 @bp.route("/courses/<slug>/modules/<int:module_id>/lessons/new", methods=["GET", "POST"])

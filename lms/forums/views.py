@@ -4,13 +4,13 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from sqlalchemy import select
 
-from lms.activities.views import activity_page, new_activity
+from lms.activities.views import activity_page
 from lms.courses.models import Course
 from lms.courses.queries import get_enrolment
 from lms.courses.services import activity_url, blob_key
 from lms.db import db, writing
 from lms.exports import csv_response
-from lms.forms import ActionForm, NewActivityForm
+from lms.forms import ActionForm
 from lms.forums import bp, queries
 from lms.forums import services as forums
 from lms.forums.activity import completion_posts, forum_type, posts_by
@@ -410,17 +410,6 @@ def my_posts(slug: str):
             ]
         )
     return csv_response(rows, f"{course.slug}-forum-posts.csv")
-
-
-@bp.route("/new/<int:module_id>", methods=["POST"])
-@login_required
-def new(module_id: int):
-    return new_activity(
-        module_id,
-        NewActivityForm(),
-        _("A forum needs a title."),
-        lambda module, form: forums.add_forum(module, form.title.data.strip(), current_user),
-    )
 
 
 @bp.route("/<int:activity_id>/edit", methods=["GET", "POST"])

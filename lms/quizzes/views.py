@@ -6,12 +6,11 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from lms.activities.views import activity_page, new_activity
+from lms.activities.views import activity_page
 from lms.courses.queries import get_enrolment
-from lms.courses.services import activity_url, add_quiz
+from lms.courses.services import activity_url
 from lms.db import db, utcnow, writing
 from lms.exports.tasks import Export, page_export, respond
-from lms.forms import NewActivityForm
 from lms.i18n import _
 from lms.quizzes import bp
 from lms.quizzes import services as quiz
@@ -339,17 +338,6 @@ def quiz_intro(activity) -> dict:
 
 
 # --- trainers ------------------------------------------------------------------------------------
-
-
-@bp.route("/new/<int:module_id>", methods=["POST"])
-@login_required
-def new(module_id: int):
-    return new_activity(
-        module_id,
-        NewActivityForm(),
-        _("A quiz needs a title."),
-        lambda module, form: add_quiz(module, form.title.data.strip(), current_user),
-    )
 
 
 @bp.route("/<int:activity_id>/edit", methods=["GET", "POST"])

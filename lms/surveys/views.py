@@ -4,13 +4,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from lms.activities.views import activity_page, new_activity
+from lms.activities.views import activity_page
 from lms.charts import bar_chart
 from lms.courses.queries import get_enrolment
 from lms.courses.services import activity_url, slugify
 from lms.db import db, utcnow
 from lms.exports import csv_response, xlsx_response
-from lms.forms import ActionForm, NewActivityForm
+from lms.forms import ActionForm
 from lms.i18n import _
 from lms.security import editable_activity, login_required, require
 from lms.surveys import bp
@@ -116,19 +116,6 @@ def answer(activity_id: int):
         course=activity.module.course,
     )
     return page or redirect(activity_url(activity))
-
-
-@bp.route("/new/<int:module_id>", methods=["POST"])
-@login_required
-def new(module_id: int):
-    return new_activity(
-        module_id,
-        NewActivityForm(),
-        _("A survey needs a title."),
-        lambda module, form: surveys.add_survey(
-            module, form.title.data.strip(), current_user, _("Overall, how satisfied are you?")
-        ),
-    )
 
 
 def _question_rows(survey: Survey) -> list[dict]:
