@@ -46,6 +46,18 @@ def moment(value: datetime | None) -> str:
     return value.isoformat() if value is not None else ""
 
 
+def to_course(statement, activity_id):
+    """`statement` (selecting Activity and Course among its columns) joined from the column `activity_id`
+    to that activity, its module and its course: the course and activity a row of personal data is in."""
+    from lms.courses.models import Activity, Course, Module
+
+    return (
+        statement.join(Activity, activity_id == Activity.id)
+        .join(Module, Activity.module_id == Module.id)
+        .join(Course, Module.course_id == Course.id)
+    )
+
+
 def _source(path: str) -> Callable:
     module, _, name = path.partition(":")
     return getattr(import_module(module), name)

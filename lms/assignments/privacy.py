@@ -5,10 +5,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms.assignments.models import Submission
-from lms.courses.models import Activity, Course, Module
+from lms.courses.models import Activity, Course
 from lms.db import db
 from lms.i18n import _
-from lms.privacy import Table, moment
+from lms.privacy import Table, moment, to_course
 
 
 def submissions(user) -> list[Table]:
@@ -22,10 +22,7 @@ def submissions(user) -> list[Table]:
         + ["online_text_characters", "files", "grade_percent"],
     )
     for submission, activity, course in db.session.execute(
-        select(Submission, Activity, Course)
-        .join(Activity, Submission.activity_id == Activity.id)
-        .join(Module, Activity.module_id == Module.id)
-        .join(Course, Module.course_id == Course.id)
+        to_course(select(Submission, Activity, Course), Submission.activity_id)
         .where(Submission.user_id == user.id)
         .options(selectinload(Submission.files))
         .order_by(Submission.id)

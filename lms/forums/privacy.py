@@ -2,11 +2,11 @@
 
 from sqlalchemy import select
 
-from lms.courses.models import Activity, Course, Module
+from lms.courses.models import Activity, Course
 from lms.db import db
 from lms.forums.models import Post, Thread
 from lms.i18n import _
-from lms.privacy import Table, moment
+from lms.privacy import Table, moment, to_course
 
 
 def posts(user) -> list[Table]:
@@ -16,11 +16,10 @@ def posts(user) -> list[Table]:
         ["course", "forum", "thread", "written_utc", "edited_utc", "marked_as_answer", "message"],
     )
     for post, thread, forum, course in db.session.execute(
-        select(Post, Thread, Activity, Course)
-        .join(Thread, Post.thread_id == Thread.id)
-        .join(Activity, Thread.activity_id == Activity.id)
-        .join(Module, Activity.module_id == Module.id)
-        .join(Course, Module.course_id == Course.id)
+        to_course(
+            select(Post, Thread, Activity, Course).join(Thread, Post.thread_id == Thread.id),
+            Thread.activity_id,
+        )
         .where(Post.author_id == user.id)
         .order_by(Post.id)
     ):

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from lms.courses.models import Activity, Course, Enrolment, Module
 from lms.db import db
 from lms.i18n import _
-from lms.privacy import Table, moment
+from lms.privacy import Table, moment, to_course
 from lms.progress.models import Completion, CourseCompletion
 
 
@@ -45,10 +45,7 @@ def enrolments_and_progress(user) -> list[Table]:
         ["course", "module", "activity", "kind", "completed_utc", "how"],
     )
     for completion, activity, module, course in db.session.execute(
-        select(Completion, Activity, Module, Course)
-        .join(Activity, Completion.activity_id == Activity.id)
-        .join(Module, Activity.module_id == Module.id)
-        .join(Course, Module.course_id == Course.id)
+        to_course(select(Completion, Activity, Module, Course), Completion.activity_id)
         .where(Completion.user_id == user.id)
         .order_by(Completion.completed_at, Completion.id)
     ):

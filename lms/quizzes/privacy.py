@@ -5,10 +5,10 @@ import json
 
 from sqlalchemy import select
 
-from lms.courses.models import Activity, Course, Module
+from lms.courses.models import Activity, Course
 from lms.db import db, utcnow
 from lms.i18n import _
-from lms.privacy import Table, moment
+from lms.privacy import Table, moment, to_course
 from lms.quizzes.models import Attempt, Question, Response
 from lms.quizzes.settings import QuizSettings
 
@@ -28,10 +28,7 @@ def attempts_and_answers(user) -> list[Table]:
     )
     shows: dict[int, QuizSettings] = {}
     for attempt, activity, course in db.session.execute(
-        select(Attempt, Activity, Course)
-        .join(Activity, Attempt.activity_id == Activity.id)
-        .join(Module, Activity.module_id == Module.id)
-        .join(Course, Module.course_id == Course.id)
+        to_course(select(Attempt, Activity, Course), Attempt.activity_id)
         .where(Attempt.user_id == user.id)
         .order_by(Attempt.started_at, Attempt.id)
     ):
@@ -55,12 +52,12 @@ def attempts_and_answers(user) -> list[Table]:
         + ["comment"],
     )
     for response, question, attempt, activity, course in db.session.execute(
-        select(Response, Question, Attempt, Activity, Course)
-        .join(Question, Response.question_id == Question.id)
-        .join(Attempt, Response.attempt_id == Attempt.id)
-        .join(Activity, Attempt.activity_id == Activity.id)
-        .join(Module, Activity.module_id == Module.id)
-        .join(Course, Module.course_id == Course.id)
+        to_course(
+            select(Response, Question, Attempt, Activity, Course)
+            .join(Question, Response.question_id == Question.id)
+            .join(Attempt, Response.attempt_id == Attempt.id),
+            Attempt.activity_id,
+        )
         .where(Attempt.user_id == user.id)
         .order_by(Attempt.started_at, Attempt.id, Response.id)
     ):

@@ -3,10 +3,10 @@ are kept without a name, so nobody, the trainee included, can tell which are the
 
 from sqlalchemy import select
 
-from lms.courses.models import Activity, Course, Module
+from lms.courses.models import Activity, Course
 from lms.db import db
 from lms.i18n import _
-from lms.privacy import Table
+from lms.privacy import Table, to_course
 from lms.surveys.models import COURSE, SurveyResponse
 from lms.surveys.spec import Survey
 
@@ -18,10 +18,7 @@ def named_answers(user) -> list[Table]:
         ["course", "survey", "answered_in", "question", "answer"],
     )
     for response, activity, course in db.session.execute(
-        select(SurveyResponse, Activity, Course)
-        .join(Activity, SurveyResponse.activity_id == Activity.id)
-        .join(Module, Activity.module_id == Module.id)
-        .join(Course, Module.course_id == Course.id)
+        to_course(select(SurveyResponse, Activity, Course), SurveyResponse.activity_id)
         .where(SurveyResponse.user_id == user.id)
         .order_by(Activity.id, SurveyResponse.context)
     ):
