@@ -1,5 +1,3 @@
-from functools import lru_cache
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import bindparam, select
@@ -21,18 +19,15 @@ from lms.progress.queries import course_progress
 from lms.progress.services import record_view, view_recorded
 from lms.security import login_required, require
 from lms.storage import storage
+from lms.url_cache import cached_url_for
 
 
 @bp.app_template_global()
 def activity_url(course_slug: str, activity) -> str:
-    """Where a trainee reads an activity. A course page links every activity of its outline; each URL
-    is built once per process (the route's own url_for is a good part of such a page's cost)."""
-    return _activity_path(request.script_root, course_slug, activity.module.slug, activity.slug)
-
-
-@lru_cache(maxsize=4096)
-def _activity_path(script_root: str, slug: str, module_slug: str, activity_slug: str) -> str:
-    return url_for("courses.activity", slug=slug, module_slug=module_slug, activity_slug=activity_slug)
+    """Where a trainee reads an activity (of the outline or the ORM): its module's slug and its own."""
+    return cached_url_for(
+        "courses.activity", slug=course_slug, module_slug=activity.module.slug, activity_slug=activity.slug
+    )
 
 
 @prepared
