@@ -165,6 +165,11 @@ def percent_label(value: float | None) -> str:
     return "–" if value is None else format_percent(value / 100, "#,##0.#%")
 
 
+def decimal_label(value: float, places: int) -> str:
+    """A number with exactly `places` decimals in the reader's style: 3.75 is '3,75' in Greek."""
+    return format_decimal(value, "#,##0." + "0" * places if places else "#,##0")
+
+
 def has_highlighted_code(html: str) -> bool:
     """Whether rendered Markdown holds a highlighted code block, which needs css/pygments.css."""
     return f'class="{PYGMENTS_CSS_CLASS}"' in html
@@ -175,6 +180,7 @@ def register_template_helpers(app) -> None:
     app.jinja_env.filters["hours"] = hours_label
     app.jinja_env.filters["percent"] = percent_label
     app.jinja_env.filters["decimal2"] = lambda value: format_decimal(value, "0.00")
+    app.jinja_env.filters["decimal"] = decimal_label
     app.jinja_env.filters["datetime"] = format_moment
     app.jinja_env.filters["date"] = format_day
     app.jinja_env.filters["time"] = format_clock

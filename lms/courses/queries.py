@@ -13,11 +13,6 @@ def _outline_by_slug():
 
 
 @prepared
-def _course_by_slug():
-    return select(Course).where(Course.slug == bindparam("slug"))
-
-
-@prepared
 def _enrolment():
     return Enrolment.find(bindparam("course_id"), bindparam("user_id"))
 
@@ -26,10 +21,24 @@ def get_course_outline(slug: str) -> Course | None:
     return db.session.scalar(_outline_by_slug(), {"slug": slug})
 
 
-def get_course(slug: str) -> Course | None:
-    """A course without its outline (pages that only show it read it as plain rows: lms.courses.outline).
-    Its trainers load when asked for: a trainee's permission check does not need them."""
-    return db.session.scalar(_course_by_slug(), {"slug": slug})
+@prepared
+def _course_with_enrolment():
+    return (
+        select(Course, Enrolment)
+        .outerjoin(
+            Enrolment, (Enrolment.course_id == Course.id) & (Enrolment.user_id == bindparam("user_id"))
+        )
+        .where(Course.slug == bindparam("slug"))
+    )
+
+
+def get_course_and_enrolment(slug: str, user) -> tuple[Course | None, Enrolment | None]:
+    """A course and the user's enrolment in it, if any, in one query. The course comes without its
+    outline (pages that show it read it as plain rows: lms.courses.outline) and without its trainers,
+    which load when asked for: a trainee's permission check does not need them."""
+    user_id = user.id if user.is_authenticated else None
+    row = db.session.execute(_course_with_enrolment(), {"slug": slug, "user_id": user_id}).first()
+    return (row[0], row[1]) if row else (None, None)
 
 
 def outline_numbers(course: Course) -> dict[int, str]:

@@ -9,7 +9,7 @@ from lms.courses.forms import CATEGORY_LABELS, CatalogueFilterForm, EnrolForm, U
 from lms.courses.models import Activity, CourseFile
 from lms.courses.outline import read_outline
 from lms.courses.queries import catalogue as catalogue_query
-from lms.courses.queries import get_course, get_enrolment
+from lms.courses.queries import get_course_and_enrolment
 from lms.courses.services import CourseError, blob_key, self_enrol
 from lms.courses.services import unenrol as unenrol_service
 from lms.db import db, prepared, writing
@@ -37,10 +37,15 @@ def _activity_with_module():
 
 def _load_course(slug: str):
     """The course, or 404; 404 too for a draft the visitor may not see."""
-    course = get_course(slug)
+    return _load_course_and_enrolment(slug)[0]
+
+
+def _load_course_and_enrolment(slug: str):
+    """The course (or 404, as _load_course) and the visitor's enrolment in it, if any."""
+    course, enrolment = get_course_and_enrolment(slug, current_user)
     if course is None or not course.can_view_summary(current_user):
         abort(404)
-    return course
+    return course, enrolment
 
 
 @bp.route("/")
@@ -59,9 +64,8 @@ def catalogue():
 
 @bp.route("/<slug>")
 def detail(slug: str):
-    course = _load_course(slug)
+    course, enrolment = _load_course_and_enrolment(slug)
     outline = read_outline(course.id)
-    enrolment = get_enrolment(course, current_user)
     row = (
         course_progress(course, [current_user.id], outline=outline)[current_user.id]
         if enrolment and enrolment.is_active
@@ -103,8 +107,7 @@ def enrol(slug: str):
 @bp.route("/<slug>/unenrol", methods=["POST"])
 @login_required
 def unenrol(slug: str):
-    course = _load_course(slug)
-    enrolment = get_enrolment(course, current_user)
+    course, enrolment = _load_course_and_enrolment(slug)
     if UnenrolForm().validate_on_submit() and enrolment is not None and enrolment.is_active:
         unenrol_service(enrolment)
         db.session.commit()
@@ -118,8 +121,7 @@ def unenrol(slug: str):
 @bp.route("/<slug>/learn/<module_slug>/<activity_slug>")
 @login_required
 def activity(slug: str, module_slug: str, activity_slug: str):
-    course = _load_course(slug)
-    enrolment = get_enrolment(course, current_user)
+    course, enrolment = _load_course_and_enrolment(slug)
     require(course.can_read(current_user, enrolment))
     editor = course.can_edit(current_user)
     outline = read_outline(course.id)
@@ -157,8 +159,8 @@ def activity(slug: str, module_slug: str, activity_slug: str):
 @bp.route("/<slug>/files/<path:path>")
 @login_required
 def file(slug: str, path: str):
-    course = _load_course(slug)
-    require(course.can_read(current_user, get_enrolment(course, current_user)))
+    course, enrolment = _load_course_and_enrolment(slug)
+    require(course.can_read(current_user, enrolment))
     stored = db.first_or_404(
         db.select(CourseFile).where(CourseFile.course_id == course.id, CourseFile.path == path)
     )
