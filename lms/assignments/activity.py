@@ -40,15 +40,12 @@ class AssignmentKind(ActivityKind):
     markdown_body = True
 
     def read(self, reader, path, text, slug, position, settings):
-        parsed = reader.front_matter(path, text, [k for k in KEYS if k != "rubric"], repeated=("criterion",))
+        parsed = reader.titled_markdown(
+            path, text, [k for k in KEYS if k != "rubric"], "assignment", repeated=("criterion",)
+        )
         if parsed is None:
             return None
         values, body = parsed
-        if "title" not in values or not values["title"][1]:
-            reader.problem(path, 1, "front matter needs a 'title'")
-            return None
-        if not reader.markdown(path, body, "assignment"):
-            return None
         result = AssignmentSettings()
         for key in FLAGS:
             setattr(result, key, reader.flag(path, values, key, getattr(result, key)))

@@ -360,6 +360,18 @@ class _Reader:
                 values[key] = (number, value)
         return values, "\n".join(lines[end + 1 :]).lstrip("\n")
 
+    def titled_markdown(self, path: str, text: str, keys, what: str, repeated=()) -> tuple[dict, str] | None:
+        """front_matter for a kind's Markdown file, which must have a title and a body that renders
+        (`what` names the body in problems); None, problems noted, otherwise."""
+        parsed = self.front_matter(path, text, keys, repeated)
+        if parsed is None:
+            return None
+        values, body = parsed
+        if "title" not in values or not values["title"][1]:
+            self.problem(path, 1, "front matter needs a 'title'")
+            return None
+        return parsed if self.markdown(path, body, what) else None
+
     def markdown(self, path: str, body: str, what: str) -> bool:
         """Whether a Markdown body is within the length cap and renders: the same renderer the import
         uses, so what it would refuse is refused here (a problem noted otherwise)."""

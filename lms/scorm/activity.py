@@ -36,15 +36,10 @@ class ScormKind(ActivityKind):
     markdown_body = True
 
     def read(self, reader, path, text, slug, position, settings):
-        parsed = reader.front_matter(path, text, KEYS)
+        parsed = reader.titled_markdown(path, text, KEYS, "SCORM description")
         if parsed is None:
             return None
         values, body = parsed
-        if "title" not in values or not values["title"][1]:
-            reader.problem(path, 1, "front matter needs a 'title'")
-            return None
-        if not reader.markdown(path, body, "SCORM description"):
-            return None
         result = {}
         if "package" in values:
             number, raw = values["package"]
