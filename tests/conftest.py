@@ -19,6 +19,7 @@ from argon2 import PasswordHasher
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from werkzeug.routing import Rule
 
 from lms import create_app
 from lms.auth import hashing
@@ -40,6 +41,32 @@ def _cheap_password_hashing(request, monkeypatch):
     """Tests hash passwords cheaply, except those marked real_password_hashing (the tests of hashing)."""
     if request.node.get_closest_marker("real_password_hashing") is None:
         monkeypatch.setattr(hashing, "_hasher", CHEAP_HASHER)
+
+
+def _share_url_builders() -> None:
+    """Make apps share Werkzeug's URL builders instead of compiling their own.
+
+    Every test makes an app, and Werkzeug compiles two Python functions for each of its ~150 URL rules:
+    half the time of create_app. A builder depends only on what the key below holds (the rule, its
+    parsed parts and defaults, and the flag), and reaches the rule's converters through its `self`
+    argument, so the tests' apps share one per rule. Without that private method (another Werkzeug),
+    nothing changes."""
+    original = getattr(Rule, "_compile_builder", None)
+    if original is None:
+        return
+    builders: dict = {}
+
+    def compile_builder(self, append_unknown=True):
+        defaults = tuple(sorted((name, repr(value)) for name, value in (self.defaults or {}).items()))
+        key = (self.rule, tuple(self._trace), defaults, append_unknown)
+        if key not in builders:
+            builders[key] = original(self, append_unknown)
+        return builders[key]
+
+    Rule._compile_builder = compile_builder
+
+
+_share_url_builders()
 
 
 def pytest_runtest_setup(item):
