@@ -185,10 +185,12 @@ _EMPTY_TABLES: dict = {}  # database URL -> the statements that empty its tables
 def _empty_postgres_tables(engine) -> None:
     """Leave every table of the models, and only those, empty with sequences restarted (ids from 1).
 
-    Deleting the rows table by table took about 15 ms on the CI machine, one TRUNCATE ... RESTART
-    IDENTITY of all the tables about 0.9 s, create_all and drop_all about 0.25 s at best."""
+    On the (shared, busy) development machine, deleting the rows table by table took about 15 ms, one
+    TRUNCATE ... RESTART IDENTITY of all the tables about 0.9 s, create_all and drop_all 0.25-1.5 s."""
     url = engine.url.render_as_string(hide_password=False)
     with engine.connect() as connection:
+        # A connection a test left open in a transaction would make these wait forever: fail instead.
+        connection.exec_driver_sql("SET LOCAL lock_timeout = '20s'")  # until the commit below
         tables = set(connection.scalars(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")))
         if tables != set(db.metadata.tables) or url not in _EMPTY_TABLES:
             # First use in this process, or a test changed the schema (migrations, `lms demo`): build it.
