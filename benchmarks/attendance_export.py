@@ -11,7 +11,6 @@ import argparse
 import io
 import random
 import sys
-import tempfile
 import time
 import tracemalloc
 import uuid
@@ -20,10 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, insert, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import insert, text  # noqa: E402
 
-from lms import create_app  # noqa: E402
+from benchmarks import throwaway  # noqa: E402
 from lms.auth.models import User  # noqa: E402
 from lms.classroom.models import AttendanceRecord, ClassSession, Cohort, CohortMember, Programme  # noqa: E402
 from lms.classroom.reports import attendance_rows  # noqa: E402
@@ -121,39 +119,14 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
     rng = random.Random(7)
-    with tempfile.TemporaryDirectory() as instance:
-        url, admin, name = f"sqlite:///{instance}/bench.sqlite", None, None
-        if args.database_url:
-            server = make_url(args.database_url).set(drivername="postgresql+psycopg")
-            name = f"lms_bench_{uuid.uuid4().hex[:8]}"
-            admin = create_engine(server, isolation_level="AUTOCOMMIT")
-            with admin.connect() as connection:
-                connection.execute(text(f'CREATE DATABASE "{name}"'))
-            url = server.set(database=name).render_as_string(hide_password=False)
-        app = create_app(
-            {
-                "SECRET_KEY": "bench",
-                "INSTANCE_PATH": instance,
-                "TESTING": True,
-                "SQLALCHEMY_DATABASE_URI": url,
-            }
-        )
-        try:
-            with app.app_context():
-                db.create_all()
-                results = []
-                for trainees in (args.trainees // 10, args.trainees):
-                    started = time.perf_counter()
-                    cohort = build(trainees, args.sessions, rng)
-                    built = time.perf_counter() - started
-                    for fmt in ("csv", "xlsx"):
-                        results.append((trainees, fmt, built, *measure(cohort, fmt)))
-                db.session.remove()
-                db.engine.dispose()
-        finally:
-            if admin is not None:
-                with admin.connect() as connection:
-                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with throwaway.app(args.database_url or None, TESTING=True) as app, app.test_request_context():
+        results = []
+        for trainees in (args.trainees // 10, args.trainees):
+            started = time.perf_counter()
+            cohort = build(trainees, args.sessions, rng)
+            built = time.perf_counter() - started
+            for fmt in ("csv", "xlsx"):
+                results.append((trainees, fmt, built, *measure(cohort, fmt)))
     print(f"database: {'PostgreSQL' if args.database_url else 'SQLite'}; sessions: {args.sessions}")
     print("trainees  format  build_s  export_s  peak_MB  file_MB")
     for trainees, fmt, built, seconds, peak, size in results:

@@ -17,7 +17,6 @@ import io
 import resource
 import statistics
 import sys
-import tempfile
 import time
 import zipfile
 from datetime import date
@@ -25,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lms import create_app  # noqa: E402
+from benchmarks import throwaway  # noqa: E402
 from lms.auth.models import User  # noqa: E402
 from lms.certificates import services as certs  # noqa: E402
 from lms.certificates.pdf import CertificateRenderer  # noqa: E402
@@ -83,19 +82,10 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each bulk export (min and median)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as instance:
-        app = create_app(
-            {
-                "SECRET_KEY": "bench",
-                "INSTANCE_PATH": instance,
-                "TESTING": True,
-                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance}/bench.sqlite",
-            }
-        )
+    with throwaway.app(TESTING=True) as app:
+        static, uploads = Path(app.static_folder), Path(app.instance_path) / "uploads"
         with app.app_context(), app.test_request_context(base_url="https://lms.example.org"):
-            db.create_all()
             build_s, certificates = timed(lambda: build(args.count))
-            static, uploads = Path(app.static_folder), Path(instance) / "uploads"
 
             first_s, _ = timed(
                 lambda: CertificateRenderer(static, uploads).render(certs.view_of(certificates[0]))

@@ -22,15 +22,17 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
 import requests
-from sqlalchemy import create_engine, func, select, text, update
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, func, select, update
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks import throwaway  # noqa: E402
 
 PASSWORD = "correct horse battery"
 CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
@@ -40,24 +42,6 @@ RETRIES = 10  # a request cut off by a kill is tried again for about 30 s, backi
 
 
 # --- the site ------------------------------------------------------------------------------------
-
-
-def make_database(url: str | None, folder: Path) -> tuple[str, callable]:
-    """A fresh database and a function that drops it."""
-    if not url:
-        return f"sqlite:///{folder / 'lms.sqlite'}", lambda: None
-    server = make_url(url).set(drivername="postgresql+psycopg")
-    name = f"lms_burst_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return server.set(database=name).render_as_string(hide_password=False), drop
 
 
 def seed(app, trainees: int, lessons: int, legacy_hashes: bool) -> dict:
@@ -71,7 +55,6 @@ def seed(app, trainees: int, lessons: int, legacy_hashes: bool) -> dict:
     from lms.quizzes.spec import AnswerSpec, QuestionSpec
 
     with app.app_context():
-        db.create_all()
         trainer = create_user("trainer@burst.test", "Trainer", PASSWORD, role="trainer")
         course = courses.create_course(
             trainer, slug="burst", title="Burst", summary="A class.", hours=2, published=True
@@ -372,42 +355,23 @@ def main():
     parser.add_argument("--legacy-hashes", action="store_true", help="store passwords with Werkzeug's scrypt")
     args = parser.parse_args()
 
-    import lms
-    from lms import create_app
-
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))  # stop gunicorn and drop the database
 
-    folder = Path(tempfile.mkdtemp(prefix="classroom_burst_"))
-    url, drop = make_database(args.database_url, folder)
-    config = {
-        "SECRET_KEY": "burst-benchmark-secret",
-        "DATABASE_URL": url,
-        "SESSION_COOKIE_SECURE": False,
-        "RATELIMIT_STORAGE_URI": "memory://",
-    }
-    app = create_app({**config, "INSTANCE_PATH": str(folder / "instance")})
-    site = seed(app, args.trainees, args.lessons, args.legacy_hashes)
-    env = {
-        **os.environ,
-        "LMS_INSTANCE_PATH": str(folder / "instance"),
-        "LMS_SECRET_KEY": config["SECRET_KEY"],
-        "LMS_DATABASE_URL": url,
-        "LMS_SESSION_COOKIE_SECURE": "false",
-        "LMS_RATELIMIT_STORAGE_URI": "memory://",
-        "PYTHONPATH": str(Path(lms.__file__).resolve().parent.parent),  # the same code as the seed
-    }
-    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
-    print(
-        f"{engine.dialect.name}, {args.trainees} trainees, "
-        f"gunicorn with {args.workers} sync workers on port {args.port}"
-    )
-    server = Server(env, args.port, args.workers, folder)
-    try:
-        run_situations(server, site, engine, args)
-    finally:
-        server.stop()
-        engine.dispose()
-        drop()
+    folder = Path(tempfile.mkdtemp(prefix="classroom_burst_"))  # kept: gunicorn.log is there
+    with throwaway.database(args.database_url, folder) as url:
+        app = throwaway.make_app(url, folder / "instance")
+        site = seed(app, args.trainees, args.lessons, args.legacy_hashes)
+        engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+        print(
+            f"{engine.dialect.name}, {args.trainees} trainees, "
+            f"gunicorn with {args.workers} sync workers on port {args.port}"
+        )
+        server = Server(throwaway.server_env(app), args.port, args.workers, folder)
+        try:
+            run_situations(server, site, engine, args)
+        finally:
+            server.stop()
+            engine.dispose()
 
 
 def run_situations(server, site, engine, args):

@@ -12,7 +12,6 @@ import argparse
 import io
 import random
 import sys
-import tempfile
 import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert, select  # noqa: E402
 
+from benchmarks import throwaway  # noqa: E402
 from benchmarks.certificates import timed  # noqa: E402
-from lms import create_app  # noqa: E402
 from lms.auth.models import User  # noqa: E402
 from lms.classroom.models import AttendanceRecord, ClassSession, Cohort, CohortMember, Programme  # noqa: E402
 from lms.db import db  # noqa: E402
@@ -79,30 +78,20 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=10)
     parser.add_argument("--enterprises", type=int, default=40)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as instance:
-        app = create_app(
-            {
-                "SECRET_KEY": "bench",
-                "INSTANCE_PATH": instance,
-                "TESTING": True,
-                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance}/bench.sqlite",
-            }
-        )
-        with app.test_request_context():
-            from lms.classroom.evidence import write_evidence
-            from lms.classroom.pdf import funder_report_html, render_document
-            from lms.classroom.reports import funder_report, report_charts, report_rows
-            from lms.exports import write_xlsx
+    with throwaway.app(TESTING=True) as app, app.test_request_context():
+        from lms.classroom.evidence import write_evidence
+        from lms.classroom.pdf import funder_report_html, render_document
+        from lms.classroom.reports import funder_report, report_charts, report_rows
+        from lms.exports import write_xlsx
 
-            db.create_all()
-            programme = build(args.cohorts, args.members, args.sessions, args.enterprises, random.Random(7))
-            figures_s, report = timed(lambda: funder_report(programme))
-            xlsx_s, _ = timed(lambda: write_xlsx(report_rows(report), io.BytesIO()))
-            pdf_s, _ = timed(lambda: render_document(funder_report_html(report, report_charts(report))))
-            buffer = io.BytesIO()
-            zip_s, _ = timed(lambda: write_evidence(programme, None, None, buffer))
-            data = buffer.getvalue()
-            files = len(zipfile.ZipFile(io.BytesIO(data)).namelist())
+        programme = build(args.cohorts, args.members, args.sessions, args.enterprises, random.Random(7))
+        figures_s, report = timed(lambda: funder_report(programme))
+        xlsx_s, _ = timed(lambda: write_xlsx(report_rows(report), io.BytesIO()))
+        pdf_s, _ = timed(lambda: render_document(funder_report_html(report, report_charts(report))))
+        buffer = io.BytesIO()
+        zip_s, _ = timed(lambda: write_evidence(programme, None, None, buffer))
+        data = buffer.getvalue()
+        files = len(zipfile.ZipFile(io.BytesIO(data)).namelist())
     sheets = args.cohorts * args.sessions
     print(f"programme: {args.cohorts} cohorts x {args.members} members, {sheets} delivered sessions")
     print(f"enterprises counted: {report.enterprises}; participants: {report.participants}")

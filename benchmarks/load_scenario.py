@@ -28,9 +28,10 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, func, select
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import classroom_burst as burst  # noqa: E402
+from benchmarks import classroom_burst as burst  # noqa: E402
+from benchmarks import throwaway  # noqa: E402
 
 TARGET_P95_MS = 150
 APART = ("login POST", "submit POST")  # a password check is slow by design; the close is reported apart
@@ -79,38 +80,20 @@ def _warm_up(trainee: burst.Trainee, site: dict, workers: int) -> None:
 
 def run_size(size: int, args) -> dict:
     """One size on a fresh database and server; prints its table and returns its figures."""
-    import lms
-    from lms import create_app
-
     burst.STATS = burst.Stats()  # burst.timed records into this module-level table
-    folder = Path(tempfile.mkdtemp(prefix=f"load_scenario_{size}_"))
-    url, drop = burst.make_database(args.database_url, folder)
-    config = {
-        "SECRET_KEY": "load-scenario-secret",
-        "DATABASE_URL": url,
-        "SESSION_COOKIE_SECURE": False,
-        "RATELIMIT_STORAGE_URI": "memory://",
-    }
-    app = create_app({**config, "INSTANCE_PATH": str(folder / "instance")})
-    site = burst.seed(app, size + 1, args.lessons, legacy_hashes=False)  # the last one warms up
-    env = {
-        **os.environ,
-        "LMS_INSTANCE_PATH": str(folder / "instance"),
-        "LMS_SECRET_KEY": config["SECRET_KEY"],
-        "LMS_DATABASE_URL": url,
-        "LMS_SESSION_COOKIE_SECURE": "false",
-        "LMS_RATELIMIT_STORAGE_URI": "memory://",
-        "LMS_LOGIN_RATE_LIMIT_IP": "100000 per minute",  # every trainee comes from 127.0.0.1 here
-        "PYTHONPATH": str(Path(lms.__file__).resolve().parent.parent),
-    }
-    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
-    server = burst.Server(env, args.port, args.workers, folder)
-    try:
-        return _play(size, site, engine, args, server)
-    finally:
-        server.stop()
-        engine.dispose()
-        drop()
+    folder = Path(tempfile.mkdtemp(prefix=f"load_scenario_{size}_"))  # kept: gunicorn.log is there
+    with throwaway.database(args.database_url, folder) as url:
+        app = throwaway.make_app(url, folder / "instance")
+        site = burst.seed(app, size + 1, args.lessons, legacy_hashes=False)  # the last one warms up
+        # Every trainee comes from 127.0.0.1 here.
+        env = throwaway.server_env(app, LMS_LOGIN_RATE_LIMIT_IP="100000 per minute")
+        engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+        server = burst.Server(env, args.port, args.workers, folder)
+        try:
+            return _play(size, site, engine, args, server)
+        finally:
+            server.stop()
+            engine.dispose()
 
 
 def _play(size: int, site: dict, engine, args, server) -> dict:

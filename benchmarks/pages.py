@@ -24,15 +24,14 @@ import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import throwaway  # noqa: E402
 from tests.live import Browser, Processes, wait_until_answers  # noqa: E402
 
 HELLO = """from flask import Flask
@@ -78,17 +77,15 @@ def _wrk(url: str, cookie: str | None, duration: int, connections: int) -> dict:
     }
 
 
-def _prepare(database_url: str | None, instance: Path) -> tuple[str, dict]:
-    """The demo data; returns the database URL and the pages' paths (found in the database)."""
-    from lms import create_app
+def _prepare(url: str, instance: Path) -> tuple:
+    """The demo data; returns the app on it and the pages' paths (found in the database)."""
     from lms.auth.models import User
     from lms.cli import DEMO_PASSWORD, DEMO_USERS
     from lms.courses.models import Activity, Enrolment
     from lms.db import db
     from lms.demo import load_demo
 
-    url = database_url or f"sqlite:///{instance / 'lms.sqlite'}"
-    app = create_app({"SECRET_KEY": "benchmark", "INSTANCE_PATH": str(instance), "DATABASE_URL": url})
+    app = throwaway.make_app(url, instance, tables=False)  # the migrations make them, as `lms init` does
     with app.app_context():
         from flask_migrate import upgrade
 
@@ -111,7 +108,7 @@ def _prepare(database_url: str | None, instance: Path) -> tuple[str, dict]:
             "matrix": f"/progress/courses/{course.slug}/matrix",
         }
         db.engine.dispose()
-    return url, paths
+    return app, paths
 
 
 def main() -> None:
@@ -129,41 +126,19 @@ def main() -> None:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
 
     scratch = Path(tempfile.mkdtemp(prefix="lms-bench-pages-"))
-    instance = scratch / "instance"
-    server_db = None
-    database_url = None
-    if args.database_url:
-        server = make_url(args.database_url).set(drivername="postgresql+psycopg")
-        name = f"lms_bench_{uuid.uuid4().hex[:8]}"
-        server_db = create_engine(server, isolation_level="AUTOCOMMIT")
-        with server_db.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        database_url = server.set(database=name).render_as_string(hide_password=False)
     try:
-        with Processes(scratch) as processes:
-            _measure(args, scratch, instance, database_url, processes)
+        with throwaway.database(args.database_url, scratch) as url, Processes(scratch) as processes:
+            _measure(args, scratch, url, processes)
     finally:
-        if server_db is not None:
-            with server_db.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            server_db.dispose()
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _measure(args, scratch: Path, instance: Path, database_url: str | None, processes: Processes) -> None:
+def _measure(args, scratch: Path, url: str, processes: Processes) -> None:
     from lms.cli import DEMO_PASSWORD, DEMO_USERS
 
-    url, paths = _prepare(database_url, instance)
+    app, paths = _prepare(url, scratch / "instance")
     (scratch / "hello.py").write_text(HELLO)
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "LMS_SECRET_KEY": "benchmark-secret",
-        "LMS_INSTANCE_PATH": str(instance),
-        "LMS_DATABASE_URL": url,
-        "LMS_SESSION_COOKIE_SECURE": "false",
-        "LMS_LOGIN_RATE_LIMIT_IP": "100000 per minute",
-    }
+    env = throwaway.server_env(app, LMS_LOGIN_RATE_LIMIT_IP="100000 per minute")
     app_port, hello_port = args.port, args.port + 1
     app_base, hello_base = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{hello_port}"
     wait_until_answers(

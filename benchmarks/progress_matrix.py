@@ -25,18 +25,18 @@ import random
 import secrets
 import statistics
 import sys
-import tempfile
 import time
 import tracemalloc
-import uuid
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, insert, select, text
+from sqlalchemy import event, insert, select
 from sqlalchemy.engine import make_url
 
-from lms import create_app
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks import throwaway  # noqa: E402
 from lms.auth.models import User
 from lms.auth.services import create_user
 from lms.courses import services as courses
@@ -85,44 +85,6 @@ def parse_args(argv=None):
         help="a PostgreSQL server URL: a throwaway database is created there and dropped at the end",
     )
     return parser.parse_args(argv)
-
-
-# --- the database ---------------------------------------------------------------------------------
-
-
-@contextmanager
-def throwaway_database(url: str | None, instance: Path):
-    """Yield the URL of an empty database that is removed afterwards."""
-    if not url:
-        yield f"sqlite:///{instance / 'bench.sqlite'}"
-        return
-    server = make_url(url)
-    if not server.drivername.startswith("postgres"):
-        raise SystemExit("--database-url must be a PostgreSQL URL (SQLite is the default)")
-    server = server.set(drivername="postgresql+psycopg")
-    name = f"lms_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def make_app(database_url: str, instance: Path):
-    return create_app(
-        {
-            "SECRET_KEY": secrets.token_hex(16),
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "INSTANCE_PATH": str(instance),
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "SESSION_COOKIE_SECURE": False,  # the test client speaks plain HTTP
-            "PROPAGATE_EXCEPTIONS": True,
-        }
-    )
 
 
 # --- the data -------------------------------------------------------------------------------------
@@ -296,7 +258,6 @@ def build(app, trainees: int, small: int, activities: int, seed: int) -> dict[in
     rng = random.Random(seed)
     slugs = {}
     with app.app_context():
-        db.create_all()
         coordinator = create_user("coordinator@example.org", "Coordinator", PASSWORD, role="coordinator")
         db.session.commit()
         for count in dict.fromkeys([small, trainees]):
@@ -424,25 +385,17 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     if args.activities < 1 or args.trainees < 1 or args.small < 1:
         raise SystemExit("--trainees, --small and --activities must be at least 1")
-    with tempfile.TemporaryDirectory(prefix="lms-bench-") as folder:
-        instance = Path(folder) / "instance"
-        with throwaway_database(args.database_url, instance) as url:
-            app = make_app(url, instance)
-            try:
-                began = time.perf_counter()
-                slugs = build(app, args.trainees, args.small, args.activities, args.seed)
-                backend = make_url(url).get_backend_name()
-                print(f"{backend}: built {len(slugs)} course(s) in {time.perf_counter() - began:.1f} s")
-                client = app.test_client()
-                login(client)
-                rows = [
-                    measure(app, client, slug, count, args.activities, args.runs)
-                    for count, slug in sorted(slugs.items())
-                ]
-            finally:
-                with app.app_context():
-                    db.session.remove()
-                    db.engine.dispose()
+    with throwaway.app(args.database_url, SECRET_KEY=secrets.token_hex(16), PROPAGATE_EXCEPTIONS=True) as app:
+        began = time.perf_counter()
+        slugs = build(app, args.trainees, args.small, args.activities, args.seed)
+        backend = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name()
+        print(f"{backend}: built {len(slugs)} course(s) in {time.perf_counter() - began:.1f} s")
+        client = app.test_client()
+        login(client)
+        rows = [
+            measure(app, client, slug, count, args.activities, args.runs)
+            for count, slug in sorted(slugs.items())
+        ]
     print_table(rows)
     if len({row["queries"] for row in rows}) > 1:
         counts = " vs ".join(f"{row['queries']} for {row['trainees']}" for row in rows)

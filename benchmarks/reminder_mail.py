@@ -13,7 +13,6 @@ page loads and their p50/p95/max in ms, and how long the 1,000 mails took to lea
 """
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -26,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, select  # noqa: E402
 
+from benchmarks import throwaway  # noqa: E402
 from tests.live import Browser, Processes, wait_until_answers  # noqa: E402
 
 PASSWORD = "correct horse battery"
@@ -39,7 +39,6 @@ def seed(app, members: int) -> None:
     from lms.db import db
 
     with app.app_context():
-        db.create_all()
         reader = create_user("reader@bench.test", "Reader", PASSWORD, role="trainee", locale="en")
         cohort = Cohort(programme=Programme(title="Bench programme"), name="Bench cohort")
         db.session.add(cohort)
@@ -101,24 +100,14 @@ def main() -> None:
     parser.add_argument("--idle-loads", type=int, default=200)
     args = parser.parse_args()
 
-    folder = Path(tempfile.mkdtemp(prefix="lms-reminder-bench-"))
-    env = {
-        **os.environ,
-        "LMS_INSTANCE_PATH": str(folder),
-        "LMS_SECRET_KEY": "benchmark-secret-not-for-production",
-        "LMS_BASE_URL": f"http://127.0.0.1:{args.port}",
-        "PYTHONPATH": str(ROOT),
-        "LMS_SESSION_COOKIE_SECURE": "false",  # plain http on 127.0.0.1
-    }
-    for name in ("LMS_DATABASE_URL", "LMS_BROKER_URL"):
-        env.pop(name, None)
-    os.environ.update({key: env[key] for key in ("LMS_INSTANCE_PATH", "LMS_SECRET_KEY", "LMS_BASE_URL")})
-    from lms import create_app
-
-    app = create_app()
-    seed(app, args.members)
-    outbox = folder / "outbox"
+    folder = Path(tempfile.mkdtemp(prefix="lms-reminder-bench-"))  # kept: the servers' logs are there
     site = f"http://127.0.0.1:{args.port}"
+    # The default embedded queue (instance/jobs.sqlite) and outbox, whatever this shell's LMS_* say.
+    app = throwaway.make_app(f"sqlite:///{folder / 'lms.sqlite'}", folder, BASE_URL=site, BROKER_URL=None)
+    seed(app, args.members)
+    env = throwaway.server_env(app, LMS_BASE_URL=site)
+    env.pop("LMS_BROKER_URL", None)
+    outbox = folder / "outbox"
 
     with Processes(folder) as processes:
         if args.mode == "serve":

@@ -110,6 +110,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from lms.links import init_links
     from lms.migrate import init_migrations
     from lms.security import init_security
+    from lms.url_cache import init_url_cache
 
     init_links(app)
     db.init_app(app)
@@ -117,6 +118,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_i18n(app)
     init_security(app)
     init_assets(app)
+    init_url_cache(app)
     init_jobs(app)
 
     register_blueprints(app)

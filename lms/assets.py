@@ -18,10 +18,22 @@ def _content_hash(path: Path, mtime_ns: int, size: int) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 
+def _file_hash(path: Path) -> str | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return _content_hash(path, stat.st_mtime_ns, stat.st_size) if S_ISREG(stat.st_mode) else None
+
+
+# Outside debug, files under static/ change only with a deploy, which restarts the processes: no stat.
+_settled_hash = lru_cache(maxsize=512)(_file_hash)
+
+
 def static_version(app: Flask, filename: str) -> str | None:
     """The content hash of a file under static/, or None when there is no such file. A name's path is
-    resolved once per process (resolving is most of the cost of a page's four asset URLs); the file's
-    modification time and size are checked each time, so an edited file gets a new hash."""
+    resolved once per process (resolving is most of the cost of a page's four asset URLs); in debug the
+    file's modification time and size are checked each time, so an edited file gets a new hash."""
     paths = app.extensions.setdefault("lms.static_paths", {})
     key = (app.static_folder, filename)
     try:
@@ -35,11 +47,7 @@ def static_version(app: Flask, filename: str) -> str | None:
             paths[key] = path
     if path is None:
         return None
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return _content_hash(path, stat.st_mtime_ns, stat.st_size) if S_ISREG(stat.st_mode) else None
+    return _file_hash(path) if app.debug else _settled_hash(path)
 
 
 def init_assets(app: Flask) -> None:

@@ -22,6 +22,7 @@ EXPORT_IN_REQUEST_CELLS = 50_000
 LANGUAGES = ["en", "el", "mk", "bg", "sr"]
 DEFAULT_LOCALE = "en"
 DEFAULT_TIMEZONE = "Europe/Athens"
+DIGEST_TIME = "07:00"  # the daily notification digest goes out at this time of day in DEFAULT_TIMEZONE
 
 SITE_NAME = "SME e-Classroom"
 SELF_REGISTRATION = True  # default until a coordinator changes it in Site settings

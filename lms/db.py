@@ -12,7 +12,10 @@ from sqlalchemy import DateTime, MetaData, event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import Pool
 from sqlalchemy.types import TypeDecorator
+
+from lms.write_gate import gate_for
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -87,6 +90,30 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.close()
     # Let SQLAlchemy's "begin" below start transactions, instead of the driver's own late, implicit BEGIN.
     dbapi_connection.isolation_level = None
+    gate = gate_for(_database_file(dbapi_connection))
+    if gate is not None:
+        connection_record.info["write_gate"] = gate
+
+
+def _database_file(dbapi_connection) -> str | None:
+    """The file of a SQLite connection's main database ('' for an in-memory one)."""
+    row = dbapi_connection.execute("PRAGMA database_list").fetchone()
+    return row[2] if row else None
+
+
+@event.listens_for(Pool, "checkin")
+def _release_write_gate(dbapi_connection, connection_record):
+    """A connection back in the pool has committed or rolled back: the next writer may go."""
+    gate = connection_record.info.get("write_gate") if connection_record is not None else None
+    if gate is not None:
+        gate.release()
+
+
+@event.listens_for(Pool, "close")
+def _close_write_gate(dbapi_connection, connection_record):
+    gate = connection_record.info.pop("write_gate", None)
+    if gate is not None:
+        gate.close()
 
 
 @event.listens_for(Engine, "begin")
@@ -99,6 +126,9 @@ def _sqlite_begin(connection):
         return  # the job queue's engine (kombu) opens its own BEGIN IMMEDIATE
     writer = _begins_as_writer()
     connection.info["sqlite_writer"] = writer
+    gate = connection.info.get("write_gate") if writer else None
+    if gate is not None:
+        gate.acquire(BUSY_TIMEOUT_MS / 1000)  # past the timeout, SQLite's own wait decides (lms.write_gate)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
 

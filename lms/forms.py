@@ -3,13 +3,20 @@
 from datetime import datetime
 
 from flask_wtf import FlaskForm
-from wtforms.validators import ValidationError
+from wtforms import StringField
+from wtforms.validators import InputRequired, Length, ValidationError
 
 from lms.i18n import _l
 
 
 class ActionForm(FlaskForm):
     """A bare POST that carries only its CSRF token: start, submit, remove, regrade."""
+
+
+class NewActivityForm(FlaskForm):
+    """The course outline's add form of a kind: a title is all a new activity needs (it is edited next)."""
+
+    title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
 
 
 def iso_datetime(form, field):

@@ -1,8 +1,9 @@
 """Which language and timezone a page is shown in: the user's choice, then the session, then the browser."""
 
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
+import flask
 import flask_babel
 from babel import Locale, dates
 from flask import current_app, request, session
@@ -81,6 +82,23 @@ def select_locale() -> str:
     return BABEL_LOCALES.get(language, language)
 
 
+@lru_cache(maxsize=16)
+def _wtforms_catalogue(locale: str):
+    from babel import support
+    from wtforms.i18n import messages_path
+
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class Request(flask.Request):
+    @cached_property
+    def wtforms_translations(self):
+        """WTForms' own messages in the reader's language. Flask-WTF would read that catalogue from disk
+        on every request that shows a form; it uses the one a request already has, so each process
+        reads it once per language."""
+        return _wtforms_catalogue(str(flask_babel.get_locale()))
+
+
 def select_timezone() -> str:
     if current_user and current_user.is_authenticated and current_user.timezone:
         return current_user.timezone
@@ -88,6 +106,7 @@ def select_timezone() -> str:
 
 
 def init_i18n(app) -> None:
+    app.request_class = Request
     babel.init_app(
         app,
         locale_selector=select_locale,

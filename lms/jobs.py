@@ -20,10 +20,13 @@ job is written so that running it twice does no harm (`once(key)` marks a unit o
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from celery import Celery, Task
+from celery.schedules import BaseSchedule, schedstate
 from flask import Flask, current_app
 from sqlalchemy import String, event, exc, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -37,12 +40,80 @@ TRANSIENT_ERRORS = (OSError, exc.OperationalError)
 MAX_RETRIES = 6
 
 _TASKS: dict[str, tuple[Callable, dict]] = {}
-_SCHEDULE: dict[str, timedelta] = {}
+_SCHEDULE: dict[str, "timedelta | Daily"] = {}
 
 
-def task(name: str, *, every: timedelta | None = None, on_failure: Callable | None = None):
-    """Declare a background job. `every` schedules it (Celery beat); `on_failure(exc, *args)` runs in an
-    app context when the job has failed for good (after its retries), to say why where users look."""
+@dataclass(frozen=True)
+class Daily:
+    """A job's schedule: once a day at the local time (HH:MM, 24-hour, in DEFAULT_TIMEZONE) that the
+    configuration value `setting` names, read when the app is made."""
+
+    setting: str
+
+
+class DailyAt(BaseSchedule):
+    """Due once a day at a wall-clock time of a time zone, whenever the scheduler started (a timedelta
+    would count 24 h from its start); across a daylight-saving change it stays at that local time."""
+
+    def __init__(self, at: time, zone: str):
+        super().__init__()
+        self.at, self.zone = at, zone
+
+    def next_after(self, moment: datetime) -> datetime:
+        """The first time of day `at` in the zone strictly after `moment` (an aware datetime)."""
+        zone = ZoneInfo(self.zone)
+        day = moment.astimezone(zone).date()
+        for offset in (0, 1, 2):
+            candidate = datetime.combine(day + timedelta(days=offset), self.at, tzinfo=zone)
+            if candidate > moment:
+                return candidate
+        raise AssertionError("a time of day comes within two days")
+
+    def now(self) -> datetime:
+        return (self.nowfun or utcnow)()
+
+    def remaining_estimate(self, last_run_at: datetime) -> timedelta:
+        return self.next_after(_aware(last_run_at)) - self.now()
+
+    def is_due(self, last_run_at: datetime):
+        now = self.now()
+        if now >= self.next_after(_aware(last_run_at)):
+            return schedstate(True, (self.next_after(now) - now).total_seconds())
+        return schedstate(False, (self.next_after(_aware(last_run_at)) - now).total_seconds())
+
+    def __reduce__(self):  # the scheduler's state file pickles its schedules
+        return self.__class__, (self.at, self.zone)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, DailyAt) and (other.at, other.zone) == (self.at, self.zone)
+
+    def __repr__(self) -> str:
+        return f"<daily at {self.at:%H:%M} {self.zone}>"
+
+
+def _aware(moment: datetime) -> datetime:
+    """Celery beat hands naive UTC times when its state file is older than its time-zone support."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def daily_at(config, setting: str) -> DailyAt:
+    """The DailyAt for a configuration value; a value that is not HH:MM stops the app with a message."""
+    raw = str(config[setting]).strip()
+    try:
+        at = time.fromisoformat(raw)
+        if len(raw) != 5:
+            raise ValueError(raw)
+    except ValueError:
+        raise RuntimeError(
+            f"{setting} (LMS_{setting}) must be a time of day as HH:MM, like 07:00, not {raw!r}"
+        ) from None
+    return DailyAt(at, config["DEFAULT_TIMEZONE"])
+
+
+def task(name: str, *, every: "timedelta | Daily | None" = None, on_failure: Callable | None = None):
+    """Declare a background job. `every` schedules it (Celery beat): a timedelta, or Daily(setting) for
+    a local time of day; `on_failure(exc, *args)` runs in an app context when the job has failed for good
+    (after its retries), to say why where users look."""
 
     def decorate(function: Callable) -> Callable:
         _TASKS[name] = (function, {"on_failure_hook": on_failure})
@@ -134,7 +205,13 @@ def init_jobs(app: Flask) -> None:
         accept_content=["json"],
         worker_prefetch_multiplier=1,
         worker_hijack_root_logger=False,
-        beat_schedule={name: {"task": name, "schedule": every} for name, every in _SCHEDULE.items()},
+        beat_schedule={
+            name: {
+                "task": name,
+                "schedule": daily_at(app.config, every.setting) if isinstance(every, Daily) else every,
+            }
+            for name, every in _SCHEDULE.items()
+        },
         beat_schedule_filename=str(Path(app.instance_path) / "scheduler-state"),
         timezone="UTC",
     )

@@ -16,7 +16,7 @@ from lms.courses.transfer import export_course, import_course
 from lms.db import db
 from lms.progress.models import Completion
 from lms.progress.queries import course_progress
-from tests.conftest import login
+from tests.conftest import csrf_token, login
 from tests.test_courses import QueryCounter
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -228,3 +228,57 @@ def course_with_quiz_factory(create_course, create_user):
         return course
 
     return factory
+
+
+def test_the_outline_offers_each_kinds_add_form(app, client, create_user, create_course, checkpoint):
+    trainer = create_user("trainer")
+    course = create_course(modules=1, lessons=1, trainer=trainer)
+    login(client, trainer.email)
+    page = client.get(f"/author/courses/{course.slug}").get_data(as_text=True)
+    with app.test_request_context():
+        urls = {name: kind.new_url(course.modules[0]) for name, kind in kinds().items() if kind.new_endpoint}
+    assert set(urls) == {"lesson", "quiz", "assignment", "survey", "scorm", "forum"}  # not the checkpoint
+    assert all(url in page for url in urls.values())
+    assert 'enctype="multipart/form-data"' in page and 'href="{}"'.format(urls["lesson"]) in page
+
+
+@pytest.mark.parametrize("name", ["quiz", "assignment", "survey", "forum"])
+def test_a_titled_kind_is_added_from_the_outline_or_refused_without_a_title(
+    app, client, create_user, create_course, name
+):
+    trainer = create_user("trainer")
+    course = create_course(modules=1, lessons=1, trainer=trainer)
+    login(client, trainer.email)
+    outline = f"/author/courses/{course.slug}"
+    with app.test_request_context():
+        url = kind_of(name).new_url(course.modules[0])
+    refused = client.post(url, data={"csrf_token": csrf_token(client, outline), "title": ""})
+    assert refused.headers["Location"].endswith(outline + "#outline")
+    assert "needs a title" in client.get(outline).get_data(as_text=True)
+    added = client.post(url, data={"csrf_token": csrf_token(client, outline), "title": "Check-up"})
+    activity = db.session.scalar(select(Activity).where(Activity.title == "Check-up"))
+    assert activity.kind == name and activity.module_id == course.modules[0].id
+    with app.test_request_context():
+        assert added.headers["Location"] == kind_of(activity).edit_url(activity)
+
+
+def test_only_an_editor_of_the_course_adds_to_its_modules(app, client, create_user, create_course):
+    course = create_course(modules=1, lessons=1, trainer=create_user("trainer"))
+    other = create_user("trainer")
+    login(client, other.email)
+    with app.test_request_context():
+        url = kind_of("quiz").new_url(course.modules[0])
+    response = client.post(url, data={"csrf_token": csrf_token(client, "/"), "title": "Sneaky"})
+    assert response.status_code == 403
+    assert db.session.scalar(select(Activity).where(Activity.title == "Sneaky")) is None
+
+
+def test_the_title_view_adds_only_kinds_made_from_a_title(client, create_user, create_course, checkpoint):
+    trainer = create_user("trainer")
+    course = create_course(modules=1, lessons=1, trainer=trainer)
+    login(client, trainer.email)
+    token = csrf_token(client, f"/author/courses/{course.slug}")
+    for kind in ("scorm", "lesson", "checkpoint", "poll"):  # a package, a page of its own, none, unknown
+        url = f"/author/modules/{course.modules[0].id}/new/{kind}"
+        assert client.post(url, data={"csrf_token": token, "title": "X"}).status_code == 404, kind
+    assert db.session.scalar(select(Activity).where(Activity.title == "X")) is None

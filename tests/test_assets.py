@@ -3,6 +3,7 @@ stylesheets they use (code colours only where there is code)."""
 
 import re
 
+import pytest
 from flask import url_for
 
 from lms.assets import IMMUTABLE_MAX_AGE
@@ -33,18 +34,23 @@ def test_an_unversioned_or_outdated_url_is_revalidated(client):
             assert not response.cache_control.immutable and response.cache_control.max_age is None, url
 
 
-def test_a_changed_file_gets_a_new_url(app, tmp_path):
+@pytest.mark.parametrize("debug", [True, False])
+def test_a_changed_file_gets_a_new_url_in_debug(app, tmp_path, debug):
+    """In debug an edited file gets a new URL at once; otherwise files change with a deploy (a restart),
+    so a page does not stat them on every request."""
     static = tmp_path / "static"
     (static / "css").mkdir(parents=True)
     sheet = static / "css" / "site.css"
     sheet.write_text("body { color: black; }")
     app.static_folder = str(static)
+    app.debug = debug
     with app.test_request_context():
         before = url_for("static", filename="css/site.css")
         sheet.write_text("body { color: navy; }")
         after = url_for("static", filename="css/site.css")
         missing = url_for("static", filename="css/none.css")
-    assert before != after and before.split("?")[0] == after.split("?")[0]
+    assert "?v=" in before and before.split("?")[0] == after.split("?")[0]
+    assert (before != after) is debug
     assert missing == "/static/css/none.css"
 
 

@@ -323,3 +323,34 @@ def test_login_rate_limit_is_shared_through_redis(database_url, tmp_path, create
         with worker.app_context():
             db.engine.dispose()
     assert statuses == [401] * 5 + [429]
+
+
+def _mail_parts(path: Path):
+    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    return message, message.get_body(("plain",)).get_content(), message.get_body(("html",)).get_content()
+
+
+def test_the_reset_mail_comes_from_its_template_in_the_readers_language_with_an_html_part(
+    app, client, create_user
+):
+    user = create_user(name="Марија", locale="mk")
+    client.post(
+        "/password/forgot", data={"email": user.email, "csrf_token": csrf_token(client, "/password/forgot")}
+    )
+    message, text, html = _mail_parts(_outbox(app)[0])
+    assert message["Subject"] == "Поставување нова лозинка"
+    assert text.startswith("Добар ден, Марија,\n\nза да поставите нова лозинка за SME e-Classroom")
+    link = re.search(r"https?://\S+/password/reset/\S+", text).group(0)
+    assert f'href="{link}"' in html and 'lang="mk"' in html
+
+
+def test_a_reset_for_someone_who_chose_no_language_is_in_the_language_of_the_page(app, client, create_user):
+    user = create_user()
+    user.locale = None
+    db.session.commit()
+    client.post("/language", data={"locale": "el", "csrf_token": csrf_token(client, "/")})
+    client.post(
+        "/password/forgot", data={"email": user.email, "csrf_token": csrf_token(client, "/password/forgot")}
+    )
+    _message, text, html = _mail_parts(_outbox(app)[0])
+    assert "νέο κωδικό πρόσβασης" in text and 'lang="el"' in html

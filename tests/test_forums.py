@@ -198,12 +198,19 @@ def test_moderators_delete_with_a_reason_lock_and_pin(app, create_user, forum):
     trainer.post(f"/forums/posts/{spam.id}/delete", data={"reason": "advertising", "csrf_token": token})
     page = client.get(f"/forums/threads/{thread_id}").get_data(as_text=True)
     assert "deleted by moderator: advertising" in page and "Buy my pills" not in page
+    again = trainer.post(f"/forums/posts/{spam.id}/delete", data={"reason": "twice", "csrf_token": token})
+    assert again.status_code == 400 and "This post is deleted already." in again.get_data(as_text=True)
+    assert db.session.get(Post, spam.id).delete_reason == "advertising"
     token = csrf_token(trainer, f"/forums/threads/{thread_id}")
     trainer.post(f"/forums/threads/{thread_id}/moderate", data={"action": "lock", "csrf_token": token})
     trainer.post(f"/forums/threads/{thread_id}/moderate", data={"action": "pin", "csrf_token": token})
+    trainer.post(f"/forums/threads/{thread_id}/moderate", data={"action": "hide", "csrf_token": token})
     thread = db.session.get(Thread, thread_id)
     assert thread.locked and thread.pinned
     assert "locked" in _reply(client, thread_id, "More", expect=400).get_data(as_text=True)
+    trainer.post(f"/forums/threads/{thread_id}/moderate", data={"action": "unpin", "csrf_token": token})
+    db.session.refresh(thread)
+    assert thread.locked and not thread.pinned
     assert (
         client.post(
             f"/forums/threads/{thread_id}/moderate",

@@ -11,6 +11,7 @@ from lms.assignments.models import Submission
 from lms.classroom import services as classroom
 from lms.classroom.models import ClassSession, Cohort, Programme
 from lms.courses.models import Enrolment
+from lms.courses.outline import read_outlines
 from lms.courses.queries import get_course_outline, my_enrolments
 from lms.courses.services import add_quiz
 from lms.db import db, utcnow
@@ -24,7 +25,8 @@ from tests.test_quizzes import QUESTIONS, _start, make_quiz, trainee_in  # noqa:
 
 # Issue 12's target: at most 8 for every trainee page, however many graded kinds a course has (each kind
 # adds its grade rows to progress's one combined query). The counts must never grow with data.
-MAX_QUERIES = {"dashboard": 8, "course page": 8, "lesson": 8, "quiz attempt": 8}
+# What each page needs today (the target is at most 8): a page that reads more fails here.
+MAX_QUERIES = {"dashboard": 7, "course page": 5, "lesson": 6, "quiz attempt": 4}
 
 
 class StatementCounter(QueryCounter):
@@ -122,9 +124,9 @@ def test_progress_reads_every_graded_kind_in_its_one_query(app, create_course, c
     assert counter.count == 1
     assert row.grades == {quiz.id: 80.0, task.id: 65.0}
     assert set(row.completed) == {course.modules[0].activities[0].id}
-    enrolments = my_enrolments(user)
+    outlines = read_outlines([e.course_id for e in my_enrolments(user)])
     with StatementCounter(db.engine) as counter:
-        mine = my_progress(user, enrolments)[course.id]
+        mine = my_progress(user, outlines)[course.id]
     assert counter.count == 1
     assert mine.grades == row.grades and mine.completed == row.completed
 

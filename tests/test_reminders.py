@@ -13,9 +13,12 @@ from lms.classroom import services as classroom
 from lms.classroom.models import ClassSession, Cohort, Programme
 from lms.classroom.tasks import send_session_reminders
 from lms.courses.models import Enrolment
+from lms.courses.services import add_quiz
 from lms.db import db, utcnow
 from lms.jobs import celery_app
 from lms.notifications.models import Notification
+from lms.quizzes import services as quiz
+from lms.quizzes.spec import QuestionSpec
 from tests.conftest import csrf_token, login
 from tests.test_jobs import outbox
 
@@ -221,6 +224,72 @@ def test_a_grade_released_together_is_told_at_release(app, assignment):
     assignments.release_grades(activity)
     db.session.commit()
     assert _to(app) == [eleni.email]
+
+
+ESSAY = QuestionSpec("essay", "Plan", "Describe your marketing plan.")
+
+
+def _essay_attempt(create_course, create_user, **settings):
+    """A finished attempt at a one-essay quiz, waiting for its grade; the quiz, its trainer, the trainee."""
+    trainer = create_user("trainer")
+    course = create_course(modules=1, lessons=1, title="Marketing", trainer=trainer)
+    activity = add_quiz(course.modules[0], "Marketing plan", trainer)
+    activity.published, activity.settings = True, settings
+    quiz.sync_quiz(activity, [ESSAY])
+    trainee = create_user(email="maria@example.org")
+    attempt = quiz.start_attempt(activity, trainee)
+    (essay_id,) = attempt.question_ids()
+    quiz.save_responses(attempt, {f"q{essay_id}": "Ads for the bakery"}, [essay_id])
+    quiz.finish_attempt(attempt)
+    db.session.commit()
+    return activity, trainer, trainee, attempt
+
+
+def test_a_graded_essay_tells_the_quiz_grade_once_per_grading(app, create_course, create_user, monkeypatch):
+    activity, trainer, trainee, attempt = _essay_attempt(create_course, create_user)
+    assert outbox(app) == []  # the essay waits: no grade yet
+    (response,) = attempt.responses
+    graded = utcnow()
+    monkeypatch.setattr(quiz, "utcnow", lambda: graded)
+    quiz.grade_response(response, 0.8, "Good start", trainer)
+    db.session.commit()
+    (mail,) = outbox(app)
+    assert mail["To"] == trainee.email and "Marketing plan" in mail["Subject"]
+    assert "80%" in mail.get_body(("plain",)).get_content()
+    assert quiz.tell_marks(attempt, utcnow())  # asked again (a retried job): nobody is told twice
+    db.session.commit()
+    assert len(outbox(app)) == 1
+    monkeypatch.setattr(quiz, "utcnow", lambda: graded + timedelta(minutes=5))  # graded again, later
+    quiz.grade_response(response, 0.9, "Better", trainer)
+    db.session.commit()
+    assert len(outbox(app)) == 2
+    event = db.session.scalars(select(Notification.event).where(Notification.user_id == trainee.id)).all()
+    assert event == ["grade.released", "grade.released"]
+
+
+def test_marks_shown_after_the_close_are_told_when_the_quiz_closes(app, create_course, create_user):
+    closes = utcnow() + timedelta(hours=2)
+    activity, trainer, trainee, attempt = _essay_attempt(
+        create_course, create_user, review_marks="after_close", closes=closes.isoformat()
+    )
+    quiz.grade_response(attempt.responses[0], 0.5, "", trainer)
+    db.session.commit()
+    assert outbox(app) == []  # graded, but the trainee may not see marks before the close
+    job = celery_app().tasks["quizzes.release_marks"]
+    assert job.apply(throw=True).result == 0
+    assert quiz.release_closed_marks(closes + timedelta(minutes=10), timedelta(days=1)) == 1
+    db.session.commit()
+    assert _to(app) == [trainee.email]
+    assert quiz.release_closed_marks(closes + timedelta(minutes=25), timedelta(days=1)) == 1
+    db.session.commit()
+    assert len(outbox(app)) == 1  # the next run tells nobody again
+
+
+def test_marks_never_shown_are_never_told(app, create_course, create_user):
+    activity, trainer, _trainee, attempt = _essay_attempt(create_course, create_user, review_marks="never")
+    quiz.grade_response(attempt.responses[0], 1.0, "", trainer)
+    db.session.commit()
+    assert outbox(app) == []
 
 
 def test_an_issued_certificate_is_told_once(app, create_course, create_user):

@@ -252,6 +252,19 @@ def test_results_figures_by_hand(app, setup):
     assert summary.questions[2].counts == [("Yes", 3), ("No", 0)]
 
 
+def test_results_write_means_with_the_readers_decimal_separator(client, setup):
+    _course, activity, trainees, trainer = setup
+    for trainee, rating in zip(trainees[:3], (5, 4, 2), strict=True):
+        surveys.submit_response(activity, trainee.id, {"overall": rating, "recommend": "yes"})
+    db.session.commit()
+    login(client, trainer.email)
+    url = f"/surveys/{activity.id}/results"
+    assert "Mean 3.67 of 5" in client.get(url).get_data(as_text=True)  # 11 / 3
+    client.post("/language", data={"locale": "el", "csrf_token": csrf_token(client, "/")})
+    page = client.get(url).get_data(as_text=True)
+    assert "3,67" in page and "66,7" in page and "3.67" not in page  # 2 of 3 gave 4 or 5
+
+
 def test_exports_hold_each_response_and_escape_formulas(client, setup):
     from openpyxl import load_workbook
 
@@ -284,7 +297,9 @@ def test_a_trainer_authors_a_survey_in_the_browser(client, app, create_user, cre
     login(client, trainer.email)
     module = course.modules[0]
     token = csrf_token(client, f"/author/courses/{course.slug}")
-    response = client.post(f"/surveys/new/{module.id}", data={"csrf_token": token, "title": "Feedback"})
+    response = client.post(
+        f"/author/modules/{module.id}/new/survey", data={"csrf_token": token, "title": "Feedback"}
+    )
     assert response.status_code == 302
     edit = response.headers["Location"]
     page = client.get(edit).get_data(as_text=True)

@@ -578,3 +578,20 @@ def test_moodles_own_example_file_reads_as_it_is(app):
         ("s2@example.com", "Student Two", "trainee", True),
         ("s3@example.com", "Student Three", "trainee", True),
     ]
+
+
+def test_welcome_mails_come_from_their_template_in_each_users_language(app, create_user, create_course):
+    from lms.admin.user_import import welcome_mail
+
+    course = create_course(modules=1, lessons=1, title="Ηλεκτρονικό εμπόριο")
+    greek = create_user(name="Ελένη", locale="el")
+    english = create_user(name="Marko", locale="en")
+    with app.test_request_context():
+        invited = welcome_mail(greek, [course], has_password=False)
+        given = welcome_mail(english, [], has_password=True)
+    assert invited.lang == "el" and invited.subject == "Ο λογαριασμός σας στο SME e-Classroom"
+    assert "Ηλεκτρονικό εμπόριο" in invited.body and "/password/reset/" in invited.body
+    assert invited.body.startswith("Γεια σας, Ελένη,\n\n")
+    assert "\n\n\n" not in invited.body and "\n\n\n" not in given.body
+    assert "/password/reset/" not in given.body and "the password your coordinator gave you" in given.body
+    assert "enrolled" not in given.body

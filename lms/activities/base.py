@@ -15,6 +15,9 @@ GRADE = "grade"  # it has a grade in percent, with a weight, for the gradebook a
 OWN_COMPLETION = "own-completion"  # the kind decides when it is complete (`is_complete`)
 LINK_TARGET = "link-target"  # other lessons may link to its package file (`../02-reach/01-x.md`)
 
+# The one view that adds an activity of any kind that needs only a title (authoring.views.new_activity).
+NEW_BY_TITLE = "authoring.new_activity"
+
 # Restricts a query to some trainees: given a user-id column, returns the WHERE clause.
 UserFilter = Callable[[object], object]
 
@@ -44,6 +47,15 @@ class ActivityKind:
     page_template = ""  # the trainee's view of it, included in courses/activity.html
     edit_endpoint = ""  # where a trainer edits it; called with activity_id=
     markdown_body = False  # the body is Markdown shown as a lesson is (cached HTML by render)
+    # The course outline's add form (templates/authoring/course.html) goes to new_url(module); a kind
+    # with no new_endpoint is not added there. It sends new_input: "title" (labelled new_title) to the
+    # shared view, NEW_BY_TITLE, which calls add(); "file" (a package) to new_endpoint, a view of the
+    # kind's own (lms.activities.views.new_activity); or "" is a link to new_endpoint, a page of its own.
+    new_endpoint = ""
+    new_label = ""  # the form's button, "Add a quiz" (a lazy translation)
+    new_input = "title"
+    new_title = ""
+    new_problem = ""  # what the title form says when the title is missing
 
     def __repr__(self) -> str:
         return f"<ActivityKind {self.name}>"
@@ -80,6 +92,18 @@ class ActivityKind:
         from flask import url_for
 
         return url_for(self.edit_endpoint, activity_id=activity.id)
+
+    def new_url(self, module) -> str:
+        from flask import url_for
+
+        if self.new_endpoint == NEW_BY_TITLE:
+            return url_for(NEW_BY_TITLE, module_id=module.id, kind=self.name)
+        return url_for(self.new_endpoint, module_id=module.id)
+
+    def add(self, module, title: str, author):
+        """With the title add form (new_endpoint NEW_BY_TITLE): a new, unpublished activity of this kind
+        at the end of the module, flushed; the trainer edits it next."""
+        raise NotImplementedError
 
     def page_context(self, activity) -> dict:
         """Template variables page_template needs for the current user (called for their page only)."""

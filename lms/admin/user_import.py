@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from flask_babel import force_locale
 from sqlalchemy import select
 
 from lms.admin.services import audit
@@ -32,9 +31,10 @@ from lms.db import db
 from lms.enterprises import services as enterprise_services
 from lms.enterprises.models import SECTION_OF_DIVISION, SIZE_CLASSES, Enterprise
 from lms.enterprises.names import name_key
-from lms.i18n import BABEL_LOCALES, _
+from lms.i18n import _
 from lms.links import external_url
 from lms.mail import send_mail
+from lms.notifications.services import account_mail
 
 MAX_BYTES = 2 * 1024 * 1024  # largest file the web form accepts
 ORGANISATION_MAX = 200
@@ -903,44 +903,18 @@ def apply_plan(plan: ImportPlan, by: User | None, source: str = "") -> list[Welc
 
 
 def welcome_mail(user: User, courses: list[Course], has_password: bool) -> WelcomeMail:
-    """The welcome mail in the user's language: a link to choose a password, unless the file set one."""
-    language = user.locale or current_app.config["DEFAULT_LOCALE"]
-    site = current_app.config["SITE_NAME"]
-    with force_locale(BABEL_LOCALES.get(language, language)):
-        subject = _("Your account on %(site)s", site=site)
-        parts = [
-            _("Hello %(name)s,", name=user.name),
-            _("an account on %(site)s was created for you.", site=site),
-        ]
-        if courses:
-            parts.append(
-                _("You are enrolled in: %(courses)s.", courses=", ".join(course.title for course in courses))
-            )
-        if has_password:
-            parts.append(
-                _(
-                    "Log in at %(link)s with your e-mail address %(email)s and the password your "
-                    "coordinator gave you.",
-                    link=external_url("auth.login"),
-                    email=user.email,
-                )
-            )
-        else:
-            parts.append(
-                _(
-                    "Open this link to choose your password:\n%(link)s\n\nThe link works for a limited time. "
-                    "If it has expired, ask for a new one at %(forgot)s with your e-mail address %(email)s.",
-                    link=external_url("auth.reset_password", token=make_reset_token(user, welcome=True)),
-                    forgot=external_url("auth.forgot_password"),
-                    email=user.email,
-                )
-            )
-        return WelcomeMail(
-            user.email,
-            subject,
-            "\n\n".join(str(part) for part in parts),
-            BABEL_LOCALES.get(language, language),
-        )
+    """templates/mail/welcome.txt in the user's language: a link to choose a password, unless the file
+    set one."""
+    context = {
+        "courses": [course.title for course in courses],
+        "has_password": has_password,
+        "login_url": external_url("auth.login"),
+        "forgot_url": external_url("auth.forgot_password"),
+        "link": None
+        if has_password
+        else external_url("auth.reset_password", token=make_reset_token(user, True)),
+    }
+    return WelcomeMail(user.email, *account_mail("welcome", context, user))
 
 
 def send_welcome_mails(mails: list[WelcomeMail]) -> None:

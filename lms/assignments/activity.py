@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from lms.activities.base import GRADE, OWN_COMPLETION, ActivityKind, grade_row_columns
+from lms.activities.base import GRADE, NEW_BY_TITLE, OWN_COMPLETION, ActivityKind, grade_row_columns
 from lms.assignments.models import Submission
 from lms.assignments.settings import FILE_TYPES, RELEASE, AssignmentSettings
 from lms.courses.package import ActivitySpec, toml_value
@@ -27,6 +27,16 @@ class AssignmentKind(ActivityKind):
     features = frozenset({GRADE, OWN_COMPLETION})
     page_template = "assignments/_page.html"
     edit_endpoint = "assignments.edit"
+    new_endpoint = NEW_BY_TITLE
+    new_label = _l("Add an assignment")
+    new_title = _l("Assignment title")
+    new_problem = _l("An assignment needs a title.")
+
+    def add(self, module, title, author):
+        from lms.assignments.services import add_assignment
+
+        return add_assignment(module, title, author)
+
     markdown_body = True
 
     def read(self, reader, path, text, slug, position, settings):

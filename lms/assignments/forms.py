@@ -24,10 +24,6 @@ class WorkForm(FlaskForm):
     submit = SubmitField(_l("Submit for grading"))
 
 
-class NewAssignmentForm(FlaskForm):
-    title = StringField(_l("Assignment title"), validators=[InputRequired(), Length(max=200)])
-
-
 class AssignmentForm(FlaskForm):
     title = StringField(_l("Assignment title"), validators=[InputRequired(), Length(max=200)])
     body = TextAreaField(_l("Instructions (Markdown)"), validators=[Length(max=200_000)])

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from lms.activities.grades import activity_link, tell_grade
 from lms.activities.signals import notify_changed
 from lms.admin.services import audit
 from lms.assignments.models import Extension, Submission, SubmissionFile
@@ -25,14 +26,12 @@ from lms.i18n import _l
 from lms.links import external_url
 from lms.markup import render_markdown
 from lms.notifications import notify, register_event
-from lms.notifications.services import site_path
 from lms.storage import storage
 from lms.uploads import CONTENT_TYPES, clean_name, looks_like
 
 MAX_TEXT = 100_000  # characters of online text (Markdown is rendered at save time: keep it bounded)
 
 register_event("assignment.due", _l("Assignments due in two days"))
-register_event("grade.released", _l("Grades and feedback on your work"))
 
 
 class AssignmentError(ValueError):
@@ -226,31 +225,16 @@ def grade_submission(
     )
     if submission.released:
         notify_changed(activity, user_id)
-        tell_grade(activity, submission)
+        _tell_grade(activity, submission)
     return submission
 
 
-def activity_link(activity: Activity) -> str:
-    return site_path(
-        "courses.activity",
-        slug=activity.module.course.slug,
-        module_slug=activity.module.slug,
-        activity_slug=activity.slug,
-    )
-
-
-def tell_grade(activity: Activity, submission: Submission) -> None:
+def _tell_grade(activity: Activity, submission: Submission) -> None:
     """The trainee hears that a grade (or a new one) is there to see; once per grading."""
     from lms.auth.models import User
 
-    notify(
-        "grade.released",
-        [db.session.get(User, submission.user_id)],
-        template="grade_released",
-        context={"activity": activity, "course": activity.module.course, "grade": submission.grade},
-        link=activity_link(activity),
-        key=f"assignment:{activity.id}:graded:{submission.graded_at:%Y%m%dT%H%M%S}",
-    )
+    user = db.session.get(User, submission.user_id)
+    tell_grade(activity, user, submission.grade, f"graded:{submission.graded_at:%Y%m%dT%H%M%S}")
 
 
 def release_grades(activity: Activity) -> int:
@@ -268,7 +252,7 @@ def release_grades(activity: Activity) -> int:
     audit("assignment.release", f"{activity.module.course.slug}/{activity.slug}", count=len(pending))
     for submission in pending:
         notify_changed(activity, submission.user_id)
-        tell_grade(activity, submission)
+        _tell_grade(activity, submission)
     return len(pending)
 
 

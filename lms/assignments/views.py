@@ -2,15 +2,16 @@
 
 import io
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, request, send_file, url_for
 from flask_babel import format_timedelta
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from lms.activities.views import activity_page
 from lms.assignments import bp
 from lms.assignments import services as assignments
 from lms.assignments.activity import criterion_text, parse_criterion
-from lms.assignments.forms import AssignmentForm, ExtensionForm, GradeForm, NewAssignmentForm, WorkForm
+from lms.assignments.forms import AssignmentForm, ExtensionForm, GradeForm, WorkForm
 from lms.assignments.queries import extension_of, get_assignment, get_file, grading_rows
 from lms.assignments.settings import FILE_TYPES, parse_time
 from lms.courses.queries import get_enrolment
@@ -18,7 +19,7 @@ from lms.courses.services import activity_url, blob_key
 from lms.db import db, utcnow
 from lms.forms import ActionForm
 from lms.i18n import _, format_moment, ngettext
-from lms.security import editable_activity, editable_module, login_required, require
+from lms.security import editable_activity, login_required, require
 from lms.storage import storage
 
 FILTERS = ("all", "not_submitted", "needs_grading", "late")
@@ -149,19 +150,6 @@ def file(file_id: int):
     return response
 
 
-@bp.route("/new/<int:module_id>", methods=["POST"])
-@login_required
-def new(module_id: int):
-    module = editable_module(module_id)
-    form = NewAssignmentForm()
-    if not form.validate_on_submit():
-        flash(_("An assignment needs a title."), "error")
-        return redirect(url_for("authoring.course", slug=module.course.slug) + "#outline")
-    activity = assignments.add_assignment(module, form.title.data.strip(), current_user)
-    db.session.commit()
-    return redirect(url_for("assignments.edit", activity_id=activity.id))
-
-
 def _settings_from(form: AssignmentForm, settings):
     """Read the form into the settings; False (errors on the form) when a field does not make sense."""
     valid = True
@@ -239,9 +227,7 @@ def edit(activity_id: int):
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("assignments.edit", activity_id=activity.id))
-    return render_template(
-        "assignments/edit.html", activity=activity, course=activity.module.course, form=form
-    ), 400 if form.is_submitted() else 200
+    return activity_page("assignments/edit.html", activity, form=form)
 
 
 @bp.route("/<int:activity_id>/grading")
@@ -266,10 +252,9 @@ def grading(activity_id: int):
         }[show]
         if keep:
             rows.append((row, due, state))
-    return render_template(
+    return activity_page(
         "assignments/grading.html",
-        activity=activity,
-        course=activity.module.course,
+        activity,
         settings=settings,
         rows=rows,
         show=show,
@@ -326,10 +311,9 @@ def grade(activity_id: int, user_id: int):
             flash(_("Grade saved; the change is in the audit log."), "success")
             return redirect(url_for("assignments.grading", activity_id=activity.id))
     due, cutoff = assignments.deadlines(settings, row.extension)
-    return render_template(
+    return activity_page(
         "assignments/grade.html",
-        activity=activity,
-        course=activity.module.course,
+        activity,
         settings=settings,
         row=row,
         submission=submission,
@@ -340,7 +324,7 @@ def grade(activity_id: int, user_id: int):
         extension_form=extension_form,
         error=error,
         levels=(submission.levels if submission and submission.levels else []),
-    ), 400 if form.is_submitted() else 200
+    )
 
 
 @bp.route("/<int:activity_id>/extension/<int:user_id>", methods=["POST"])

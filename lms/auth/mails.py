@@ -10,6 +10,7 @@ from lms.auth.services import make_registration_token, make_reset_token
 from lms.i18n import BABEL_LOCALES, _
 from lms.links import external_url
 from lms.mail import send_mail
+from lms.notifications.services import send_account_mail
 
 
 def _lang() -> str:
@@ -27,19 +28,9 @@ def _in_language_of(user: User):
 
 
 def send_reset_link(user: User) -> None:
-    send_mail(
-        user.email,
-        _("Set a new password"),
-        _(
-            "Hello %(name)s,\n\nto set a new password for %(site)s, open this link within an hour:\n"
-            "%(link)s\n\nIf you did not ask for it, ignore this message.",
-            name=user.name,
-            site=_site(),
-            link=external_url("auth.reset_password", token=make_reset_token(user)),
-        ),
-        html=True,
-        lang=_lang(),
-    )
+    """templates/mail/password_reset.txt: a link to set a new password, valid PASSWORD_RESET_MAX_AGE."""
+    link = external_url("auth.reset_password", token=make_reset_token(user))
+    send_account_mail("password_reset", {"link": link}, user)
 
 
 def send_registration_link(details: dict) -> None:

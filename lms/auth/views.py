@@ -22,7 +22,8 @@ from lms.auth.services import (
     set_new_password,
     user_for_reset_token,
 )
-from lms.db import db, reads_first
+from lms.db import db, reads_first, utcnow
+from lms.exports.tasks import Export, page_export, respond
 from lms.forms import ActionForm
 from lms.i18n import _, ngettext, site_language
 from lms.security import configured_limit, is_safe_next, limiter, login_required
@@ -208,6 +209,30 @@ def profile():
         form=form,
         other_devices=sessions.count_others(current_user),
     ), 400 if form.is_submitted() else 200
+
+
+@page_export("my_data")
+def my_data_file(fmt: str) -> Export:
+    """The signed-in user's own data, one ZIP of CSV files and a README (lms.privacy): nobody else's,
+    whoever asks. Made in the request, or by an export job when it is large."""
+    from lms import privacy
+
+    user = current_user._get_current_object()
+    tables, made_at = privacy.tables_of(user), utcnow()
+    return Export(
+        filename=f"my-data-{made_at:%Y-%m-%d}.zip",
+        size=privacy.cells(tables),
+        write=lambda file: privacy.write_zip(user, tables, file, made_at),
+        total=1,
+        title=_("My data"),
+        back=url_for("auth.profile"),
+    )
+
+
+@bp.route("/profile/my-data.zip")
+@login_required
+def my_data():
+    return respond(my_data_file, "zip")
 
 
 @bp.route("/profile/log-out-others", methods=["POST"])

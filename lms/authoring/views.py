@@ -6,8 +6,10 @@ from flask import abort, flash, jsonify, redirect, render_template, request, sen
 from flask_login import current_user
 from sqlalchemy import select
 
-from lms.activities import kind_of
-from lms.activities.base import DURATION
+from lms.activities import kind_of, kinds
+from lms.activities.base import DURATION, NEW_BY_TITLE
+from lms.activities.views import new_activity as add_activity
+from lms.activities.views import outline_url
 from lms.auth.models import User
 from lms.authoring import bp
 from lms.authoring.forms import (
@@ -28,6 +30,7 @@ from lms.courses.package import PackageError, content_matches, package_files, pa
 from lms.courses.queries import get_course_outline, participants, taught_courses
 from lms.courses.transfer import export_course, import_course
 from lms.db import db
+from lms.forms import NewActivityForm
 from lms.i18n import _
 from lms.markup import MarkdownError, markdown_problem
 from lms.security import editable_course, require, role_required
@@ -197,6 +200,7 @@ def course(slug: str):
         move_form=MoveForm(),
         delete_form=DeleteForm(),
         upload_form=UploadFileForm(),
+        addable_kinds=[kind for kind in kinds().values() if kind.new_endpoint],
     ), 400 if form.is_submitted() else 200
 
 
@@ -223,7 +227,7 @@ def add_module(slug: str):
         flash(_("Module added."), "success")
     else:
         flash(_("A module needs a title."), "error")
-    return redirect(url_for("authoring.course", slug=slug) + "#outline")
+    return redirect(outline_url(course))
 
 
 @bp.route("/courses/<slug>/modules/<int:module_id>", methods=["GET", "POST"])
@@ -236,7 +240,7 @@ def module(slug: str, module_id: int):
         services.update_module(module, form.title.data.strip(), (form.summary.data or "").strip())
         db.session.commit()
         flash(_("Module saved."), "success")
-        return redirect(url_for("authoring.course", slug=slug) + "#outline")
+        return redirect(outline_url(course))
     return render_template(
         "authoring/module_form.html", course=course, module=module, form=form
     ), 400 if form.is_submitted() else 200
@@ -260,7 +264,7 @@ def change_module(slug: str, module_id: int, action: str):
     course = editable_course(slug)
     _move_or_delete(course.modules, _module_of(course, module_id), action)
     db.session.commit()
-    return redirect(url_for("authoring.course", slug=slug) + "#outline")
+    return redirect(outline_url(course))
 
 
 @bp.route("/courses/<slug>/activities/<int:activity_id>/<any(move, delete):action>", methods=["POST"])
@@ -270,7 +274,22 @@ def change_activity(slug: str, activity_id: int, action: str):
     activity = _activity_of(course, activity_id)
     _move_or_delete(activity.module.activities, activity, action)
     db.session.commit()
-    return redirect(url_for("authoring.course", slug=slug) + "#outline")
+    return redirect(outline_url(course))
+
+
+@bp.route("/modules/<int:module_id>/new/<kind>", methods=["POST"])
+@role_required("trainer")
+def new_activity(module_id: int, kind: str):
+    """The outline's title form of every kind that needs only a title to begin (ActivityKind.add)."""
+    found = kinds().get(kind)
+    if found is None or found.new_endpoint != NEW_BY_TITLE:
+        abort(404)
+    return add_activity(
+        module_id,
+        NewActivityForm(),
+        found.new_problem,
+        lambda module, form: found.add(module, form.title.data.strip(), current_user),
+    )
 
 
 @bp.route("/courses/<slug>/modules/<int:module_id>/lessons/new", methods=["GET", "POST"])
@@ -300,20 +319,6 @@ def new_lesson(slug: str, module_id: int):
     return render_template(
         "authoring/lesson_form.html", course=course, module=module, activity=None, form=form, preview=preview
     ), status
-
-
-@bp.route("/courses/<slug>/modules/<int:module_id>/quizzes", methods=["POST"])
-@role_required("trainer")
-def new_quiz(slug: str, module_id: int):
-    course = editable_course(slug)
-    module = _module_of(course, module_id)
-    form = ModuleForm()  # a title is all a new quiz needs
-    if not form.validate_on_submit():
-        flash(_("A quiz needs a title."), "error")
-        return redirect(url_for("authoring.course", slug=slug) + "#outline")
-    activity = services.add_quiz(module, form.title.data.strip(), current_user)
-    db.session.commit()
-    return redirect(url_for("quizzes.edit", activity_id=activity.id))
 
 
 @bp.route("/courses/<slug>/activities/<int:activity_id>", methods=["GET", "POST"])

@@ -44,6 +44,7 @@ def home():
     from lms.certificates.models import Certificate
     from lms.classroom.services import sessions_for
     from lms.courses.forms import CATEGORY_LABELS
+    from lms.courses.outline import read_outlines
     from lms.courses.queries import my_enrolments, taught_courses
     from lms.progress.queries import my_progress
 
@@ -55,7 +56,7 @@ def home():
     return render_template(
         "core/home.html",
         enrolments=enrolments,
-        progress=my_progress(current_user, enrolments),
+        progress=my_progress(current_user, read_outlines([e.course_id for e in enrolments])),
         certificates=certificates,
         upcoming=sessions_for(current_user, since=utcnow() - timedelta(hours=3), limit=3),
         taught=taught_courses(current_user) if current_user.is_trainer else [],
@@ -164,6 +165,11 @@ def percent_label(value: float | None) -> str:
     return "–" if value is None else format_percent(value / 100, "#,##0.#%")
 
 
+def decimal_label(value: float, places: int) -> str:
+    """A number with exactly `places` decimals in the reader's style: 3.75 is '3,75' in Greek."""
+    return format_decimal(value, "#,##0." + "0" * places if places else "#,##0")
+
+
 def has_highlighted_code(html: str) -> bool:
     """Whether rendered Markdown holds a highlighted code block, which needs css/pygments.css."""
     return f'class="{PYGMENTS_CSS_CLASS}"' in html
@@ -174,6 +180,7 @@ def register_template_helpers(app) -> None:
     app.jinja_env.filters["hours"] = hours_label
     app.jinja_env.filters["percent"] = percent_label
     app.jinja_env.filters["decimal2"] = lambda value: format_decimal(value, "0.00")
+    app.jinja_env.filters["decimal"] = decimal_label
     app.jinja_env.filters["datetime"] = format_moment
     app.jinja_env.filters["date"] = format_day
     app.jinja_env.filters["time"] = format_clock

@@ -15,7 +15,15 @@ class LessonKind(ActivityKind):
     features = frozenset({MARK_DONE, DURATION, LINK_TARGET})
     page_template = "courses/_lesson.html"
     edit_endpoint = "authoring.activity"
+    new_endpoint = "authoring.new_lesson"
+    new_label = _l("Add a lesson")
+    new_input = ""
     markdown_body = True
+
+    def new_url(self, module) -> str:
+        from flask import url_for
+
+        return url_for(self.new_endpoint, slug=module.course.slug, module_id=module.id)
 
     def read(self, reader, path, text, slug, position, settings):
         parsed = reader.front_matter(path, text, FRONT_MATTER_KEYS)

@@ -1,7 +1,7 @@
 """Reads that views share, each in a fixed number of queries whatever the size of the course."""
 
 from sqlalchemy import bindparam, func, or_, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from lms.courses.models import Activity, Course, Enrolment, Module, course_trainers
 from lms.db import db, prepared
@@ -21,15 +21,24 @@ def get_course_outline(slug: str) -> Course | None:
     return db.session.scalar(_outline_by_slug(), {"slug": slug})
 
 
-def visible_outline(course: Course, editor: bool) -> list[tuple[Module, list[Activity]]]:
-    """The course's structure as its reader sees it: each module with its activities (drafts only for
-    editors), in order. The lesson outline, previous/next and positions are all read from this."""
-    return [(m, [a for a in m.activities if a.published or editor]) for m in course.modules]
+@prepared
+def _course_with_enrolment():
+    return (
+        select(Course, Enrolment)
+        .outerjoin(
+            Enrolment, (Enrolment.course_id == Course.id) & (Enrolment.user_id == bindparam("user_id"))
+        )
+        .where(Course.slug == bindparam("slug"))
+    )
 
 
-def visible_activities(course: Course, editor: bool) -> list[Activity]:
-    """The activities of visible_outline in reading order (previous, next and position come from this)."""
-    return [a for _module, activities in visible_outline(course, editor) for a in activities]
+def get_course_and_enrolment(slug: str, user) -> tuple[Course | None, Enrolment | None]:
+    """A course and the user's enrolment in it, if any, in one query. The course comes without its
+    outline (pages that show it read it as plain rows: lms.courses.outline) and without its trainers,
+    which load when asked for: a trainee's permission check does not need them."""
+    user_id = user.id if user.is_authenticated else None
+    row = db.session.execute(_course_with_enrolment(), {"slug": slug, "user_id": user_id}).first()
+    return (row[0], row[1]) if row else (None, None)
 
 
 def outline_numbers(course: Course) -> dict[int, str]:
@@ -42,11 +51,17 @@ def outline_numbers(course: Course) -> dict[int, str]:
 
 
 def get_activity(activity_id: int, kind: str) -> Activity | None:
-    """An activity of one kind with its module, course and trainers: what a permission check reads."""
-    return db.session.scalar(
+    """An activity of one kind with its module and course, in one row (the course's trainers, which only
+    a trainer's permission check reads, load when asked for)."""
+    return db.session.scalar(_activity_of_kind(), {"id": activity_id, "kind": kind})
+
+
+@prepared
+def _activity_of_kind():
+    return (
         select(Activity)
-        .where(Activity.id == activity_id, Activity.kind == kind)
-        .options(selectinload(Activity.module).selectinload(Module.course).selectinload(Course.trainers))
+        .where(Activity.id == bindparam("id"), Activity.kind == bindparam("kind"))
+        .options(joinedload(Activity.module, innerjoin=True).joinedload(Module.course, innerjoin=True))
     )
 
 
@@ -83,16 +98,14 @@ def _my_enrolments():
         select(Enrolment)
         .where(Enrolment.user_id == bindparam("user_id"), Enrolment.status == "active")
         .join(Course)
-        .options(
-            contains_eager(Enrolment.course),
-            *Course.outline_options(contains_eager(Enrolment.course), bodies=False),
-        )
+        .options(contains_eager(Enrolment.course).selectinload(Course.trainers))
         .order_by(Course.title)
     )
 
 
 def my_enrolments(user) -> list[Enrolment]:
-    """The user's active enrolments, each with its course's outline (for progress), in four queries."""
+    """The user's active enrolments with their courses and trainers, in two queries (the outlines, for
+    progress, are read as plain rows: lms.courses.outline.read_outlines)."""
     return list(db.session.scalars(_my_enrolments(), {"user_id": user.id}))
 
 

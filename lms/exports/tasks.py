@@ -49,6 +49,7 @@ KINDS = {
     "attendance": "lms.classroom.views:attendance_file",
     "indicators": "lms.classroom.views:report_file",
     "quiz_results": "lms.quizzes.views:results_file",
+    "my_data": "lms.auth.views:my_data_file",
 }
 
 MIME_TYPES = {

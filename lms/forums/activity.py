@@ -6,7 +6,7 @@ introduction. Only the forum itself travels in the package; its threads are the 
 
 from sqlalchemy import func, select
 
-from lms.activities.base import OWN_COMPLETION, ActivityKind
+from lms.activities.base import NEW_BY_TITLE, OWN_COMPLETION, ActivityKind
 from lms.courses.package import ActivitySpec
 from lms.db import db
 from lms.forums.models import Post
@@ -32,6 +32,16 @@ class ForumKind(ActivityKind):
     features = frozenset({OWN_COMPLETION})
     page_template = "forums/_page.html"
     edit_endpoint = "forums.edit"
+    new_endpoint = NEW_BY_TITLE
+    new_label = _l("Add a forum")
+    new_title = _l("Forum title")
+    new_problem = _l("A forum needs a title.")
+
+    def add(self, module, title, author):
+        from lms.forums.services import add_forum
+
+        return add_forum(module, title, author)
+
     markdown_body = True
 
     def read(self, reader, path, text, slug, position, settings):

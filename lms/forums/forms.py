@@ -30,10 +30,6 @@ class ReasonForm(FlaskForm):
     submit = SubmitField(_l("Confirm"))
 
 
-class NewForumForm(FlaskForm):
-    title = StringField(_l("Forum title"), validators=[InputRequired(), Length(max=200)])
-
-
 class ForumForm(FlaskForm):
     title = StringField(_l("Forum title"), validators=[InputRequired(), Length(max=200)])
     body = TextAreaField(_l("Introduction (Markdown)"), validators=[Length(max=200_000)])

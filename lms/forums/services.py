@@ -153,6 +153,8 @@ def edit_post(post: Post, user, body: str) -> None:
 
 def delete_post(post: Post, moderator, reason: str) -> None:
     """A moderator removes a post: its text goes, a note with the reason stays in its place."""
+    if post.is_deleted:
+        raise ForumError("deleted")
     reason = reason.strip()
     if not reason:
         raise ForumError("no-reason")

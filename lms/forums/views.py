@@ -4,6 +4,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from sqlalchemy import select
 
+from lms.activities.views import activity_page
 from lms.courses.models import Course
 from lms.courses.queries import get_enrolment
 from lms.courses.services import activity_url, blob_key
@@ -13,13 +14,12 @@ from lms.forms import ActionForm
 from lms.forums import bp, queries
 from lms.forums import services as forums
 from lms.forums.activity import completion_posts, forum_type, posts_by
-from lms.forums.forms import EditPostForm, ForumForm, NewForumForm, ReasonForm, ReplyForm, ThreadForm
+from lms.forums.forms import EditPostForm, ForumForm, ReasonForm, ReplyForm, ThreadForm
 from lms.forums.models import Image, Report
 from lms.i18n import _
 from lms.security import (
     configured_limit,
     editable_activity,
-    editable_module,
     limiter,
     login_required,
     require,
@@ -38,6 +38,15 @@ post_limit = limiter.shared_limit(
 )
 
 
+# What each of the thread page's moderation buttons sets (forums.set_flags).
+MODERATION = {
+    "pin": {"pinned": True},
+    "unpin": {"pinned": False},
+    "lock": {"locked": True},
+    "unlock": {"locked": False},
+}
+
+
 def _message(error: forums.ForumError) -> str:
     return {
         "empty": _("Write a message before you post."),
@@ -47,6 +56,7 @@ def _message(error: forums.ForumError) -> str:
         "locked": _("This thread is locked: it takes no more replies."),
         "edit-window": _("A post can be edited for %(minutes)d minutes after it was written."),
         "no-reason": _("Give a reason."),
+        "deleted": _("This post is deleted already."),
         "not-answer": _("Only the thread's author or a trainer can mark a reply as the answer."),
         "type": _("Choose a forum type."),
         "image-size": _("The picture is larger than %(mb)d MB. Nothing was posted."),
@@ -153,9 +163,7 @@ def new_thread(activity_id: int):
         else:
             db.session.commit()
             return redirect(url_for("forums.thread", thread_id=thread.id))
-    return render_template(
-        "forums/new_thread.html", activity=activity, course=activity.module.course, form=form, error=error
-    ), 400 if form.is_submitted() else 200
+    return activity_page("forums/new_thread.html", activity, form=form, error=error)
 
 
 def _quote(post) -> str:
@@ -225,31 +233,43 @@ def thread(thread_id: int):
     ), 400 if form.is_submitted() else 200
 
 
-@bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit_post(post_id: int):
-    post = _post_for(post_id)
-    require(forums.may_edit(post, current_user))
-    form = EditPostForm(obj=post)
+def _post_url(post) -> str:
+    return url_for("forums.thread", thread_id=post.thread_id) + f"#post-{post.id}"
+
+
+def _post_form(post, what: str, form, act, done: str):
+    """The edit, delete and report pages of one post: when the form validates, `act()` (a ForumError
+    it raises is shown on the page) and back to the post with `done` flashed; else the form again."""
     error = None
     if form.validate_on_submit():
         try:
-            forums.edit_post(post, current_user, form.body.data)
+            act()
         except forums.ForumError as refused:
             db.session.rollback()
             error = _message(refused)
         else:
             db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("forums.thread", thread_id=post.thread_id) + f"#post-{post.id}")
+            flash(done, "success")
+            return redirect(_post_url(post))
     return render_template(
         "forums/post_form.html",
         post=post,
         course=post.thread.activity.module.course,
         form=form,
         error=error,
-        what="edit",
+        what=what,
     ), 400 if form.is_submitted() else 200
+
+
+@bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_post(post_id: int):
+    post = _post_for(post_id)
+    require(forums.may_edit(post, current_user))
+    form = EditPostForm(obj=post)
+    return _post_form(
+        post, "edit", form, lambda: forums.edit_post(post, current_user, form.body.data), _("Saved.")
+    )
 
 
 @bp.route("/posts/<int:post_id>/delete", methods=["GET", "POST"])
@@ -258,19 +278,13 @@ def delete_post(post_id: int):
     post = _post_for(post_id)
     require(forums.can_moderate(post.thread.activity.module.course, current_user))
     form = ReasonForm()
-    if form.validate_on_submit() and not post.is_deleted:
-        forums.delete_post(post, current_user, form.reason.data)
-        db.session.commit()
-        flash(_("The post was deleted; the reason is shown in its place."), "success")
-        return redirect(url_for("forums.thread", thread_id=post.thread_id) + f"#post-{post.id}")
-    return render_template(
-        "forums/post_form.html",
-        post=post,
-        course=post.thread.activity.module.course,
-        form=form,
-        error=None,
-        what="delete",
-    ), 400 if form.is_submitted() else 200
+    return _post_form(
+        post,
+        "delete",
+        form,
+        lambda: forums.delete_post(post, current_user, form.reason.data),
+        _("The post was deleted; the reason is shown in its place."),
+    )
 
 
 @bp.route("/posts/<int:post_id>/report", methods=["GET", "POST"])
@@ -278,19 +292,13 @@ def delete_post(post_id: int):
 def report_post(post_id: int):
     post = _post_for(post_id)
     form = ReasonForm()
-    if form.validate_on_submit():
-        forums.report_post(post, current_user, form.reason.data)
-        db.session.commit()
-        flash(_("Thank you: the moderators will look at this post."), "success")
-        return redirect(url_for("forums.thread", thread_id=post.thread_id) + f"#post-{post.id}")
-    return render_template(
-        "forums/post_form.html",
-        post=post,
-        course=post.thread.activity.module.course,
-        form=form,
-        error=None,
-        what="report",
-    ), 400 if form.is_submitted() else 200
+    return _post_form(
+        post,
+        "report",
+        form,
+        lambda: forums.report_post(post, current_user, form.reason.data),
+        _("Thank you: the moderators will look at this post."),
+    )
 
 
 @bp.route("/posts/<int:post_id>/answer", methods=["POST"])
@@ -305,7 +313,7 @@ def answer(post_id: int):
             flash(_message(refused), "error")
         else:
             db.session.commit()
-    return redirect(url_for("forums.thread", thread_id=post.thread_id) + f"#post-{post.id}")
+    return redirect(_post_url(post))
 
 
 @bp.route("/threads/<int:thread_id>/moderate", methods=["POST"])
@@ -313,12 +321,9 @@ def answer(post_id: int):
 def moderate(thread_id: int):
     thread = _thread_for(thread_id)
     require(forums.can_moderate(thread.activity.module.course, current_user))
-    action = request.form.get("action")
-    if ActionForm().validate_on_submit() and action in ("pin", "unpin", "lock", "unlock"):
-        if action in ("pin", "unpin"):
-            forums.set_flags(thread, current_user, pinned=action == "pin")
-        else:
-            forums.set_flags(thread, current_user, locked=action == "lock")
+    flags = MODERATION.get(request.form.get("action", ""))
+    if ActionForm().validate_on_submit() and flags:
+        forums.set_flags(thread, current_user, **flags)
         db.session.commit()
     return redirect(url_for("forums.thread", thread_id=thread.id))
 
@@ -407,19 +412,6 @@ def my_posts(slug: str):
     return csv_response(rows, f"{course.slug}-forum-posts.csv")
 
 
-@bp.route("/new/<int:module_id>", methods=["POST"])
-@login_required
-def new(module_id: int):
-    module = editable_module(module_id)
-    form = NewForumForm()
-    if not form.validate_on_submit():
-        flash(_("A forum needs a title."), "error")
-        return redirect(url_for("authoring.course", slug=module.course.slug) + "#outline")
-    activity = forums.add_forum(module, form.title.data.strip(), current_user)
-    db.session.commit()
-    return redirect(url_for("forums.edit", activity_id=activity.id))
-
-
 @bp.route("/<int:activity_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(activity_id: int):
@@ -442,6 +434,4 @@ def edit(activity_id: int):
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("forums.edit", activity_id=activity.id))
-    return render_template(
-        "forums/edit.html", activity=activity, course=activity.module.course, form=form
-    ), 400 if form.is_submitted() else 200
+    return activity_page("forums/edit.html", activity, form=form)

@@ -9,8 +9,8 @@ under files/<first two hex digits>/<contenthash>.
 sections into modules, pages, labels, links and files into Markdown lessons with attachments, and quizzes
 into GIFT with their settings; `import_backup` does both and validates the result with the same reader as
 `lms import-courses`, so the package is checked as any other. Whatever cannot be carried over is listed in
-the report with the reason. Every XML file goes through defusedxml with DTDs forbidden. Nothing is written
-to the database here: the caller imports the returned CourseSpec and commits.
+the report with the reason. Every XML file goes through lms.safe_xml (defusedxml, DTDs forbidden).
+Nothing is written to the database here: the caller imports the returned CourseSpec and commits.
 """
 
 import io
@@ -24,12 +24,9 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from urllib.parse import unquote
 from xml.etree import ElementTree as ET
-from xml.parsers.expat import ErrorString
 
 from anyascii import anyascii
 from bs4 import BeautifulSoup
-from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
-from defusedxml.ElementTree import DefusedXMLParser, ParseError
 from markdownify import markdownify
 
 from lms.courses.package import (
@@ -49,6 +46,7 @@ from lms.quizzes.gift import dump_gift
 from lms.quizzes.moodle_xml import parse_moodle_xml
 from lms.quizzes.settings import QuizSettings
 from lms.quizzes.spec import QuestionFormatError
+from lms.safe_xml import Element, XmlError, parse_xml
 
 MAX_ENTRIES = 20_000
 MAX_TOTAL_BYTES = 200 * 1024 * 1024  # unpacked; the same limit as a course package
@@ -136,10 +134,6 @@ class Report:
 
     def skip(self, what: str, why: str) -> None:
         self.skipped.append((what, why))
-
-
-class _Element(ET.Element):
-    line = 1  # the line of the start tag, set while the tree is built
 
 
 # --- the archive ----------------------------------------------------------------------------------
@@ -235,33 +229,16 @@ def _read_zip(data: bytes, label: str, limit: int) -> dict[str, bytes]:
 # --- XML ------------------------------------------------------------------------------------------
 
 
-def _parse_xml(files: dict[str, bytes], path: str, label: str, required: bool = True) -> _Element | None:
+def _parse_xml(files: dict[str, bytes], path: str, label: str, required: bool = True) -> Element | None:
     if path not in files:
         if required:
             raise BackupError([Problem(f"{label}/{path}", None, "missing from the backup")])
         return None
 
-    def element(tag, attrs):
-        el = _Element(tag, attrs)
-        el.line = parser.parser.CurrentLineNumber
-        return el
-
-    parser = DefusedXMLParser(
-        target=ET.TreeBuilder(element_factory=element),
-        forbid_dtd=True,
-        forbid_entities=True,
-        forbid_external=True,
-    )
     try:
-        parser.feed(files[path])
-        return parser.close()
-    except ParseError as error:
-        line, message = error.position[0] or 1, f"not well-formed XML: {ErrorString(error.code)}"
-    except DTDForbidden:
-        line, message = parser.parser.CurrentLineNumber or 1, "XML DTDs (<!DOCTYPE ...>) are not allowed"
-    except (EntitiesForbidden, ExternalReferenceForbidden):
-        line, message = parser.parser.CurrentLineNumber or 1, "XML entities are not allowed"
-    raise BackupError([Problem(f"{label}/{path}", line, message)])
+        return parse_xml(files[path], f"{label}/{path}")
+    except XmlError as error:
+        raise BackupError([Problem(error.file, error.line, error.message)]) from None
 
 
 def _text(el: ET.Element | None, tag: str) -> str:
@@ -410,12 +387,12 @@ def _minutes(markdown: str) -> int:
 
 @dataclass
 class _Bank:
-    questions: dict[str, _Element]  # question id -> <question>
+    questions: dict[str, Element]  # question id -> <question>
     entries: dict[str, dict[str, str]]  # question bank entry id -> {version: question id}
     category_of: dict[str, str]  # question id -> its category's name
 
 
-def _read_bank(root: _Element | None) -> _Bank:
+def _read_bank(root: Element | None) -> _Bank:
     bank = _Bank({}, {}, {})
     if root is None:
         return bank
@@ -678,7 +655,7 @@ def convert(
         sections.append((int(_text(root, "number") or 0), _text(section, "sectionid"), root))
     sections.sort(key=lambda item: item[0])
     placed = set()
-    order: list[tuple[int, _Element, list[str]]] = []
+    order: list[tuple[int, Element, list[str]]] = []
     for number, section_id, root in sections:
         sequence = [m for m in _text(root, "sequence").split(",") if m in activities]
         sequence += [  # activities the section does not list (a subsection's), after its own
@@ -783,7 +760,7 @@ def convert(
     return spec, report
 
 
-def _file_index(root: _Element | None) -> dict[tuple, str]:
+def _file_index(root: Element | None) -> dict[tuple, str]:
     index = {}
     if root is None:
         return index

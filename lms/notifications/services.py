@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from babel import Locale, dates
-from flask import current_app
+from flask import current_app, has_request_context
 from flask_babel import force_locale, get_locale
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, func, select, update
@@ -211,9 +211,11 @@ def absolute(link: str) -> str:
     return f"{base.scheme or 'https'}://{base.netloc}/{link.lstrip('/')}"
 
 
-def render_mail(template: str, context: dict, user: User | None) -> tuple[str, str]:
-    """(subject, text) of templates/mail/<template>.txt in the reader's language."""
-    with in_language_of(user):
+def render_mail(
+    template: str, context: dict, user: User | None, language: str | None = None
+) -> tuple[str, str]:
+    """(subject, text) of templates/mail/<template>.txt in the reader's language (or in `language`)."""
+    with force_locale(language) if language else in_language_of(user):
         module = current_app.jinja_env.get_template(f"mail/{template}.txt").make_module(
             {
                 "site_name": current_app.config["SITE_NAME"],
@@ -241,10 +243,17 @@ def _footer(user: User, name: str) -> tuple[str, str]:
         return str(module).strip(), url
 
 
-def send_account_mail(to: str, template: str, context: dict, user: User | None = None) -> None:
-    """An always-on account mail (welcome, password) from the same multipart templates; no unsubscribe."""
-    subject, text = render_mail(template, context, user)
-    send_mail(to, subject, text, html=True, lang=babel_locale_of(user))
+def account_mail(template: str, context: dict, user: User) -> tuple[str, str, str]:
+    """(subject, text, language) of an account mail (welcome, password): in the user's language, or, for
+    someone who has not chosen one, in the language of the page that asked for it."""
+    language = babel_locale_of(user) if user.locale or not has_request_context() else str(get_locale())
+    return (*render_mail(template, context, user, language), language)
+
+
+def send_account_mail(template: str, context: dict, user: User) -> None:
+    """An always-on account mail from the same multipart templates as notifications; no unsubscribe."""
+    subject, text, language = account_mail(template, context, user)
+    send_mail(user.email, subject, text, html=True, lang=language)
 
 
 # --- notify ------------------------------------------------------------------------------------------

@@ -64,7 +64,8 @@ class CourseShape:
     marks_hidden: frozenset[int] = frozenset()  # graded activities whose marks the trainee may not see now
 
     @classmethod
-    def of(cls, course: Course, now: datetime | None = None) -> "CourseShape":
+    def of(cls, course, now: datetime | None = None) -> "CourseShape":
+        """`course` is a Course or its outline as plain rows (lms.courses.outline): both list activities()."""
         from lms.db import utcnow
 
         now = now or utcnow()
@@ -240,12 +241,14 @@ def trainee_rows(activity_ids: list[int], course_ids: list[int], graded: list[Ac
 
 
 def course_progress(
-    course: Course, user_ids: list[int], enrolments: list[Enrolment] = ()
+    course: Course, user_ids: list[int], enrolments: list[Enrolment] = (), outline=None
 ) -> dict[int, Progress]:
-    """Progress of the given trainees in one course, in one query whatever their number."""
-    shape = CourseShape.of(course)
+    """Progress of the given trainees in one course, in one query whatever their number; `outline` is the
+    course's outline when the page has read it as plain rows already."""
+    structure = outline or course
+    shape = CourseShape.of(structure)
     trainees = Trainees("enrolled", course.id) if len(user_ids) > MANY else Trainees("some", list(user_ids))
-    rows = trainee_rows([a.id for a in course.activities()], [course.id], shape.graded, trainees)
+    rows = trainee_rows([a.id for a in structure.activities()], [course.id], shape.graded, trainees)
     last_access = {e.user_id: e.last_access_at for e in enrolments}
     result = {}
     for user_id in user_ids:
@@ -262,15 +265,17 @@ def course_progress(
     return result
 
 
-def my_progress(user, enrolments: list[Enrolment]) -> dict[int, Progress]:
-    """A trainee's progress in each of their courses (course id -> Progress), in one query."""
-    if not enrolments:
+def my_progress(user, outlines: dict) -> dict[int, Progress]:
+    """A trainee's progress in each of their courses (course id -> Progress), in one query, given the
+    courses' outlines (lms.courses.outline.read_outlines)."""
+    if not outlines:
         return {}
-    courses = {e.course_id: e.course for e in enrolments}  # my_enrolments loaded their outlines
-    shapes = {course_id: CourseShape.of(course) for course_id, course in courses.items()}
-    activity_course = {a.id: course.id for course in courses.values() for a in course.activities()}
+    shapes = {course_id: CourseShape.of(outline) for course_id, outline in outlines.items()}
+    activity_course = {
+        a.id: course_id for course_id, outline in outlines.items() for a in outline.activities()
+    }
     graded = [activity for shape in shapes.values() for activity in shape.graded]
-    rows = trainee_rows(list(activity_course), list(courses), graded, Trainees("one", user.id))
+    rows = trainee_rows(list(activity_course), list(outlines), graded, Trainees("one", user.id))
     completions, overrides = defaultdict(list), defaultdict(list)
     for completion in rows.completions.get(user.id, ()):
         completions[activity_course[completion.activity_id]].append(completion)
@@ -286,7 +291,7 @@ def my_progress(user, enrolments: list[Enrolment]) -> dict[int, Progress]:
             overrides[course_id],
             rows.done.get((user.id, course_id)),
         )
-        for course_id in courses
+        for course_id in outlines
     }
 
 

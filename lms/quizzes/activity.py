@@ -5,7 +5,7 @@ from collections import namedtuple
 
 from sqlalchemy import select
 
-from lms.activities.base import GRADE, OWN_COMPLETION, ActivityKind, grade_row_columns
+from lms.activities.base import GRADE, NEW_BY_TITLE, OWN_COMPLETION, ActivityKind, grade_row_columns
 from lms.courses.package import ActivitySpec
 from lms.db import db
 from lms.i18n import _l
@@ -28,6 +28,15 @@ class QuizKind(ActivityKind):
     features = frozenset({GRADE, OWN_COMPLETION})
     page_template = "quizzes/_page.html"
     edit_endpoint = "quizzes.edit"
+    new_endpoint = NEW_BY_TITLE
+    new_label = _l("Add a quiz")
+    new_title = _l("Quiz title")
+    new_problem = _l("A quiz needs a title.")
+
+    def add(self, module, title, author):
+        from lms.courses.services import add_quiz
+
+        return add_quiz(module, title, author)
 
     def read(self, reader, path, text, slug, position, settings):
 

@@ -2,18 +2,14 @@
 
 parse_moodle_xml reads what Moodle's "Export questions > Moodle XML format" writes (the question
 types in spec.KINDS); dump_moodle_xml writes a file Moodle imports and parse_moodle_xml reads back
-unchanged. Files come from users, so the XML goes through defusedxml with DTDs forbidden: nothing
-is ever expanded or fetched.
+unchanged. Files come from users, so the XML goes through lms.safe_xml (defusedxml, DTDs forbidden):
+nothing is ever expanded or fetched.
 """
 
 import math
 import re
 from decimal import Decimal
 from xml.etree import ElementTree as ET
-from xml.parsers.expat import ErrorString
-
-from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
-from defusedxml.ElementTree import DefusedXMLParser, ParseError
 
 from lms.quizzes.cloze import parse_gaps
 from lms.quizzes.spec import (
@@ -27,6 +23,7 @@ from lms.quizzes.spec import (
     percent_fraction,
     question_text_problem,
 )
+from lms.safe_xml import Element, XmlError, parse_xml
 
 # Moodle's format names <-> ours (TEXT_FORMATS).
 _FORMATS = {"html": "html", "moodle_auto_format": "moodle", "plain_text": "plain", "markdown": "markdown"}
@@ -40,12 +37,11 @@ class MoodleXmlError(QuestionFormatError):
     """A Moodle XML file we cannot import. `line` is the line of the offending element (1 if unknown)."""
 
 
-class _Element(ET.Element):
-    line = 1  # the line of the start tag, set as the tree is built (ElementTree keeps no positions)
-
-
 def parse_moodle_xml(data: bytes | str) -> list[QuestionSpec]:
-    root = _parse_tree(data)
+    try:
+        root = parse_xml(data, "Moodle XML")
+    except XmlError as error:
+        raise MoodleXmlError(error.line, error.message) from None
     if root.tag != "quiz":
         raise MoodleXmlError(root.line, f"the root element must be <quiz>, not <{root.tag}>")
     questions, category = [], ""
@@ -78,35 +74,7 @@ def dump_moodle_xml(questions: list[QuestionSpec]) -> str:
     return f'<?xml version="1.0" encoding="UTF-8"?>\n{body}\n'
 
 
-def _parse_tree(data: bytes | str) -> _Element:
-    def element(tag, attrs):
-        el = _Element(tag, attrs)
-        el.line = parser.parser.CurrentLineNumber  # expat is at this start tag right now
-        return el
-
-    # The same parser defusedxml.ElementTree.fromstring uses, with a builder that records lines.
-    # forbid_dtd refuses <!DOCTYPE> as soon as it starts, before any entity can be declared or expanded.
-    parser = DefusedXMLParser(
-        target=ET.TreeBuilder(element_factory=element),
-        forbid_dtd=True,
-        forbid_entities=True,
-        forbid_external=True,
-    )
-    try:
-        parser.feed(data)
-        return parser.close()
-    except ParseError as err:
-        raise MoodleXmlError(err.position[0] or 1, f"not well-formed XML: {ErrorString(err.code)}") from None
-    except DTDForbidden:
-        message = "XML DTDs (<!DOCTYPE ...>) and entities are not allowed"
-    except EntitiesForbidden:
-        message = "XML entities are not allowed"
-    except ExternalReferenceForbidden:
-        message = "external XML references are not allowed"
-    raise MoodleXmlError(parser.parser.CurrentLineNumber or 1, message)
-
-
-def _text(parent: _Element, tag: str) -> str:
+def _text(parent: Element, tag: str) -> str:
     """The stripped text of parent's <tag><text>...</text></tag> ("" if absent); tag "." is parent."""
     holder = parent.find(tag)
     node = None if holder is None else holder.find("text")
@@ -117,7 +85,7 @@ def _text(parent: _Element, tag: str) -> str:
     return (node.text or "").strip()
 
 
-def _question(el: _Element, kind: str, category: str) -> QuestionSpec:
+def _question(el: Element, kind: str, category: str) -> QuestionSpec:
     name, text = _text(el, "name"), _text(el, "questiontext")
     if not name:
         raise MoodleXmlError(el.line, f"{kind} question without a <name>")
@@ -160,7 +128,7 @@ def _question(el: _Element, kind: str, category: str) -> QuestionSpec:
     return q
 
 
-def _answer(el: _Element, kind: str) -> AnswerSpec:
+def _answer(el: Element, kind: str) -> AnswerSpec:
     percent = el.get("fraction", "0").strip()
     fraction = percent_fraction(percent)
     if fraction is None:
@@ -180,7 +148,7 @@ def _answer(el: _Element, kind: str) -> AnswerSpec:
     return answer
 
 
-def _unit(el: _Element) -> UnitSpec:
+def _unit(el: Element) -> UnitSpec:
     name = (el.findtext("unit_name") or "").strip()
     if not name:
         raise MoodleXmlError(el.line, "<unit> without a <unit_name>")
@@ -190,14 +158,14 @@ def _unit(el: _Element) -> UnitSpec:
     return UnitSpec(name, multiplier)
 
 
-def _pair(el: _Element) -> AnswerSpec:
+def _pair(el: Element) -> AnswerSpec:
     match = _text(el, "answer")
     if not match:
         raise MoodleXmlError(el.line, "matching subquestion without an <answer>")
     return AnswerSpec(text=_text(el, "."), fraction=1.0, match=match)
 
 
-def _number(text: str, el: _Element, what: str) -> float:
+def _number(text: str, el: Element, what: str) -> float:
     if not NUMBER.fullmatch(text) or not math.isfinite(value := float(text)):
         raise MoodleXmlError(el.line, f"{what} {text!r} is not a number")
     return value

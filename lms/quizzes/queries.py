@@ -1,9 +1,9 @@
 """Reads for quiz pages, in a fixed number of queries whatever the number of questions."""
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 
-from lms.courses.models import Activity, Course, Module
+from lms.courses.models import Activity, Module
 from lms.courses.queries import get_activity
 from lms.db import db, prepared
 from lms.quizzes.models import Attempt, Question, QuestionCategory, Response
@@ -20,10 +20,12 @@ def _attempt_with_quiz():
         .where(Attempt.id == bindparam("attempt_id"))
         .options(
             selectinload(Attempt.responses),
-            selectinload(Attempt.activity)
-            .selectinload(Activity.module)
-            .selectinload(Module.course)
-            .selectinload(Course.trainers),
+            # One row for the quiz, its module and course (many-to-one each, so a join adds no rows); the
+            # course's trainers load only if a page asks (a trainee's own attempt never does).
+            joinedload(Attempt.activity, innerjoin=True)
+            .options(defer(Activity.body), defer(Activity.body_html))
+            .joinedload(Activity.module, innerjoin=True)
+            .joinedload(Module.course, innerjoin=True),
         )
     )
 

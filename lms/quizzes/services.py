@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import selectinload
 
+from lms.activities.grades import tell_grade
 from lms.activities.signals import notify_changed
 from lms.courses.models import Activity, Course
 from lms.db import db, utcnow
@@ -311,6 +312,46 @@ def grade_response(response: Response, fraction: float, comment: str, grader) ->
     attempt = response.attempt
     attempt.score = compute_score(attempt, {r.question_id: r for r in attempt.responses})
     _report_progress(attempt)
+    tell_marks(attempt, utcnow())
+
+
+def tell_marks(attempt: Attempt, now: datetime) -> bool:
+    """Tell the trainee the grade of an attempt a trainer graded essays of, once it is whole (no essay
+    waits) and the quiz lets them see their marks at `now`; once per grading (the last essay's time),
+    so calling it again, or at the quiz's close, tells nobody twice. True when the attempt qualified."""
+    graded = [r.graded_at for r in attempt.responses if r.manual and r.graded_at is not None]
+    if attempt.state != "finished" or attempt.score is None or not graded:
+        return False
+    if not QuizSettings.from_dict(attempt.activity.settings).review_allows("marks", now):
+        return False
+    release = f"attempt:{attempt.id}:graded:{max(graded):%Y%m%dT%H%M%S}"
+    tell_grade(attempt.activity, attempt.user, attempt.score, release)
+    return True
+
+
+def release_closed_marks(now: datetime, within: timedelta) -> int:
+    """Quizzes that show marks only after they close, closed in the last `within`: their trainees hear
+    of the grades trainers gave their essays (run by the scheduler). Returns the attempts that qualified."""
+    quizzes = db.session.scalars(select(Activity).where(Activity.kind == "quiz")).all()
+    closed = [
+        quiz.id
+        for quiz in quizzes
+        if (settings := QuizSettings.from_dict(quiz.settings)).review_marks == "after_close"
+        and settings.closes_at is not None
+        and now - within <= settings.closes_at <= now
+    ]
+    if not closed:
+        return 0
+    attempts = db.session.scalars(
+        select(Attempt)
+        .where(
+            Attempt.activity_id.in_(closed),
+            Attempt.state == "finished",
+            Attempt.id.in_(select(Response.attempt_id).where(Response.manual.is_(True))),
+        )
+        .options(selectinload(Attempt.responses), selectinload(Attempt.user), selectinload(Attempt.activity))
+    ).all()
+    return sum(tell_marks(attempt, now) for attempt in attempts)
 
 
 def regrade(activity: Activity) -> int:

@@ -6,6 +6,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from lms.activities.views import activity_page
 from lms.courses.queries import get_enrolment
 from lms.courses.services import activity_url
 from lms.db import db, utcnow, writing
@@ -397,11 +398,9 @@ def edit(activity_id: int):
         db.session.commit()
         flash(_("Random questions added."), "success")
         return redirect(url_for("quizzes.edit", activity_id=activity.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template(
+    return activity_page(
         "quizzes/edit.html",
-        activity=activity,
-        course=course,
+        activity,
         settings_form=settings_form,
         source_form=source_form,
         random_form=random_form,
@@ -409,7 +408,7 @@ def edit(activity_id: int):
         problem=problem,
         settings=settings,
         remove_form=ActionForm(),
-    ), status
+    )
 
 
 @bp.route("/<int:activity_id>/random/<int:index>/remove", methods=["POST"])
@@ -456,9 +455,9 @@ def results(activity_id: int):
     activity = editable_activity(activity_id, "quiz")
     trainees, facility = _results(activity)
     settings = QuizSettings.from_dict(activity.settings)
-    return render_template(
+    return activity_page(
         "quizzes/results.html",
-        activity=activity,
+        activity,
         trainees=trainees,
         facility=facility,
         settings=settings,
@@ -526,8 +525,8 @@ def regrade(activity_id: int):
 @login_required
 def grading(activity_id: int):
     activity = editable_activity(activity_id, "quiz")
-    return render_template(
-        "quizzes/grading.html", activity=activity, responses=essays_to_grade(activity.id), form=GradeForm()
+    return activity_page(
+        "quizzes/grading.html", activity, responses=essays_to_grade(activity.id), form=GradeForm()
     )
 
 

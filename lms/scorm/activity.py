@@ -29,6 +29,10 @@ class ScormKind(ActivityKind):
     features = frozenset({GRADE, OWN_COMPLETION})
     page_template = "scorm/_page.html"
     edit_endpoint = "scorm.edit"
+    new_endpoint = "scorm.new"
+    new_label = _l("Add a SCORM package")
+    new_input = "file"
+    new_title = _l("SCORM package (.zip)")
     markdown_body = True
 
     def read(self, reader, path, text, slug, position, settings):

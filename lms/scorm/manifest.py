@@ -1,8 +1,9 @@
 """imsmanifest.xml of a SCORM 1.2 or 2004 package: its title, its launchable items (SCOs and assets).
 
-The file comes from someone else, so it goes through defusedxml with DTDs, entities and external
-references forbidden. Namespaces vary between versions and authoring tools, so elements are matched by
-their local name, and `adlcp:scormtype` (1.2) and `adlcp:scormType` (2004) by name whatever the case.
+The file comes from someone else, so it goes through lms.safe_xml (defusedxml) with DTDs, entities and
+external references forbidden. Namespaces vary between versions and authoring tools, so elements are
+matched by their local name, and `adlcp:scormtype` (1.2) and `adlcp:scormType` (2004) by name whatever
+the case.
 Every refusal names the file, the line and the problem.
 """
 
@@ -10,11 +11,8 @@ import posixpath
 import re
 from dataclasses import asdict, dataclass, field
 from urllib.parse import unquote, urlsplit
-from xml.etree import ElementTree as ET
-from xml.parsers.expat import ErrorString
 
-from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
-from defusedxml.ElementTree import DefusedXMLParser, ParseError
+from lms.safe_xml import XmlError, parse_xml
 
 MANIFEST = "imsmanifest.xml"
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
@@ -22,11 +20,11 @@ ADLCP_12 = "http://www.adlnet.org/xsd/adlcp_rootv1p2"
 MAX_ITEMS = 500
 
 
-class ManifestError(ValueError):
+class ManifestError(XmlError):
+    """A manifest refused: the line (None when no line applies) and the problem."""
+
     def __init__(self, line: int | None, message: str):
-        self.line, self.message = line, message
-        where = f"{MANIFEST} line {line}" if line else MANIFEST
-        super().__init__(f"{where}: {message}")
+        super().__init__(MANIFEST, line, message)
 
 
 @dataclass
@@ -65,10 +63,6 @@ class Manifest:
         return cls(data["version"], data["title"], [Item(**item) for item in data.get("items", [])])
 
 
-class _Element(ET.Element):
-    line = 1
-
-
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
@@ -93,32 +87,6 @@ def _attribute(element, name: str) -> str | None:
         if _local(key).lower() == name.lower():
             return value
     return None
-
-
-def _parse_tree(data: bytes) -> _Element:
-    def element(tag, attrs):
-        el = _Element(tag, attrs)
-        el.line = parser.parser.CurrentLineNumber
-        return el
-
-    parser = DefusedXMLParser(
-        target=ET.TreeBuilder(element_factory=element),
-        forbid_dtd=True,
-        forbid_entities=True,
-        forbid_external=True,
-    )
-    try:
-        parser.feed(data)
-        return parser.close()
-    except ParseError as err:
-        raise ManifestError(err.position[0] or 1, f"not well-formed XML: {ErrorString(err.code)}") from None
-    except DTDForbidden:
-        message = "XML DTDs (<!DOCTYPE ...>) and entities are not allowed"
-    except EntitiesForbidden:
-        message = "XML entities are not allowed"
-    except ExternalReferenceForbidden:
-        message = "external XML references are not allowed"
-    raise ManifestError(parser.parser.CurrentLineNumber or 1, message)
 
 
 def _version(root) -> str:
@@ -193,7 +161,10 @@ def _number(line: int, raw: str, what: str) -> float | None:
 def parse_manifest(data: bytes, files: set[str] | None = None) -> Manifest:
     """The package's manifest; ManifestError naming the line and problem. With `files` (the paths in
     the package), every launched file must be one of them."""
-    root = _parse_tree(data)
+    try:
+        root = parse_xml(data, MANIFEST)
+    except XmlError as error:
+        raise ManifestError(error.line, error.message) from None
     if _local(root.tag) != "manifest":
         raise ManifestError(root.line, f"the root element is <{_local(root.tag)}>, not <manifest>")
     version = _version(root)

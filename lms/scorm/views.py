@@ -19,6 +19,7 @@ from flask import (
     current_app,
     flash,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -29,6 +30,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from lms.activities.views import activity_page, new_activity
 from lms.auth.models import User
 from lms.courses.models import Activity
 from lms.courses.package import PackageError, Problem
@@ -44,7 +46,6 @@ from lms.security import (
     CONTENT_SECURITY_POLICY,
     csrf,
     editable_activity,
-    editable_module,
     login_required,
     require,
 )
@@ -108,19 +109,18 @@ def _errors_page(activity, module, problems):
 @bp.route("/new/<int:module_id>", methods=["POST"])
 @login_required
 def new(module_id: int):
-    module = editable_module(module_id)
-    form = NewScormForm()
-    if not form.validate_on_submit():
-        flash(_("Choose a SCORM package (.zip) to upload."), "error")
-        return redirect(url_for("authoring.course", slug=module.course.slug) + "#outline")
+    return new_activity(
+        module_id, NewScormForm(), _("Choose a SCORM package (.zip) to upload."), _add_package
+    )
+
+
+def _add_package(module, form: NewScormForm):
     try:
         checked = _check_upload(form.package.data)
     except PackageError as error:
-        return _errors_page(None, module, error.problems)
-    activity = scorm.add_scorm(module, (form.title.data or "").strip(), checked, current_user)
-    db.session.commit()
+        abort(make_response(_errors_page(None, module, error.problems)))
     flash(_("Package uploaded: %(title)s.", title=checked.manifest.title), "success")
-    return redirect(url_for("scorm.edit", activity_id=activity.id))
+    return scorm.add_scorm(module, (form.title.data or "").strip(), checked, current_user)
 
 
 @bp.route("/<int:activity_id>/edit", methods=["GET", "POST"])
@@ -150,15 +150,14 @@ def edit(activity_id: int):
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("scorm.edit", activity_id=activity.id))
-    return render_template(
+    return activity_page(
         "scorm/edit.html",
-        activity=activity,
-        course=activity.module.course,
+        activity,
         form=form,
         package=package,
         manifest=package.parsed() if package else None,
         report=scorm.report(activity, package) if package else [],
-    ), 400 if form.is_submitted() else 200
+    )
 
 
 # --- the trainee's pages -------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ in `body` and what it means in `settings`, so an import then an export gives the
 
 from sqlalchemy import select
 
-from lms.activities.base import OWN_COMPLETION, ActivityKind
+from lms.activities.base import NEW_BY_TITLE, OWN_COMPLETION, ActivityKind
 from lms.courses.package import ActivitySpec
 from lms.db import db
 from lms.i18n import _l
@@ -22,6 +22,16 @@ class SurveyKind(ActivityKind):
     features = frozenset({OWN_COMPLETION})
     page_template = "surveys/_page.html"
     edit_endpoint = "surveys.edit"
+    new_endpoint = NEW_BY_TITLE
+    new_label = _l("Add a survey")
+    new_title = _l("Survey title")
+    new_problem = _l("A survey needs a title.")
+
+    def add(self, module, title, author):
+        from lms.i18n import _
+        from lms.surveys.services import add_survey
+
+        return add_survey(module, title, author, _("Overall, how satisfied are you?"))
 
     def read(self, reader, path, text, slug, position, settings):
         parsed, problems = parse_survey(text)

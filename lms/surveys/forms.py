@@ -7,10 +7,6 @@ from lms.i18n import _l
 from lms.surveys.spec import MAX_INTRO
 
 
-class NewSurveyForm(FlaskForm):
-    title = StringField(_l("Survey title"), validators=[InputRequired(), Length(max=200)])
-
-
 class SurveyForm(FlaskForm):
     """The survey's own fields; its questions are rows of inputs named question-<n>-<field>
     (views._questions_from reads them)."""

@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from lms.activities.views import activity_page
 from lms.charts import bar_chart
 from lms.courses.queries import get_enrolment
 from lms.courses.services import activity_url, slugify
@@ -11,10 +12,10 @@ from lms.db import db, utcnow
 from lms.exports import csv_response, xlsx_response
 from lms.forms import ActionForm
 from lms.i18n import _
-from lms.security import editable_activity, editable_module, login_required, require
+from lms.security import editable_activity, login_required, require
 from lms.surveys import bp
 from lms.surveys import services as surveys
-from lms.surveys.forms import NewSurveyForm, SurveyForm
+from lms.surveys.forms import SurveyForm
 from lms.surveys.models import COURSE
 from lms.surveys.queries import get_survey, load_responses, summarise
 from lms.surveys.spec import KINDS, MAX_QUESTIONS, Survey, check_question
@@ -117,21 +118,6 @@ def answer(activity_id: int):
     return page or redirect(activity_url(activity))
 
 
-@bp.route("/new/<int:module_id>", methods=["POST"])
-@login_required
-def new(module_id: int):
-    module = editable_module(module_id)
-    form = NewSurveyForm()
-    if not form.validate_on_submit():
-        flash(_("A survey needs a title."), "error")
-        return redirect(url_for("authoring.course", slug=module.course.slug) + "#outline")
-    activity = surveys.add_survey(
-        module, form.title.data.strip(), current_user, _("Overall, how satisfied are you?")
-    )
-    db.session.commit()
-    return redirect(url_for("surveys.edit", activity_id=activity.id))
-
-
 def _question_rows(survey: Survey) -> list[dict]:
     rows = [
         {
@@ -228,16 +214,15 @@ def edit(activity_id: int):
                 db.session.commit()
                 flash(_("Saved."), "success")
                 return redirect(url_for("surveys.edit", activity_id=activity.id))
-    return render_template(
+    return activity_page(
         "surveys/edit.html",
-        activity=activity,
-        course=activity.module.course,
+        activity,
         form=form,
         rows=rows,
         problems=problems,
         kinds=[(kind, kind_labels()[kind]) for kind in KINDS],
         responses=surveys.response_count(activity),
-    ), 400 if form.is_submitted() else 200
+    )
 
 
 def _context() -> int | None:
@@ -263,10 +248,9 @@ def results(activity_id: int):
         for result in summary.questions
         if result.counts
     }
-    return render_template(
+    return activity_page(
         "surveys/results.html",
-        activity=activity,
-        course=activity.module.course,
+        activity,
         survey=survey,
         summary=summary,
         charts=charts,
