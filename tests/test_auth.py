@@ -259,12 +259,14 @@ def test_login_rate_limit_per_ip_covers_many_accounts(app, client):
     assert statuses == [401, 401, 401, 429]
 
 
+@pytest.mark.real_password_hashing
 def test_passwords_are_hashed_with_argon2id_at_owasp_parameters(create_user):
     user = create_user()
     assert PASSWORD not in user.password_hash
     assert user.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
 
 
+@pytest.mark.real_password_hashing
 @pytest.mark.parametrize("legacy", ["scrypt", "pbkdf2:sha256:600000", "argon2id-weaker"])
 def test_an_older_hash_still_logs_in_and_is_upgraded_on_that_login(client, create_user, legacy):
     from argon2 import PasswordHasher

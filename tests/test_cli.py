@@ -71,11 +71,42 @@ def test_users_create_refuses_duplicate_and_short_password(runner, create_user, 
     assert db.session.scalar(User.by_email("new@example.org")) is None
 
 
-def test_demo_is_safe_to_rerun(runner):
+def test_demo_says_what_the_database_holds_and_is_safe_to_rerun(runner, create_course):
+    """The summary is read from the database (the demo data may grow: here by a course added between
+    two runs), in the accounts' own languages; the second run adds no demo data twice."""
+    from lms.classroom.models import Cohort
+    from lms.courses.models import Course, Enrolment
+
     db.drop_all()  # `lms demo` builds the schema with the migrations
-    for _ in range(2):
-        result = runner.invoke(args=["demo", "--no-serve"])
-        assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["demo", "--no-serve"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    courses = db.session.scalars(select(Course)).all()
+    assert f"Courses ({len(courses)}):" in out
+    assert all(course.title in out for course in courses)
+    for cohort in db.session.scalars(select(Cohort)):
+        assert f"{cohort.name} ({cohort.partner}):" in out and f"{len(cohort.sessions)} sessions" in out
+    assert f"password: {DEMO_PASSWORD}" in out
+
+    def line_of(email):
+        return next(line for line in out.splitlines() if f" {email} " in line)
+
+    trainee = db.session.scalar(User.by_email("trainee@example.org"))
+    enrolled = db.session.scalar(select(db.func.count()).where(Enrolment.user_id == trainee.id))
+    assert "reads Greek" in line_of(trainee.email) and f"enrolled in {enrolled} courses" in line_of(
+        trainee.email
+    )
+    assert "reads Macedonian" in line_of("trainer@example.org")
+    assert "trains cohort" in line_of("trainer@example.org")
+    assert "takes quizzes" in out and "takes attendance" in out and "audit log" in out
+    assert "Language menu" in out and "Ελληνικά (el)" in out
+
+    trainer = db.session.scalar(User.by_email("trainer@example.org"))
+    create_course(title="A course added after the demo", trainer=trainer)
+    result = runner.invoke(args=["demo", "--no-serve"])
+    assert result.exit_code == 0, result.output
+    assert f"Courses ({len(courses) + 1}):" in result.output
+    assert "A course added after the demo" in result.output
     assert "trainee@example.org" in result.output and DEMO_PASSWORD in result.output
     emails = set(db.session.scalars(select(User.email)))
     assert {email for email, *_ in DEMO_USERS} <= emails

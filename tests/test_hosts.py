@@ -17,15 +17,17 @@ from pathlib import Path
 import pytest
 
 from lms.db import db
-from tests.conftest import PASSWORD, REDIS_URL, make_test_app
+from tests import ports
+from tests.conftest import PASSWORD, REDIS_URL, make_test_app, new_postgres_database
 from tests.live import CSRF, Browser, Processes, wait_until_answers
 from tests.test_storage import BUCKET, CREDENTIALS, s3_endpoint  # noqa: F401 (a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 AMQP_URL = os.environ.get("LMS_TEST_AMQP_URL")
-PORT_A, PORT_B = 5601, 5602
+PORT_A, PORT_B = ports.HOST_A, ports.HOST_B
 
 pytestmark = [
+    pytest.mark.xdist_group("servers"),  # the site (three processes, a fake S3) starts once, not per worker
     pytest.mark.skipif(
         not REDIS_URL,
         reason="LMS_TEST_REDIS_URL is not set: hosts share Redis (apt-get install redis-server)",
@@ -38,7 +40,14 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def site(postgres_database, s3_endpoint, tmp_path_factory):  # noqa: F811
+def site_database():
+    """A database of the site's own: the other tests empty the run's database before each test."""
+    with new_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def site(site_database, s3_endpoint, tmp_path_factory):  # noqa: F811
     """Seed the shared database, then start web A, web B and a worker; yields (A, B, seeded ids)."""
     broker = AMQP_URL or REDIS_URL
     base = tmp_path_factory.mktemp("hosts")
@@ -46,7 +55,7 @@ def site(postgres_database, s3_endpoint, tmp_path_factory):  # noqa: F811
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "LMS_SECRET_KEY": "shared-secret-of-the-site",
-        "LMS_DATABASE_URL": postgres_database,
+        "LMS_DATABASE_URL": site_database,
         "LMS_REDIS_URL": REDIS_URL,
         "LMS_BROKER_URL": broker,
         "LMS_JOBS_QUEUE": f"queue-hosts-{uuid.uuid4().hex[:8]}",
@@ -59,7 +68,7 @@ def site(postgres_database, s3_endpoint, tmp_path_factory):  # noqa: F811
         "LMS_STORAGE_S3_ACCESS_KEY": "testing",
         "LMS_STORAGE_S3_SECRET_KEY": "testing",
     }
-    seeded = _seed(postgres_database, base / "seed")
+    seeded = _seed(site_database, base / "seed")
     with Processes(base) as processes:
         servers = [
             processes.start(name, command, ROOT, {**env, "LMS_INSTANCE_PATH": str(base / name)})

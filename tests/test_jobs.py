@@ -20,12 +20,13 @@ from lms.db import db, utcnow
 from lms.exports.models import ExportJob
 from lms.jobs import EmbeddedWorker, TaskMark, celery_app, is_done
 from lms.mail import send_mail
+from tests import ports
 from tests.conftest import PASSWORD, RequestIsolatingClient, csrf_token, login, make_test_app
 from tests.test_certificates import complete_course  # noqa: F401 (a fixture)
 
 REDIS_URL = os.environ.get("LMS_TEST_REDIS_URL")
 AMQP_URL = os.environ.get("LMS_TEST_AMQP_URL")
-CLOSED_PORT = 5699  # in this branch's port range, with nothing listening
+CLOSED_PORT = ports.CLOSED
 
 
 def outbox(app) -> list:
@@ -268,10 +269,10 @@ def test_doctor_says_what_answers_and_what_does_not(app, runner):
     assert lines["mail"].startswith("ok") and "outbox" in lines["mail"]
     assert lines["base"].startswith("FAIL") and str(CLOSED_PORT) in lines["base"]
 
-    server = ThreadingHTTPServer(("127.0.0.1", 5698), _Ok)
+    server = ThreadingHTTPServer(("127.0.0.1", ports.HTTP_OK), _Ok)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        app.config["BASE_URL"] = "http://127.0.0.1:5698"
+        app.config["BASE_URL"] = f"http://127.0.0.1:{ports.HTTP_OK}"
         result = runner.invoke(args=["doctor"])
     finally:
         server.shutdown()

@@ -13,11 +13,14 @@ from sqlalchemy import select
 from lms.courses.models import CourseFile
 from lms.db import db
 from lms.storage import LocalStorage, S3Storage, StorageError, open_storage, storage
+from tests import ports
 from tests.conftest import csrf_token
 from tests.test_authoring import PNG, _upload
 from tests.test_certificates import complete_course  # noqa: F401 (a fixture)
 
-S3_PORTS = range(5690, 5698)  # in this branch's port range
+# One fake S3 server for the module (and tests/test_hosts.py): in one pytest-xdist worker, not one each.
+pytestmark = pytest.mark.xdist_group("servers")
+
 BUCKET = "lms-test"
 CREDENTIALS = {
     "aws_access_key_id": "testing",
@@ -42,7 +45,7 @@ def s3_endpoint():
     server_module = pytest.importorskip(
         "moto.server", reason="no fake S3 to test against: pip install 'moto[server]'"
     )
-    port = _free_port(S3_PORTS)
+    port = _free_port(ports.S3)
     server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()  # (it would wait forever for a port in use: hence _free_port)
     endpoint = f"http://127.0.0.1:{port}"

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.ports import xdist_worker_number
 from tests.system import chromium_path, needs
 
 # A name for 127.0.0.1 that Chromium does not treat as localhost (a plain-http origin, not a secure
@@ -58,8 +59,10 @@ def live_server(tmp_path_factory):
         check=True,
         capture_output=True,
     )
-    # LMS_E2E_PORT pins the port (machines where each user has a range of ports); a free one otherwise.
-    port = int(os.environ.get("LMS_E2E_PORT") or 0) or _free_port()
+    # LMS_E2E_PORT pins the port (machines where each user has a range of ports), the next ones for the
+    # servers of more pytest-xdist workers; a free one otherwise.
+    pinned = int(os.environ.get("LMS_E2E_PORT") or 0)
+    port = pinned + xdist_worker_number() if pinned else _free_port()
     LIVE["instance"] = instance
     env["LMS_BASE_URL"] = f"http://127.0.0.1:{port}"
     # The hosts this server answers to, as `lms serve --host 0.0.0.0` trusts the LAN address.
