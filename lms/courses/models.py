@@ -16,7 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
     select,
 )
-from sqlalchemy.orm import Mapped, defer, mapped_column, relationship, selectinload, validates
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload, validates
 
 from lms.auth.models import User
 from lms.db import UTCDateTime, db, utcnow
@@ -98,21 +98,9 @@ class Course(db.Model):
     def with_outline():
         """A course with its trainers, modules and activities, loaded in a fixed number of queries
         (three: courses, their trainers, their modules joined with the activities)."""
-        return select(Course).options(*Course.outline_options())
-
-    @staticmethod
-    def outline_options(path=None, bodies: bool = True):
-        """Loader options for a course's outline; `path` loads it through a relationship to courses
-        (for example `contains_eager(Enrolment.course)`). Without `bodies` the activities' text and
-        HTML are left in the database (read one by one if asked for): a list of courses needs neither."""
-
-        def load(attribute):
-            return path.selectinload(attribute) if path is not None else selectinload(attribute)
-
-        activities = load(Course.modules).joinedload(Module.activities)
-        if not bodies:
-            activities = activities.options(defer(Activity.body), defer(Activity.body_html))
-        return load(Course.trainers), activities
+        return select(Course).options(
+            selectinload(Course.trainers), selectinload(Course.modules).joinedload(Module.activities)
+        )
 
 
 class Module(db.Model):
