@@ -7,13 +7,13 @@ start a server (gunicorn, `lms serve`) hand it the same instance and database wi
 
 import os
 import tempfile
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from tests.live import scratch_postgres_database
 
 SECRET_KEY = "benchmark-secret-not-for-production"
 
@@ -28,17 +28,8 @@ def database(server_url: str | None, folder: Path) -> Iterator[str]:
     server = make_url(server_url)
     if not server.drivername.startswith("postgres"):
         raise SystemExit("--database-url must be a PostgreSQL server's URL (SQLite is the default)")
-    server = server.set(drivername="postgresql+psycopg")
-    name = f"lms_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres_database(server_url, "lms_bench") as url:
+        yield url
 
 
 def make_app(url: str, instance: Path, *, tables: bool = True, **config):

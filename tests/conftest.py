@@ -10,7 +10,6 @@ is noticed and the schema built again for the next one.
 import os
 import re
 import shutil
-import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -18,12 +17,12 @@ import pytest
 from argon2 import PasswordHasher
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from werkzeug.routing import Rule
 
 from lms import create_app
 from lms.auth import hashing
 from lms.db import db
+from tests.live import scratch_postgres_database
 from tests.system import needs
 
 PG_URL = os.environ.get("LMS_TEST_DATABASE_URL")
@@ -83,17 +82,8 @@ def new_postgres_database():
             "LMS_TEST_DATABASE_URL is not set: no PostgreSQL server to test against "
             "(apt-get install postgresql, then set it as the README says)"
         )
-    server = make_url(PG_URL).set(drivername="postgresql+psycopg")
-    name = f"lms_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres_database(PG_URL, "lms_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 """Real servers for tests and benchmarks: start processes with their logs, wait until they answer, stop
-them all; and a browser (one cookie jar, no redirects followed) that logs in with the site's CSRF token."""
+them all; a browser (one cookie jar, no redirects followed) that logs in with the site's CSRF token; and
+a scratch database of its own on a PostgreSQL server."""
 
 import re
 import subprocess
@@ -8,8 +9,14 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.cookiejar import CookieJar
 from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
 
@@ -91,3 +98,20 @@ def wait_until_answers(url: str, process: subprocess.Popen, seconds: float = 120
         except OSError:  # refused, reset or timed out while it starts
             time.sleep(0.2)  # waiting for a server to start, bounded by the deadline
     raise RuntimeError(f"{url} did not answer within {seconds:.0f} s")
+
+
+@contextmanager
+def scratch_postgres_database(server_url: str, prefix: str) -> Iterator[str]:
+    """The URL of a new, empty database named `prefix`_<random> on the PostgreSQL server at `server_url`,
+    dropped when the block ends, even with connections still open."""
+    server = make_url(server_url).set(drivername="postgresql+psycopg")
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
