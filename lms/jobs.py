@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from celery import Celery, Task
 from celery.schedules import BaseSchedule, schedstate
 from flask import Flask, current_app
-from sqlalchemy import String, event, exc, select
+from sqlalchemy import String, delete, event, exc, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lms.db import UTCDateTime, db, utcnow
@@ -261,9 +261,26 @@ def is_done(key: str) -> bool:
     return db.session.scalar(select(TaskMark.key).where(TaskMark.key == key)) is not None
 
 
-def mark_done(key: str) -> None:
-    db.session.add(TaskMark(key=key))
-    db.session.flush()
+def claim(key: str) -> bool:
+    """Take a unit of work before doing it (committed at once): False if another run of the job has it
+    already. Two deliveries of one job at the same moment (a broker may deliver twice) cannot both pass:
+    the key is the table's primary key and the second insert is ignored."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    taken = db.session.execute(
+        insert(TaskMark).values(key=key, done_at=utcnow()).on_conflict_do_nothing().returning(TaskMark.key)
+    ).first()
+    db.session.commit()
+    return taken is not None
+
+
+def release(key: str) -> None:
+    """Give a claimed unit of work back (it failed), so the job's next try does it."""
+    db.session.rollback()
+    db.session.execute(delete(TaskMark).where(TaskMark.key == key))
+    db.session.commit()
 
 
 DELIVERED_KEPT = timedelta(days=1)

@@ -15,8 +15,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from lms.db import db
-from lms.jobs import enqueue, is_done, mark_done, task
+from lms.jobs import claim, enqueue, release, task
 
 
 def send_mail(
@@ -37,13 +36,17 @@ def send_mail(
 
 @task("mail.deliver")
 def deliver_mail(key: str, to: str, subject: str, body: str, options: dict | None = None) -> None:
-    """Send one queued mail; tried again with back-off while SMTP fails, and never sent twice."""
+    """Send one queued mail; tried again with back-off while SMTP fails, and never sent twice: the mail
+    is claimed before it is sent (a process killed between the two loses it rather than sending it
+    twice), and given back if sending fails."""
     mark = f"mail:{key}"
-    if is_done(mark):
+    if not claim(mark):
         return
-    _deliver(to, subject, body, options or {})
-    mark_done(mark)
-    db.session.commit()
+    try:
+        _deliver(to, subject, body, options or {})
+    except BaseException:
+        release(mark)
+        raise
 
 
 BARE_LINK = re.compile(r"(?<![<(\[\w])https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?'\"]")

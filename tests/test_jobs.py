@@ -18,7 +18,7 @@ from lms.classroom import services as classroom
 from lms.classroom.models import ClassSession, Cohort, Programme
 from lms.db import db, utcnow
 from lms.exports.models import ExportJob
-from lms.jobs import EmbeddedWorker, TaskMark, celery_app, is_done
+from lms.jobs import EmbeddedWorker, TaskMark, celery_app, claim, is_done, release
 from lms.mail import send_mail
 from tests import ports
 from tests.conftest import PASSWORD, RequestIsolatingClient, csrf_token, login, make_test_app
@@ -316,3 +316,11 @@ def test_the_embedded_queue_forgets_delivered_messages_after_a_day(app):
     assert left == [False, True]  # the recent delivered one and the pending one stay
     app.config["BROKER_URL"] = "redis://127.0.0.1:6379/0"
     assert prune_embedded_queue() == 0  # a real broker keeps its own house
+
+
+def test_a_unit_of_work_is_claimed_once_and_given_back_when_it_fails(app):
+    """Two deliveries of one mail at the same moment: the first claims it, the second finds it taken, so
+    it cannot be sent twice; a failed send gives it back for the retry."""
+    assert claim("mail:twin") and not claim("mail:twin")
+    release("mail:twin")
+    assert not is_done("mail:twin") and claim("mail:twin")
